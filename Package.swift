@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are deliberately few: every one costs minutes on a 2-core CI build.
+let package = Package(
+    name: "tsvault",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tsvault", targets: ["tsvault"]),
+        .executable(name: "tsapi-sim", targets: ["tsapi-sim"]),
+        .library(name: "TSAPISimulator", targets: ["TSAPISimulator"]),
+        .library(name: "Remux", targets: ["Remux"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // The system FFmpeg libraries (libavformat/libavcodec/libavutil), plus a tiny header
+        // of inline helpers for the macros Swift cannot import (AVERROR, AV_NOPTS_VALUE).
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]
+        ),
+        // The only module that calls FFmpeg: encoding the simulator's GOP library, muxing
+        // MP4/Matroska files, and reading packets back.
+        .target(name: "Remux", dependencies: ["CFFmpeg"]),
+        .target(
+            name: "TSAPISimulator",
+            dependencies: [
+                "Remux",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tsapi-sim",
+            dependencies: [
+                "TSAPISimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "tsvault",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(
+            name: "TSAPISimulatorTests",
+            dependencies: [
+                "TSAPISimulator",
+                "Remux",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,30 @@
+#ifndef TSVAULT_CFFMPEG_SHIM_H
+#define TSVAULT_CFFMPEG_SHIM_H
+
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/avutil.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/md5.h>
+#include <libavutil/channel_layout.h>
+
+// Macros Swift cannot import, as functions.
+static inline int tsv_averror_eof(void) { return AVERROR_EOF; }
+static inline int tsv_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int64_t tsv_nopts_value(void) { return AV_NOPTS_VALUE; }
+static inline int tsv_pkt_flag_key(void) { return AV_PKT_FLAG_KEY; }
+
+static inline int tsv_codec_flag_global_header(void) { return AV_CODEC_FLAG_GLOBAL_HEADER; }
+static inline int tsv_codec_flag_bitexact(void) { return AV_CODEC_FLAG_BITEXACT; }
+static inline int tsv_fmt_flag_bitexact(void) { return AVFMT_FLAG_BITEXACT; }
+static inline int tsv_fmt_globalheader(void) { return AVFMT_GLOBALHEADER; }
+static inline int tsv_fmt_nofile(void) { return AVFMT_NOFILE; }
+static inline int tsv_avio_flag_write(void) { return AVIO_FLAG_WRITE; }
+
+static inline void tsv_error_string(int code, char *buf, size_t size) {
+    av_strerror(code, buf, size);
+}
+
+#endif

@@ -1,0 +1,86 @@
+import CFFmpeg
+
+/// Facts about one stream of an input file.
+public struct StreamInfo: Sendable {
+    public var index: Int
+    public var mediaType: String
+    public var codecName: String
+    public var timeBase: TimeBase
+    public var width: Int32
+    public var height: Int32
+}
+
+/// One packet read from a file, with timestamps in its stream's time base.
+public struct ReadPacket: Sendable {
+    public var streamIndex: Int
+    public var pts: Int64?
+    public var dts: Int64?
+    public var duration: Int64
+    public var isKeyframe: Bool
+    public var data: [UInt8]
+}
+
+/// Demuxes a media file packet by packet through libavformat, without decoding.
+public final class PacketReader {
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    public let streams: [StreamInfo]
+    public let formatName: String
+    public let metadata: [String: String]
+
+    public init(path: String) throws {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try checkAV(avformat_open_input(&context, path, nil, nil), "opening \(path)")
+        let status = avformat_find_stream_info(context, nil)
+        if status < 0 { avformat_close_input(&context) }
+        try checkAV(status, "reading stream info of \(path)")
+        guard let context else { throw RemuxError.invalidInput("cannot open \(path)") }
+        format = context
+        packet = av_packet_alloc()
+        formatName = String(cString: context.pointee.iformat.pointee.name)
+        streams = (0..<Int(context.pointee.nb_streams)).map { index in
+            let stream = context.pointee.streams[index]!.pointee
+            let par = stream.codecpar.pointee
+            return StreamInfo(
+                index: index,
+                mediaType: av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown",
+                codecName: String(cString: avcodec_get_name(par.codec_id)),
+                timeBase: TimeBase(stream.time_base.num, stream.time_base.den),
+                width: par.width, height: par.height)
+        }
+        metadata = Self.dictionary(context.pointee.metadata)
+    }
+
+    deinit {
+        av_packet_free(&packet)
+        avformat_close_input(&format)
+    }
+
+    /// The next packet in file order, or nil at the end of the file.
+    public func next() throws -> ReadPacket? {
+        guard let format, let packet else { return nil }
+        let status = av_read_frame(format, packet)
+        if status == tsv_averror_eof() { return nil }
+        try checkAV(status, "reading a packet")
+        defer { av_packet_unref(packet) }
+        let p = packet.pointee
+        let noValue = tsv_nopts_value()
+        return ReadPacket(
+            streamIndex: Int(p.stream_index),
+            pts: p.pts == noValue ? nil : p.pts,
+            dts: p.dts == noValue ? nil : p.dts,
+            duration: p.duration,
+            isKeyframe: p.flags & tsv_pkt_flag_key() != 0,
+            data: p.size > 0 ? Array(UnsafeBufferPointer(start: p.data, count: Int(p.size))) : [])
+    }
+
+    private static func dictionary(_ dict: OpaquePointer?) -> [String: String] {
+        var result: [String: String] = [:]
+        var entry: UnsafeMutablePointer<AVDictionaryEntry>? = nil
+        while let next = av_dict_get(dict, "", entry, AV_DICT_IGNORE_SUFFIX) {
+            result[String(cString: next.pointee.key)] = String(cString: next.pointee.value)
+            entry = next
+        }
+        return result
+    }
+}

@@ -1,0 +1,43 @@
+import CFFmpeg
+
+/// Errors raised by the FFmpeg layer. Each case names the operation so that a user can tell
+/// a missing codec (install the library) from a damaged file (re-export it).
+public enum RemuxError: Error, CustomStringConvertible, Sendable {
+    case codecUnavailable(String)
+    case ffmpeg(operation: String, code: Int32, detail: String)
+    case invalidInput(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .codecUnavailable(let name):
+            return "FFmpeg codec '\(name)' is not available in this libavcodec build"
+        case .ffmpeg(let operation, let code, let detail):
+            return "FFmpeg \(operation) failed: \(detail) (code \(code))"
+        case .invalidInput(let why):
+            return "invalid media input: \(why)"
+        case .unsupported(let why):
+            return "unsupported media: \(why)"
+        }
+    }
+}
+
+/// Throws a `RemuxError.ffmpeg` when an FFmpeg call returned a negative status.
+@discardableResult
+func checkAV(_ code: Int32, _ operation: @autoclosure () -> String) throws -> Int32 {
+    guard code >= 0 else {
+        throw RemuxError.ffmpeg(operation: operation(), code: code, detail: avErrorString(code))
+    }
+    return code
+}
+
+func avErrorString(_ code: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    tsv_error_string(code, &buffer, buffer.count)
+    return String(cString: buffer)
+}
+
+/// Keeps FFmpeg quiet on stderr except for real errors; encoders like libx265 are chatty.
+public enum FFmpegLogging {
+    public static func quiet() { av_log_set_level(AV_LOG_ERROR) }
+}
