@@ -28,6 +28,11 @@ public struct EncodedVideo: Sendable {
     /// Packets of each GOP in decode order; pts/dts are frame numbers relative to the GOP's
     /// first presented frame (dts may be negative with B-frames).
     public var gops: [[MediaPacket]]
+
+    public init(parameters: VideoStreamParameters, gops: [[MediaPacket]]) {
+        self.parameters = parameters
+        self.gops = gops
+    }
 }
 
 public enum VideoEncoder {

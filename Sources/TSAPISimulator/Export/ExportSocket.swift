@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import WSCore
+
+/// The `/wsapi/v1/export` upgrade: credentials and permission are checked before upgrading;
+/// a refused upgrade falls through to the HTTP router, which answers 401/403/404 as JSON.
+enum ExportSocket {
+    static func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger, state: SimulatorState) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        let path = head.path ?? "/"
+        guard path.split(separator: "?", maxSplits: 1).first == "/wsapi/v1/export", state.config.exportLicensed else { return .dontUpgrade }
+        let query = QueryString(uriPath: path)
+        guard let principal = try? await state.authenticator.require(.dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
+        else { return .dontUpgrade }
+        let base = state.baseURL(headers: head.headerFields, authority: head.authority)
+        return .upgrade([:]) { inbound, outbound, _ in
+            await serve(query: query, principal: principal, base: base, inbound: inbound, outbound: outbound,
+                        channel: channel, logger: logger, state: state)
+        }
+    }
+
+    private static func serve(query: QueryString, principal: Principal, base: String, inbound: WebSocketInboundStream,
+                              outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger, state: SimulatorState) async {
+        let taskID = UUID().uuidString.lowercased()
+        let request: ExportRequest
+        do {
+            request = try ExportRequest.parse(query, state: state, principal: principal)
+        } catch {
+            await refuse(code: -2, message: error.message, outbound: outbound)
+            return
+        }
+        if await state.faults.take(.diskFullReady) != nil {
+            await refuse(code: -5, message: "Insufficient disk space", outbound: outbound)
+            return
+        }
+        let mailbox = CommandMailbox()
+        let faults = await sessionFaults(state.faults)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await readCommands(inbound, into: mailbox, task: taskID, logger: logger) }
+            var session = ExportSession(state: state, request: request, taskID: taskID, outbound: outbound, mailbox: mailbox,
+                                        channel: channel, logger: logger, faults: faults, downloadBase: base)
+            await session.run()
+            try? await outbound.close(.normalClosure, reason: nil)
+            group.cancelAll()
+        }
+    }
+
+    private static func refuse(code: Int, message: String, outbound: WebSocketOutboundWriter) async {
+        let ready = JSONValue.object([("stage", .string("ready")), ("status", .object([("code", .int(code)), ("message", .string(message))]))])
+        try? await outbound.write(.text(ready.render()))
+        try? await outbound.close(.normalClosure, reason: nil)
+    }
+
+    private static func sessionFaults(_ faults: FaultInjector) async -> ExportSession.SessionFaults {
+        ExportSession.SessionFaults(
+            dropAfter: await faults.take(.dropWebSocket)?.param,
+            malformedAfter: await faults.take(.malformedMessage)?.param,
+            errorAfter: await faults.take(.errorStage)?.param,
+            hostileName: await faults.take(.hostileFileName)?.param,
+            ttl: await faults.take(.tinyTTL)?.param,
+            diskFullAfterFiles: await faults.take(.diskFullEnd)?.param)
+    }
+
+    /// Reads `{"task","cmd"}` commands until the socket closes. A command naming another
+    /// task is ignored; one without a task is accepted, as example clients send it.
+    private static func readCommands(_ inbound: WebSocketInboundStream, into mailbox: CommandMailbox, task: String, logger: Logger) async {
+        do {
+            for try await message in inbound.messages(maxSize: 1 << 16) {
+                guard case .text(let text) = message,
+                      let object = parseJSONObject(Array(text.utf8)), let cmd = object["cmd"] as? String else {
+                    logger.debug("ignoring unreadable export command")
+                    continue
+                }
+                if let named = object["task"].map({ "\($0)" }), named != task {
+                    logger.debug("ignoring command for another task", metadata: ["task": "\(named)"])
+                    continue
+                }
+                switch cmd {
+                case "next": mailbox.push(.command(.next))
+                case "wait": mailbox.push(.command(.wait))
+                case "cancel": mailbox.push(.command(.cancel))
+                default: mailbox.push(.command(.unknown(cmd)))
+                }
+            }
+        } catch {
+            logger.debug("export socket read ended", metadata: ["error": "\(error)"])
+        }
+        mailbox.push(.closed)
+    }
+}

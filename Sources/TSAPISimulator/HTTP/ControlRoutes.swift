@@ -1,0 +1,81 @@
+import Hummingbird
+
+/// `/sim/v1/*`: the simulator's own control endpoint (not part of TS-API) for tests and
+/// demos: arm and clear faults, expire tokens, move the recorder clock. Needs the
+/// `settings` permission (the admin JWT or the printed key).
+extension SimulatorState {
+    func addControlRoutes(to router: Router<BasicRequestContext>) {
+        let group = router.group("sim/v1")
+        group.get("faults") { request, _ in
+            _ = try await self.require(.settings, request)
+            return jsonResponse(.array(await self.faults.armed().map(\.json)), indent: request.indent)
+        }
+        group.post("faults") { request, context in
+            _ = try await self.require(.settings, request)
+            let body = try await request.jsonBody(context: context)
+            let rule: FaultRule?
+            if let spec = body["spec"] as? String {
+                rule = FaultRule(spec: spec)
+            } else if let name = body["kind"] as? String, let kind = FaultKind(rawValue: name) {
+                let times = (body["times"] as? NSNumberLike)?.intValue
+                rule = FaultRule(kind: kind, param: (body["param"] as? NSNumberLike)?.intValue, times: times == 0 ? nil : (times ?? 1))
+            } else {
+                rule = nil
+            }
+            guard let rule else {
+                throw APIError.badRequest("Give {\"kind\":…,\"param\":…,\"times\":…} or {\"spec\":\"kind:param xTIMES\"}; kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            await self.faults.arm(rule)
+            return jsonResponse(rule.json, indent: request.indent)
+        }
+        group.delete("faults") { request, _ in
+            _ = try await self.require(.settings, request)
+            await self.faults.clear()
+            return jsonResponse(.object([("code", .int(0)), ("message", .string("Cleared"))]))
+        }
+        group.post("tokens/expire") { request, _ in
+            _ = try await self.require(.settings, request)
+            await self.auth.expireAllAccessTokens()
+            return jsonResponse(.object([("code", .int(0)), ("message", .string("All access tokens expired"))]))
+        }
+        group.post("clock") { request, context in
+            _ = try await self.require(.settings, request)
+            let body = try await request.jsonBody(context: context)
+            if let raw = body["now"] as? String {
+                guard let parsed = self.time.parse(raw) else { throw APIError.badRequest("Invalid 'now'") }
+                self.clock.set(parsed.seconds)
+            } else {
+                self.clock.set(nil)
+            }
+            return jsonResponse(.object([("now", .string(self.time.formatLocalWithOffset(self.clock.now)))]))
+        }
+        group.get("status") { request, _ in
+            _ = try await self.require(.settings, request)
+            let available = self.schedule.available(now: self.clock.now)
+            return jsonResponse(.object([
+                ("now", .string(self.time.formatLocalWithOffset(self.clock.now))),
+                ("available", .array([.string(self.time.formatLocalWithOffset(available.start)), .string(self.time.formatLocalWithOffset(available.end))])),
+                ("openTasks", .int(await self.tasks.openTaskCount)),
+            ]), indent: request.indent)
+        }
+    }
+
+    /// v0 paths answer as a v1 server with the legacy API switched off; unknown v1 paths 404.
+    func addFallbackRoutes(to router: Router<BasicRequestContext>) {
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on("api/**", method: method) { request, _ -> Response in
+                throw request.uri.path.hasPrefix("/api/v1/") ? APIError.notFound : APIError.legacyDisabled
+            }
+        }
+        router.get("wsapi/dataExport") { _, _ -> Response in throw APIError.legacyDisabled }
+        router.get("wsapi/subscribeEvents") { _, _ -> Response in throw APIError.legacyDisabled }
+        // Reached only when the WebSocket upgrade was refused: say why, as HTTP.
+        router.get("wsapi/v1/export") { request, _ -> Response in
+            guard self.config.exportLicensed else { throw APIError.notFound }
+            _ = try await self.require(.dataExport, request, placement: .socketOrMedia)
+            throw APIError.badRequest("WebSocket upgrade required")
+        }
+    }
+}
+
+import Foundation

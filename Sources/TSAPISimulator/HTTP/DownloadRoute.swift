@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+
+/// `/download/{task}/{file}`: export files while their task holds them, with HTTP Range,
+/// and the download faults (cut connection, throttling).
+extension SimulatorState {
+    func addDownloadRoutes(to router: Router<BasicRequestContext>) {
+        router.get("download/:task/:file") { request, context in try await self.download(request, context, headOnly: false) }
+        router.head("download/:task/:file") { request, context in try await self.download(request, context, headOnly: true) }
+    }
+
+    private func download(_ request: Request, _ context: BasicRequestContext, headOnly: Bool) async throws -> Response {
+        _ = try await require(.dataExport, request, placement: .socketOrMedia)
+        let task = try context.parameters.require("task")
+        let rawName = try context.parameters.require("file")
+        let decoded = await tasks.lookup(task: task, name: percentDecode(rawName))
+        let asSent = await tasks.lookup(task: task, name: rawName)
+        guard let file = decoded ?? asSent else {
+            throw APIError(.notFound, "File not found (deleted after next, or the task ended)")
+        }
+        let range: ClosedRange<Int64>
+        var status = HTTPResponse.Status.ok
+        var headers = HTTPFields()
+        headers[.acceptRanges] = "bytes"
+        headers[.contentType] = file.name.hasSuffix(".mp4") ? "video/mp4" : "application/octet-stream"
+        if let header = request.headers[.range] {
+            guard let r = Self.parseRange(header, size: file.size) else {
+                headers[.contentRange] = "bytes */\(file.size)"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            }
+            range = r
+            status = .partialContent
+            headers[.contentRange] = "bytes \(r.lowerBound)-\(r.upperBound)/\(file.size)"
+        } else {
+            range = 0...max(0, file.size - 1)
+        }
+        let length = file.size == 0 ? 0 : range.upperBound - range.lowerBound + 1
+        headers[.contentLength] = String(length)
+        if headOnly { return Response(status: status, headers: headers) }
+        let cutAfter = await faults.take(.cutDownload)?.param
+        let throttle = await faults.take(.throttleDownload)?.param
+        let body = ResponseBody(contentLength: Int(length)) { writer in
+            try await Self.stream(path: file.path, range: range, length: length, cutAfter: cutAfter, bytesPerSecond: throttle, to: &writer)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    struct DownloadCut: Error {}
+
+    private static func stream(path: String, range: ClosedRange<Int64>, length: Int64, cutAfter: Int?,
+                               bytesPerSecond: Int?, to writer: inout any ResponseBodyWriter) async throws {
+        guard length > 0 else { try await writer.finish(nil); return }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw APIError.notFound }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(range.lowerBound))
+        let chunkSize = bytesPerSecond.map { max(1024, min(1 << 18, $0 / 10)) } ?? (1 << 18)
+        var sent: Int64 = 0
+        while sent < length {
+            var want = Int(min(Int64(chunkSize), length - sent))
+            if let cut = cutAfter { want = min(want, max(0, cut - Int(sent))) }
+            if want == 0 { throw DownloadCut() }
+            guard let data = try handle.read(upToCount: want), !data.isEmpty else { break }
+            try await writer.write(ByteBuffer(bytes: data))
+            sent += Int64(data.count)
+            if let bps = bytesPerSecond { try await Task.sleep(for: .milliseconds(data.count * 1000 / max(1, bps))) }
+        }
+        try await writer.finish(nil)
+    }
+
+    /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; nil when unsatisfiable or malformed.
+    static func parseRange(_ header: String, size: Int64) -> ClosedRange<Int64>? {
+        guard header.hasPrefix("bytes="), size > 0 else { return nil }
+        let spec = header.dropFirst(6).split(separator: ",")[0].trimmingCharacters(in: .whitespaces)
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        if parts[0].isEmpty {
+            guard let n = Int64(parts[1]), n > 0 else { return nil }
+            return max(0, size - n)...(size - 1)
+        }
+        guard let start = Int64(parts[0]), start < size else { return nil }
+        let end = parts[1].isEmpty ? size - 1 : min(Int64(parts[1]) ?? -1, size - 1)
+        return end >= start ? start...end : nil
+    }
+}

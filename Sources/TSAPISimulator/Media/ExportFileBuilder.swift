@@ -1,0 +1,84 @@
+import Crypto
+import Foundation
+import Remux
+
+/// One file of an export task as the client sees it.
+public struct ExportedFile: Sendable {
+    /// The name advertised in `fileEnd` (may be hostile under fault injection).
+    public var name: String
+    /// Where the simulator keeps it; never derived from `name`.
+    public var path: String
+    public var size: Int64
+    public var md5: String?
+}
+
+/// Assembles export files from the GOP library: stamps every frame with its channel and
+/// wall-clock time, muxes the packets into MP4 (copy, no re-encode) and writes subtitles.
+struct ExportFileBuilder: Sendable {
+    let library: GOPLibrary
+    let time: ServerTime
+    let naming: SimulatorConfiguration.FileNaming
+    let gopSeconds: Int64
+
+    /// Bytes the GOP of `channel` at `gopIndex` takes, for mediaSize splitting.
+    func gopBytes(channel: Int, gopIndex: Int64) -> Int {
+        library.variant(channel: channel, gopIndex: gopIndex).reduce(0) { $0 + $1.data.count + 70 }
+    }
+
+    func baseName(channel: Int, start: UnixSeconds) -> String {
+        let f = time.localFields(start)
+        switch naming {
+        case .v1:
+            return "CH\(pad(channel, 2))_\(pad(f.year, 4))\(pad(f.month, 2))\(pad(f.day, 2))_\(pad(f.hour, 2))\(pad(f.minute, 2))\(pad(f.second, 2))"
+        case .legacy:
+            return "CH\(channel).\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)).\(pad(f.minute, 2)).\(pad(f.second, 2))"
+        }
+    }
+
+    /// Writes the video file for `plan` to `path`.
+    func writeVideo(channel: Int, plan: ExportFilePlan, to path: String) throws {
+        let fileStart = plan.firstGOP * gopSeconds
+        let writer = try MediaFileWriter(
+            path: path, video: library.video.parameters, audio: nil,
+            options: .init(container: .mp4, bitexact: true, faststart: false,
+                           metadata: ["creation_time": ServerTime.formatUTC(milliseconds: fileStart * 1000),
+                                      "title": "CH\(channel)"]))
+        let frames = Int64(library.gopFrames)
+        let fps = Int64(library.settings.fps)
+        for run in plan.runs {
+            for g in run {
+                let base = (g - plan.firstGOP) * frames
+                for packet in library.variant(channel: channel, gopIndex: g) {
+                    let utcMs = g * gopSeconds * 1000 + packet.pts * 1000 / fps
+                    let stamped = InBandTimestamp.stamp(packet.data, codec: library.settings.codec, channel: channel, utcMilliseconds: utcMs)
+                    try writer.write(MediaPacket(data: stamped, pts: base + packet.pts, dts: base + packet.dts,
+                                                 duration: 1, isKeyframe: packet.isKeyframe), streamIndex: 0)
+                }
+            }
+        }
+        try writer.finish()
+    }
+
+    func writeSubtitle(_ format: SubtitleFormat, channel: Int, plan: ExportFilePlan, to path: String) throws {
+        let spans = plan.runs.map { TimeSpan($0.lowerBound * gopSeconds, ($0.upperBound + 1) * gopSeconds) }
+        let text = SubtitleWriter.render(format, fileStart: plan.firstGOP * gopSeconds, recorded: spans, time: time)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+enum FileDigest {
+    /// Size and MD5 of a file, read in bounded chunks.
+    static func sizeAndMD5(_ path: String) throws -> (Int64, String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        defer { try? handle.close() }
+        var md5 = Insecure.MD5()
+        var size: Int64 = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            md5.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        return (size, md5.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+}

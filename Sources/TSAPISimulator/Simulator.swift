@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Remux
+
+/// A running-ready TS-API v1 recorder simulator.
+public struct Simulator: Sendable {
+    let state: SimulatorState
+    public var configuration: SimulatorConfiguration { state.config }
+    /// The all-permission API key created at start (printed by the command line).
+    public var apiKey: String { state.printedAPIKey }
+
+    /// Validates the configuration, loads (or encodes once) the GOP library and creates the
+    /// credentials.
+    public static func prepare(_ config: SimulatorConfiguration, faults: [FaultRule] = []) async throws -> Simulator {
+        let problems = config.validationErrors()
+        guard problems.isEmpty else { throw SimulatorError.invalidConfiguration(problems) }
+        FFmpegLogging.quiet()
+        let cache = (config.dataDirectory as NSString).appendingPathComponent("gop-cache")
+        let library = try GOPLibrary.load(settings: config.videoSettings, variants: config.gopVariants, cacheDirectory: cache)
+        let auth = AuthStore(username: config.username, password: config.password,
+                             accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL)
+        let key = await auth.createKey(name: "tsapi-sim default", permissions: [.all], channels: nil, ipWhitelist: nil,
+                                       expiresAt: nil, key: config.apiKey)
+        // Leftovers of a previous run are never served again.
+        try? FileManager.default.removeItem(atPath: (config.dataDirectory as NSString).appendingPathComponent("exports"))
+        return Simulator(state: SimulatorState(config: config, library: library, printedAPIKey: key.key, auth: auth,
+                                               faults: FaultInjector(faults)))
+    }
+
+    /// Serves until the surrounding task is cancelled; `onStarted` gets the bound port.
+    public func run(logger: Logger = Logger(label: "tsapi-sim"), onStarted: @escaping @Sendable (Int) async -> Void) async throws {
+        let router = Router(context: BasicRequestContext.self)
+        state.addAuthRoutes(to: router)
+        state.addInfoRoutes(to: router)
+        state.addRecordingRoutes(to: router)
+        state.addDownloadRoutes(to: router)
+        state.addControlRoutes(to: router)
+        state.addFallbackRoutes(to: router)
+        router.middlewares.add(XHostPolicy(required: state.config.requireXHost))
+        let state = self.state
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, channel, logger in
+                await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
+            },
+            configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "TS-NVR"),
+            onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.run()
+    }
+}
+
+public enum SimulatorError: Error, CustomStringConvertible {
+    case invalidConfiguration([String])
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let problems): return "invalid configuration:\n  " + problems.joined(separator: "\n  ")
+        }
+    }
+}
+
+/// `--require-x-host`: answer 400 to v1 REST calls without the X-Host header (§1.6).
+struct XHostPolicy: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let required: Bool
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if required, request.uri.path.hasPrefix("/api/v1/"), request.headers[.xHost] == nil {
+            throw APIError.badRequest("X-Host header is required")
+        }
+        return try await next(request, context)
+    }
+}
