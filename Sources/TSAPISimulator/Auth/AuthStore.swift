@@ -26,8 +26,9 @@ public actor AuthStore {
     private let refreshTTL: Int64
     private var refreshTokens: [String: RefreshRecord] = [:]
     private var revokedAccessIDs: Set<String> = []
-    /// Access tokens issued at or before this instant are treated as expired (fault injection).
-    private var expiredBefore: Int64 = 0
+    /// Ids of the access tokens issued so far, and those expired early by fault injection.
+    private var issuedAccessIDs: Set<String> = []
+    private var expiredAccessIDs: Set<String> = []
     private var keys: [String: APIKeyRecord] = [:]
 
     public init(username: String, password: String, accessTTL: Int, refreshTTL: Int) {
@@ -74,9 +75,9 @@ public actor AuthStore {
 
     private func issue(for user: String) throws -> TokenPair {
         let now = Self.now()
-        // iat in milliseconds-free seconds can collide with expiredBefore; jti keeps tokens unique.
         let claims = JWTSigner.Claims(sub: user, role: "admin", iat: now, exp: now + accessTTL, jti: randomToken(bytes: 9))
         let refresh = "rt_" + randomToken()
+        issuedAccessIDs.insert(claims.jti)
         refreshTokens[refresh] = RefreshRecord(username: user, expires: now + refreshTTL)
         return TokenPair(accessToken: try signer.sign(claims), refreshToken: refresh, expiresIn: accessTTL, role: "admin", username: user)
     }
@@ -85,12 +86,12 @@ public actor AuthStore {
 
     public func verifyAccessToken(_ token: String) -> Verdict {
         guard let claims = signer.verify(token), !revokedAccessIDs.contains(claims.jti) else { return .invalid }
-        if claims.exp <= Self.now() || claims.iat < expiredBefore { return .expired }
+        if claims.exp <= Self.now() || expiredAccessIDs.contains(claims.jti) { return .expired }
         return .valid(Principal(kind: .user(name: claims.sub, role: claims.role), permissions: [.all], channels: nil))
     }
 
     /// Makes every access token issued so far expire now (fault injection); refresh still works.
-    public func expireAllAccessTokens() { expiredBefore = Self.now() + 1 }
+    public func expireAllAccessTokens() { expiredAccessIDs.formUnion(issuedAccessIDs) }
 
     public func setAccessTTL(_ seconds: Int) { accessTTL = Int64(seconds) }
 
