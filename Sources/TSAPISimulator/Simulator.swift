@@ -18,7 +18,7 @@ public struct Simulator: Sendable {
         let problems = config.validationErrors()
         guard problems.isEmpty else { throw SimulatorError.invalidConfiguration(problems) }
         FFmpegLogging.quiet()
-        let cache = (config.dataDirectory as NSString).appendingPathComponent("gop-cache")
+        let cache = config.cacheDirectory ?? (config.dataDirectory as NSString).appendingPathComponent("gop-cache")
         let library = try GOPLibrary.load(settings: config.videoSettings, variants: config.gopVariants, cacheDirectory: cache)
         let auth = AuthStore(username: config.username, password: config.password,
                              accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL)

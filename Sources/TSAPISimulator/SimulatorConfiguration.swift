@@ -6,6 +6,9 @@ public struct SimulatorConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory: String
+    /// Where the encoded GOP library is cached; defaults to `<data>/gop-cache`. Several
+    /// simulators may share one.
+    public var cacheDirectory: String?
     public var channels = 4
     public var retentionDays = 7
     /// Fixed recorder clock; nil follows the real clock.

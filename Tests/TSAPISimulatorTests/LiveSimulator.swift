@@ -15,7 +15,10 @@ struct LiveSimulator {
 
     /// Small, fast media so tests stay quick; the recorder clock is frozen.
     static func testConfiguration(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
-        var c = SimulatorConfiguration(dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-sim-tests").path)
+        // Each simulator gets its own export directory; the GOP cache is shared.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-sim-tests")
+        var c = SimulatorConfiguration(dataDirectory: root.appendingPathComponent(UUID().uuidString).path)
+        c.cacheDirectory = root.appendingPathComponent("gop-cache").path
         c.port = 0
         c.width = 160
         c.height = 96
@@ -45,7 +48,10 @@ struct LiveSimulator {
             var ports = portStream.makeAsyncIterator()
             guard let port = await ports.next() else { throw TestFailure("simulator did not start") }
             let live = LiveSimulator(port: port, apiKey: simulator.apiKey, config: config)
-            defer { group.cancelAll() }
+            defer {
+                group.cancelAll()
+                try? FileManager.default.removeItem(atPath: config.dataDirectory)
+            }
             return try await body(live)
         }
     }

@@ -24,7 +24,7 @@ public struct GOPLibrary: Sendable {
         }
         let video = try VideoEncoder.encodeGOPs(settings, gopCount: variants)
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = path + ".tmp-\(UUID().uuidString)"
         try GOPLibraryFile.encode(video).write(to: URL(fileURLWithPath: temporary))
         _ = rename(temporary, path)
         return GOPLibrary(video: video, settings: settings)
