@@ -22,7 +22,7 @@ actor ExportTaskRegistry {
 
     /// Deletes the task's current files (after `next`).
     func deleteFiles(task: String) {
-        for file in files[task]?.values ?? [:].values { try? FileManager.default.removeItem(atPath: file.path) }
+        for file in (files[task] ?? [:]).values { try? FileManager.default.removeItem(atPath: file.path) }
         files[task] = [:]
     }
 

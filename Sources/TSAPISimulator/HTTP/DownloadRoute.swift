@@ -13,9 +13,9 @@ extension SimulatorState {
         _ = try await require(.dataExport, request, placement: .socketOrMedia)
         let task = try context.parameters.require("task")
         let rawName = try context.parameters.require("file")
-        let decoded = await tasks.lookup(task: task, name: percentDecode(rawName))
-        let asSent = await tasks.lookup(task: task, name: rawName)
-        guard let file = decoded ?? asSent else {
+        var found = await tasks.lookup(task: task, name: percentDecode(rawName))
+        if found == nil { found = await tasks.lookup(task: task, name: rawName) }
+        guard let file = found else {
             throw APIError(.notFound, "File not found (deleted after next, or the task ended)")
         }
         let range: ClosedRange<Int64>

@@ -35,7 +35,7 @@ extension SimulatorState {
         channel.get("status") { request, _ in
             let principal = try await self.require(.remote, request)
             let ids = try self.requestedChannels(request.query, principal: principal)
-            return jsonResponse(.array(ids.map { self.channelStatus($0, verbose: request.query.flag("verbose")) }), indent: request.indent)
+            return jsonResponse(.array(ids.map { self.channelStatus($0) }), indent: request.indent)
         }
         channel.get("info") { request, _ in
             let principal = try await self.require(.remote, request)
@@ -72,7 +72,7 @@ extension SimulatorState {
         return jsonResponse(.object(fields), indent: request.indent)
     }
 
-    private func channelStatus(_ chid: Int, verbose: Bool) -> JSONValue {
+    private func channelStatus(_ chid: Int) -> JSONValue {
         let now = clock.now
         let offline = schedule.outages(channel: chid, in: TimeSpan(now - 1, now + 1)).isEmpty == false
         let recording = !schedule.recordings(channel: chid, in: TimeSpan(now - Int64(config.gopSeconds) * 2, now + 1), now: now + 1).isEmpty
@@ -83,7 +83,6 @@ extension SimulatorState {
         }
         var status: [(String, JSONValue)] = [("code", .int(offline ? -1 : 0))]
         status.append(("message", .string(offline ? "Disconnected" : "Connected")))
-        _ = verbose
         return .object([("chid", .int(chid)), ("title", .string(channelTitle(chid))), ("displayName", .string(displayName(chid))),
                         ("status", .object(status)), ("recording", .bool(recording))])
     }
