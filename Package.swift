@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "tsapi-sim", targets: ["tsapi-sim"]),
         .library(name: "TSAPISimulator", targets: ["TSAPISimulator"]),
         .library(name: "Remux", targets: ["Remux"]),
+        .library(name: "TSAPI", targets: ["TSAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -17,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Already in the graph through hummingbird-websocket; the client uses them directly.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // The system FFmpeg libraries (libavformat/libavcodec/libavutil), plus a tiny header
@@ -39,6 +43,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The TS-API v1 client: REST calls, auth, the export socket driver and downloads.
+        .target(
+            name: "TSAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tsapi-sim",
             dependencies: [
@@ -49,10 +63,15 @@ let package = Package(
         .executableTarget(
             name: "tsvault",
             dependencies: [
+                "TSAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(
+            name: "TSAPITests",
+            dependencies: ["TSAPI", "TSAPISimulator", "Remux", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "TSAPISimulatorTests",
             dependencies: [

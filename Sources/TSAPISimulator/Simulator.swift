@@ -20,13 +20,14 @@ public struct Simulator: Sendable {
         FFmpegLogging.quiet()
         let cache = config.cacheDirectory ?? (config.dataDirectory as NSString).appendingPathComponent("gop-cache")
         let library = try GOPLibrary.load(settings: config.videoSettings, variants: config.gopVariants, cacheDirectory: cache)
+        let audio = try config.audio.map { try AudioEncoder.encodeTone($0) }
         let auth = AuthStore(username: config.username, password: config.password,
                              accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL)
         let key = await auth.createKey(name: "tsapi-sim default", permissions: [.all], channels: nil, ipWhitelist: nil,
                                        expiresAt: nil, key: config.apiKey)
         // Leftovers of a previous run are never served again.
         try? FileManager.default.removeItem(atPath: (config.dataDirectory as NSString).appendingPathComponent("exports"))
-        return Simulator(state: SimulatorState(config: config, library: library, printedAPIKey: key.key, auth: auth,
+        return Simulator(state: SimulatorState(config: config, library: library, audio: audio, printedAPIKey: key.key, auth: auth,
                                                faults: FaultInjector(faults)))
     }
 
@@ -53,10 +54,37 @@ public struct Simulator: Sendable {
     }
 }
 
+extension Simulator {
+    /// Serves while `body` runs and stops when it returns; `body` gets the bound port. This
+    /// is how tests, benchmarks and the demo embed a recorder.
+    public func withRunning<T: Sendable>(logger: Logger = Simulator.quietLogger,
+                                         _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.run(logger: logger) { portSink.yield($0) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw SimulatorError.didNotStart }
+            return try await body(port)
+        }
+    }
+
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "tsapi-sim")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
 public enum SimulatorError: Error, CustomStringConvertible {
     case invalidConfiguration([String])
+    case didNotStart
     public var description: String {
         switch self {
+        case .didNotStart: return "the simulator stopped before it was listening"
         case .invalidConfiguration(let problems): return "invalid configuration:\n  " + problems.joined(separator: "\n  ")
         }
     }

@@ -59,6 +59,20 @@ public struct SimulatorConfiguration: Sendable {
         self.dataDirectory = dataDirectory
     }
 
+    /// Tiny, fast media (160x96, 10 fps, 150 kbit/s) and a frozen clock: for tests and demos
+    /// where what matters is the protocol and the packet bytes, not the picture.
+    public func compactMedia(now: UnixSeconds) -> SimulatorConfiguration {
+        var c = self
+        c.width = 160
+        c.height = 96
+        c.fps = 10
+        c.gopSeconds = 2
+        c.bitrate = 150_000
+        c.gopVariants = 4
+        c.now = now
+        return c
+    }
+
     public var videoSettings: VideoEncoderSettings {
         VideoEncoderSettings(codec: codec, width: width, height: height, fps: fps,
                              gopFrames: fps * gopSeconds, bitrate: bitrate, bFrames: bFrames)

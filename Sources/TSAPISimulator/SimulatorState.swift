@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Remux
 
 /// Everything the handlers share; all members are immutable or synchronised.
 final class SimulatorState: Sendable {
@@ -15,7 +16,7 @@ final class SimulatorState: Sendable {
     let builder: ExportFileBuilder
     let printedAPIKey: String
 
-    init(config: SimulatorConfiguration, library: GOPLibrary, printedAPIKey: String, auth: AuthStore, faults: FaultInjector) {
+    init(config: SimulatorConfiguration, library: GOPLibrary, audio: EncodedAudio?, printedAPIKey: String, auth: AuthStore, faults: FaultInjector) {
         self.config = config
         time = ServerTime(zone: config.timeZone)
         schedule = RecordingSchedule(time: time, gopSeconds: config.gopSeconds, channelCount: config.channels, retentionDays: config.retentionDays)
@@ -25,7 +26,7 @@ final class SimulatorState: Sendable {
         self.faults = faults
         self.library = library
         tasks = ExportTaskRegistry(root: (config.dataDirectory as NSString).appendingPathComponent("exports"))
-        builder = ExportFileBuilder(library: library, time: time, naming: config.fileNaming, gopSeconds: Int64(config.gopSeconds))
+        builder = ExportFileBuilder(library: library, audio: audio, time: time, naming: config.fileNaming, gopSeconds: Int64(config.gopSeconds))
         self.printedAPIKey = printedAPIKey
     }
 

@@ -28,6 +28,7 @@ struct TSAPISimCommand: AsyncParsableCommand {
     @Option(help: "Admin password.") var password = "1234"
     @Option(help: "API key with every permission (default: generated and printed).") var apiKey: String?
     @Option(help: "Video codec: h264 or h265.") var codec = "h264"
+    @Option(help: "Audio track: none, aac (16 kHz, MP4) or pcm_mulaw (G.711 8 kHz; exports become Matroska).") var audio = "none"
     @Option(help: "Video size WxH.") var size = "1280x720"
     @Option(help: "Video bitrate, e.g. 2M or 800k.") var bitrate = "2M"
     @Option(help: "Frames per second.") var fps = 15
@@ -85,6 +86,10 @@ struct TSAPISimCommand: AsyncParsableCommand {
         c.apiKey = apiKey
         guard let videoCodec = VideoCodec(rawValue: codec) else { throw ValidationError("--codec must be h264 or h265") }
         c.codec = videoCodec
+        if audio != "none" {
+            guard let audioCodec = AudioCodec(rawValue: audio) else { throw ValidationError("--audio must be none, aac or pcm_mulaw") }
+            c.audio = audioCodec
+        }
         let dims = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard dims.count == 2 else { throw ValidationError("--size must look like 1280x720") }
         (c.width, c.height) = (dims[0], dims[1])

@@ -18,16 +18,10 @@ struct LiveSimulator {
         // Each simulator gets its own export directory; the GOP cache is shared.
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-sim-tests")
         var c = SimulatorConfiguration(dataDirectory: root.appendingPathComponent(UUID().uuidString).path)
+            .compactMedia(now: ServerTime(zone: TimeZone(identifier: "Asia/Seoul")!).parse("2026-11-25T12:00:00+09:00")!.seconds)
         c.cacheDirectory = root.appendingPathComponent("gop-cache").path
         c.port = 0
-        c.width = 160
-        c.height = 96
-        c.fps = 10
-        c.gopSeconds = 2
-        c.bitrate = 150_000
-        c.gopVariants = 4
         c.retentionDays = 3
-        c.now = ServerTime(zone: c.timeZone).parse("2026-11-25T12:00:00+09:00")!.seconds
         c.apiKey = "tsapi_key_tests"
         adjust(&c)
         return c
@@ -37,22 +31,9 @@ struct LiveSimulator {
     static func with<T: Sendable>(_ config: SimulatorConfiguration = testConfiguration(), faults: [FaultRule] = [],
                                   _ body: @Sendable (LiveSimulator) async throws -> T) async throws -> T {
         let simulator = try await Simulator.prepare(config, faults: faults)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                var logger = Logger(label: "test-sim")
-                logger.logLevel = .critical
-                try await simulator.run(logger: logger) { portContinuation.yield($0) }
-                return nil
-            }
-            var ports = portStream.makeAsyncIterator()
-            guard let port = await ports.next() else { throw TestFailure("simulator did not start") }
-            let live = LiveSimulator(port: port, apiKey: simulator.apiKey, config: config)
-            defer {
-                group.cancelAll()
-                try? FileManager.default.removeItem(atPath: config.dataDirectory)
-            }
-            return try await body(live)
+        defer { try? FileManager.default.removeItem(atPath: config.dataDirectory) }
+        return try await simulator.withRunning { port in
+            try await body(LiveSimulator(port: port, apiKey: simulator.apiKey, config: config))
         }
     }
 

@@ -111,7 +111,7 @@ struct ExportSession {
     private mutating func exportFile(_ chid: Int, _ plan: ExportFilePlan, index: Int, of count: Int, in directory: String) async throws -> Bool {
         let fid = filesDone
         let base = state.builder.baseName(channel: chid, start: plan.firstGOP * Int64(state.config.gopSeconds))
-        let advertised = advertisedName(base + ".mp4")
+        let advertised = advertisedName(base + "." + state.builder.container.fileExtension)
         try await send(stage("fileBegin", channel: channelJSON(chid, progress: index * 100 / count,
                                                                 file: .object([("fid", .int(fid)), ("name", .string(advertised))]))))
         var published = try await produce(chid, plan, fid: fid, base: base, advertised: advertised, directory: directory,
@@ -134,7 +134,7 @@ struct ExportSession {
                                   directory: String, progress: Int) async throws -> [ExportedFile] {
         let build: @Sendable () throws -> [ExportedFile] = { [state, request] in
             let started = Date()
-            let videoPath = (directory as NSString).appendingPathComponent("f\(fid).mp4")
+            let videoPath = (directory as NSString).appendingPathComponent("f\(fid).\(state.builder.container.fileExtension)")
             try state.builder.writeVideo(channel: chid, plan: plan, to: videoPath)
             var files = [try Self.describe(path: videoPath, name: advertised, md5: request.md5)]
             if let format = request.subtitle {

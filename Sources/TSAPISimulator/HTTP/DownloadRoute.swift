@@ -50,19 +50,25 @@ extension SimulatorState {
     private static func stream(path: String, range: ClosedRange<Int64>, length: Int64, cutAfter: Int?,
                                bytesPerSecond: Int?, to writer: inout any ResponseBodyWriter) async throws {
         guard length > 0 else { try await writer.finish(nil); return }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw APIError.notFound }
-        defer { try? handle.close() }
-        try handle.seek(toOffset: UInt64(range.lowerBound))
-        let chunkSize = bytesPerSecond.map { max(1024, min(1 << 18, $0 / 10)) } ?? (1 << 18)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw APIError.notFound }
+        defer { close(fd) }
+        // pread straight into the buffer NIO writes: no intermediate Data copy.
+        let chunkSize = bytesPerSecond.map { max(1024, min(1 << 20, $0 / 10)) } ?? (1 << 20)
         var sent: Int64 = 0
         while sent < length {
             var want = Int(min(Int64(chunkSize), length - sent))
             if let cut = cutAfter { want = min(want, max(0, cut - Int(sent))) }
             if want == 0 { throw DownloadCut() }
-            guard let data = try handle.read(upToCount: want), !data.isEmpty else { break }
-            try await writer.write(ByteBuffer(bytes: data))
-            sent += Int64(data.count)
-            if let bps = bytesPerSecond { try await Task.sleep(for: .milliseconds(data.count * 1000 / max(1, bps))) }
+            var buffer = ByteBufferAllocator().buffer(capacity: want)
+            let offset = off_t(range.lowerBound + sent)
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
+                max(0, pread(fd, raw.baseAddress, want, offset))
+            }
+            guard count > 0 else { break }
+            try await writer.write(buffer)
+            sent += Int64(count)
+            if let bps = bytesPerSecond { try await Task.sleep(for: .milliseconds(count * 1000 / max(1, bps))) }
         }
         try await writer.finish(nil)
     }

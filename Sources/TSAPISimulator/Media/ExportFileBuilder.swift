@@ -16,13 +16,22 @@ public struct ExportedFile: Sendable {
 /// wall-clock time, muxes the packets into MP4 (copy, no re-encode) and writes subtitles.
 struct ExportFileBuilder: Sendable {
     let library: GOPLibrary
+    /// The audio track's packet cycle, nil for video-only recorders.
+    let audio: EncodedAudio?
     let time: ServerTime
     let naming: SimulatorConfiguration.FileNaming
     let gopSeconds: Int64
 
+    /// MP4 cannot carry G.711, so such recorders export Matroska (as many do in the field).
+    var container: ContainerFormat { audio?.parameters.codec == .pcmMulaw ? .matroska : .mp4 }
+
     /// Bytes the GOP of `channel` at `gopIndex` takes, for mediaSize splitting.
     func gopBytes(channel: Int, gopIndex: Int64) -> Int {
-        library.variant(channel: channel, gopIndex: gopIndex).reduce(0) { $0 + $1.data.count + 70 }
+        let video = library.variant(channel: channel, gopIndex: gopIndex).reduce(0) { $0 + $1.data.count + 70 }
+        let audioBytes = audio.map { a in
+            Int(gopSeconds) * Int(a.parameters.sampleRate) / Int(a.parameters.frameSize) * ((a.packets.first?.count ?? 0) + 20)
+        } ?? 0
+        return video + audioBytes
     }
 
     func baseName(channel: Int, start: UnixSeconds) -> String {
@@ -39,8 +48,8 @@ struct ExportFileBuilder: Sendable {
     func writeVideo(channel: Int, plan: ExportFilePlan, to path: String) throws {
         let fileStart = plan.firstGOP * gopSeconds
         let writer = try MediaFileWriter(
-            path: path, video: library.video.parameters, audio: nil,
-            options: .init(container: .mp4, bitexact: true, faststart: false,
+            path: path, video: library.video.parameters, audio: audio?.parameters,
+            options: .init(container: container, bitexact: true, faststart: false,
                            metadata: ["creation_time": ServerTime.formatUTC(milliseconds: fileStart * 1000),
                                       "title": "CH\(channel)"]))
         let frames = Int64(library.gopFrames)
@@ -54,9 +63,27 @@ struct ExportFileBuilder: Sendable {
                     try writer.write(MediaPacket(data: stamped, pts: base + packet.pts, dts: base + packet.dts,
                                                  duration: 1, isKeyframe: packet.isKeyframe), streamIndex: 0)
                 }
+                if let audio { try writeAudio(audio, gop: g, fileStart: fileStart, to: writer) }
             }
         }
         try writer.finish()
+    }
+
+    /// Audio frames are numbered from the Unix epoch: frame k starts at sample k·frameSize and
+    /// plays packet k mod cycle. A GOP carries the frames that start inside it, so the same
+    /// instant gets the same packet in every export, as the video does.
+    private func writeAudio(_ audio: EncodedAudio, gop: Int64, fileStart: UnixSeconds, to writer: MediaFileWriter) throws {
+        let rate = Int64(audio.parameters.sampleRate)
+        let frameSize = Int64(audio.parameters.frameSize)
+        let gopStartSample = gop * gopSeconds * rate
+        let gopEndSample = (gop + 1) * gopSeconds * rate
+        let first = (gopStartSample + frameSize - 1) / frameSize
+        let end = (gopEndSample + frameSize - 1) / frameSize
+        for k in first..<end {
+            let pts = k * frameSize - fileStart * rate
+            let data = audio.packets[Int(k % Int64(audio.packets.count))]
+            try writer.write(MediaPacket(data: data, pts: pts, dts: pts, duration: frameSize, isKeyframe: true), streamIndex: 1)
+        }
     }
 
     func writeSubtitle(_ format: SubtitleFormat, channel: Int, plan: ExportFilePlan, to path: String) throws {

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import NIOHTTP1
+import HTTPTypes
+import WSClient
+
+/// One open `/wsapi/v1/export` socket: typed events in, commands out.
+public struct ExportConnection: Sendable {
+    /// Server messages in order. Unparseable frames arrive as `.malformed` so the caller can
+    /// decide; the stream ends when the socket closes and throws on transport failure.
+    public let events: AsyncThrowingStream<ExportConnectionEvent, any Error>
+    let commands: AsyncStream<String>.Continuation
+
+    public func send(_ command: ExportCommand, task: String) {
+        let object: [String: String] = ["task": task, "cmd": command.rawValue]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        commands.yield(String(decoding: data, as: UTF8.self))
+    }
+}
+
+public enum ExportConnectionEvent: Sendable {
+    case message(ExportEvent)
+    case malformed(TSAPIError)
+}
+
+extension TSAPIClient {
+    /// Opens the export socket for `request`, runs `body` with it, and closes it when the
+    /// body returns or throws (closing makes the recorder stop the task and delete its files).
+    public func withExportConnection<T: Sendable>(_ request: ExportRequest, zone: RecorderTimeZone,
+                                                  _ body: @Sendable (ExportConnection) async throws -> T) async throws -> T {
+        let material = try await auth.current()
+        let headers: HTTPFields = switch material {
+        case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
+        case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
+        }
+        // Header and query both (§2.4 recommendation).
+        let url = settings.webSocketBase + "/wsapi/v1/export" + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
+        let tls = try TLSPolicy.configuration(for: settings)
+        let (events, eventSink) = AsyncThrowingStream.makeStream(of: ExportConnectionEvent.self)
+        let (commands, commandSink) = AsyncStream.makeStream(of: String.self)
+        let server = settings.name
+        let logger = self.logger
+
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await WebSocketClient.connect(
+                        url: url, configuration: .init(maxFrameSize: 1 << 24, additionalHeaders: headers),
+                        tlsConfiguration: tls, logger: logger
+                    ) { inbound, outbound, _ in
+                        try await withThrowingTaskGroup(of: Void.self) { socket in
+                            socket.addTask {
+                                for await command in commands { try await outbound.write(.text(command)) }
+                            }
+                            var previous = "connect"
+                            // messages(maxSize:) reassembles fragmented frames (§6.9 step 2).
+                            for try await message in inbound.messages(maxSize: 1 << 24) {
+                                guard case .text(let text) = message else { continue }
+                                do {
+                                    let event = try ExportEvent.parse(text, server: server, after: previous)
+                                    previous = event.stageName
+                                    eventSink.yield(.message(event))
+                                } catch let error as TSAPIError {
+                                    eventSink.yield(.malformed(error))
+                                }
+                            }
+                            socket.cancelAll()
+                        }
+                    }
+                    eventSink.finish()
+                } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
+                    eventSink.finish(throwing: await upgradeRefusal(url: url, material: material))
+                } catch {
+                    eventSink.finish(throwing: Self.socketError(error, server: server))
+                }
+            }
+            defer {
+                commandSink.finish()
+                group.cancelAll()
+            }
+            let connection = ExportConnection(events: events, commands: commandSink)
+            return try await body(connection)
+        }
+    }
+
+    /// The upgrade answer's status is not visible through the WebSocket client, so ask the
+    /// same URL once over plain HTTP to tell a bad key from a missing permission or license.
+    private func upgradeRefusal(url: String, material: AuthMaterial) async -> TSAPIError {
+        let path = "/wsapi/v1/export"
+        let pathAndQuery = url.firstIndex(of: "?").map { path + String(url[$0...]) } ?? path
+        var headers = HTTPHeaders()
+        material.apply(to: &headers)
+        guard let answer = try? await transport.send(.GET, pathAndQuery, headers: headers) else {
+            return .socketClosed(server: settings.name, context: "(upgrade refused)")
+        }
+        switch answer.status {
+        case 401: return .unauthorized(server: settings.name, path: path)
+        case 403: return .forbidden(server: settings.name, path: path, permission: "dataExport")
+        case 404: return .notFound(server: settings.name, path: path)
+        default: return .socketClosed(server: settings.name, context: "(upgrade refused, HTTP \(answer.status))")
+        }
+    }
+
+    static func socketError(_ error: any Error, server: String) -> TSAPIError {
+        if let mapped = error as? TSAPIError { return mapped }
+        let text = String(describing: error)
+        if text.contains("401") { return .unauthorized(server: server, path: "/wsapi/v1/export") }
+        if text.contains("403") { return .forbidden(server: server, path: "/wsapi/v1/export", permission: "dataExport") }
+        if text.contains("404") { return .notFound(server: server, path: "/wsapi/v1/export") }
+        if text.contains("connectionRefused") || text.contains("Connection refused") {
+            return .unreachable(server: server, detail: "export socket: \(text)")
+        }
+        if text.lowercased().contains("certificate") || text.contains("SSL") { return .tls(server: server, detail: text) }
+        return .socketClosed(server: server, context: "(\(text))")
+    }
+}

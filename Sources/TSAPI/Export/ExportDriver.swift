@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+
+/// The files of one `fileEnd`, downloaded and verified, handed to the caller before `next`.
+public struct ExportedFileSet: Sendable {
+    public var channel: Int
+    public var fid: Int
+    public var files: [DownloadedFile]
+    public var video: DownloadedFile? { files.first { !DownloadEntry(fileName: $0.advertisedName, src: "").isSubtitle } }
+    public var subtitle: DownloadedFile? { files.first { DownloadEntry(fileName: $0.advertisedName, src: "").isSubtitle } }
+}
+
+/// What one export session did.
+public struct ExportOutcome: Sendable {
+    public var taskID: String?
+    /// True when the recorder answered ready -1: nothing recorded in the window.
+    public var noData = false
+    public var fileSets = 0
+    public var bytes: Int64 = 0
+    public var skippedChannels: [Int] = []
+    public var waitsSent = 0
+    public var resumes = 0
+    /// Malformed messages and unknown stages that were logged and ignored, as typed errors
+    /// with their context, for the run report.
+    public var anomalies: [TSAPIError] = []
+}
+
+/// Drives one export session to the end (§6.9): downloads each file while keeping the task
+/// alive with `wait`, hands verified files to the caller, and sends `next` only after the
+/// caller returns (its confirmation that the files are durable).
+public struct ExportDriver: Sendable {
+    public let client: TSAPIClient
+    public let zone: RecorderTimeZone
+
+    public init(client: TSAPIClient, zone: RecorderTimeZone) {
+        self.client = client
+        self.zone = zone
+    }
+
+    /// Runs `request`, downloading into `directory`. `onFiles` must make the files durable
+    /// (or copy them away) before it returns; the recorder deletes them on `next`. Throws a
+    /// `TSAPIError` for every way the session can fail.
+    public func run(_ request: ExportRequest, into directory: String,
+                    onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
+        let server = client.settings.name
+        let downloader = Downloader(client: client)
+        return try await client.withExportConnection(request, zone: zone) { connection in
+            var outcome = ExportOutcome()
+            var lastMalformed: TSAPIError?
+            for try await item in connection.events {
+                let event: ExportEvent
+                switch item {
+                case .malformed(let error):
+                    client.logger.warning("malformed export message ignored", metadata: ["server": "\(server)", "error": "\(error)"])
+                    outcome.anomalies.append(error)
+                    lastMalformed = error
+                    continue
+                case .message(let message):
+                    event = message
+                }
+                switch event {
+                case .ready(let code, let message, let task):
+                    if code == -1 {
+                        outcome.noData = true
+                        return outcome
+                    }
+                    guard code == 0, let task else { throw TSAPIError.exportRejected(server: server, code: code, message: message) }
+                    outcome.taskID = task.id
+                case .fileEnd(let fileEnd):
+                    guard let task = outcome.taskID else { throw TSAPIError.malformedMessage(server: server, context: "fileEnd before ready", text: "") }
+                    let set = try await handle(fileEnd, task: task, connection: connection, downloader: downloader,
+                                               directory: directory, outcome: &outcome)
+                    do {
+                        try await onFiles(set)
+                    } catch {
+                        connection.send(.cancel, task: task)
+                        throw error
+                    }
+                    connection.send(.next, task: task)
+                    outcome.fileSets += 1
+                case .timeoutAlert:
+                    // Seen only between files (during downloads the ticker keeps the task
+                    // alive). The recorder is waiting on a file we never heard of: its
+                    // fileEnd was the garbled message. Nothing can fetch it; give up now.
+                    if let lastMalformed, let task = outcome.taskID {
+                        connection.send(.cancel, task: task)
+                        throw lastMalformed
+                    }
+                case .channelSkip(let channel):
+                    if let channel { outcome.skippedChannels.append(channel) }
+                case .end(let code, let message):
+                    guard code == 0 else {
+                        // A session that died after a garbled message most likely died of it.
+                        if code == -1004, let lastMalformed { throw lastMalformed }
+                        throw TSAPIError.exportEnded(server: server, code: code, message: message)
+                    }
+                    return outcome
+                case .error(let message):
+                    throw TSAPIError.exportServerError(server: server, message: message)
+                case .unknown(let stage):
+                    client.logger.info("unknown export stage ignored", metadata: ["server": "\(server)", "stage": "\(stage)"])
+                    outcome.anomalies.append(.unknownStage(server: server, stage: stage))
+                case .begin, .channelBegin, .fileBegin, .fileWriting, .channelEnd:
+                    continue
+                }
+            }
+            if let lastMalformed { throw lastMalformed }
+            throw TSAPIError.socketClosed(server: server, context: "before the end message\(outcome.taskID.map { " of task \($0)" } ?? "")")
+        }
+    }
+
+    /// Downloads every entry of `fileEnd` while a ticker sends `wait` at min(ttl/3, 5 s).
+    private func handle(_ fileEnd: FileEnd, task: String, connection: ExportConnection, downloader: Downloader,
+                        directory: String, outcome: inout ExportOutcome) async throws -> ExportedFileSet {
+        let interval = Duration.milliseconds(max(20, min(fileEnd.ttlMilliseconds / 3, 5_000)))
+        let (files, waits) = try await withThrowingTaskGroup(of: Int?.self) { group -> ([DownloadedFile], Int) in
+            group.addTask {
+                var sent = 0
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { break }
+                    connection.send(.wait, task: task)
+                    sent += 1
+                }
+                return sent
+            }
+            var files: [DownloadedFile] = []
+            do {
+                for entry in fileEnd.downloads {
+                    files.append(try await downloader.download(entry, into: directory))
+                }
+            } catch {
+                group.cancelAll()
+                for file in files { unlink(file.path) }
+                throw error
+            }
+            group.cancelAll()
+            var waits = 0
+            for try await count in group { waits += count ?? 0 }
+            return (files, waits)
+        }
+        outcome.waitsSent += waits
+        outcome.resumes += files.reduce(0) { $0 + $1.resumes }
+        outcome.bytes += files.reduce(0) { $0 + $1.size }
+        return ExportedFileSet(channel: fileEnd.channel, fid: fileEnd.fid, files: files)
+    }
+}

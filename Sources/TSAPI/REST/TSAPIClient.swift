@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import NIOHTTP1
+
+/// A connection to one recorder's TS-API v1: authenticated, retrying, typed.
+///
+/// Create it with `withClient`, which logs out and releases connections when the body ends.
+public struct TSAPIClient: Sendable {
+    public let settings: ConnectionSettings
+    let transport: HTTPTransport
+    let auth: SessionAuth
+    let logger: Logger
+
+    public static func withClient<T: Sendable>(_ settings: ConnectionSettings, logger: Logger = Logger(label: "tsapi"),
+                                               _ body: (TSAPIClient) async throws -> T) async throws -> T {
+        let transport = try HTTPTransport.make(settings)
+        let client = TSAPIClient(settings: settings, transport: transport, auth: SessionAuth(settings: settings, transport: transport), logger: logger)
+        do {
+            let result = try await body(client)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
+    private func close() async {
+        await auth.logout()
+        await transport.shutdown()
+    }
+
+    /// The current credential (for the export socket and download URLs).
+    public func credential() async throws -> AuthMaterial { try await auth.current() }
+
+    /// Token refreshes and logins so far (JWT only).
+    public func authCounters() async -> (refreshes: Int, logins: Int) { (await auth.refreshes, await auth.logins) }
+
+    // MARK: requests
+
+    /// GET with credentials; a 401 on a JWT triggers one refresh and one retry; transient
+    /// failures retry with backoff; statuses map to typed errors.
+    func getJSON(_ path: String, query: [(String, String?)] = [], permission: String? = nil, authenticated: Bool = true) async throws -> Any {
+        let pathAndQuery = path + Self.queryString(query)
+        return try await settings.retry.run(onRetry: { attempt, error in
+            logger.warning("retrying", metadata: ["server": "\(settings.name)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
+        }) {
+            let answer = try await authorizedSend(pathAndQuery, authenticated: authenticated)
+            try check(answer, path: path, permission: permission)
+            let reader = JSONReader(server: settings.name, path: path)
+            return try reader.parse(answer.body)
+        }
+    }
+
+    private func authorizedSend(_ pathAndQuery: String, authenticated: Bool) async throws -> HTTPAnswer {
+        guard authenticated else { return try await transport.send(.GET, pathAndQuery, headers: [:]) }
+        let material = try await auth.current()
+        var headers = HTTPHeaders()
+        material.apply(to: &headers)
+        let answer = try await transport.send(.GET, pathAndQuery, headers: headers)
+        guard answer.status == 401, try await auth.recover(from: material) else { return answer }
+        var retried = HTTPHeaders()
+        try await auth.current().apply(to: &retried)
+        return try await transport.send(.GET, pathAndQuery, headers: retried)
+    }
+
+    func check(_ answer: HTTPAnswer, path: String, permission: String?) throws {
+        guard answer.status != 200 else { return }
+        let message = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?.string("message")
+        switch answer.status {
+        case 401: throw TSAPIError.unauthorized(server: settings.name, path: path)
+        case 403: throw TSAPIError.forbidden(server: settings.name, path: path, permission: permission)
+        case 404: throw TSAPIError.notFound(server: settings.name, path: path)
+        case 500...599: throw TSAPIError.serverError(server: settings.name, path: path, status: answer.status, message: message)
+        default: throw TSAPIError.httpStatus(server: settings.name, path: path, status: answer.status, message: message)
+        }
+    }
+
+    static func queryString(_ items: [(String, String?)]) -> String {
+        guard !items.isEmpty else { return "" }
+        return "?" + items.map { key, value in value.map { "\(key)=\(QueryEncoding.encode($0))" } ?? key }.joined(separator: "&")
+    }
+
+    func reader(_ path: String) -> JSONReader { JSONReader(server: settings.name, path: path) }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Remux
+import Testing
+import TSAPI
+import TSAPISimulator
+
+/// The export driver against every fault the simulator injects: either the files arrive
+/// complete with the recorder's md5, or a precise typed error — and never a partial file
+/// that looks complete.
+@Suite struct ExportDriverTests {
+    func request(_ r: RecorderFixture, channels: [Int] = [1], from: String = "2026-11-25T10:00:00", to: String = "2026-11-25T10:01:00") -> ExportRequest {
+        ExportRequest(channels: channels, begin: r.date(from), end: r.date(to))
+    }
+
+    /// Runs an export and returns the outcome, the file sets and the files left on disk.
+    func export(_ r: RecorderFixture, _ request: ExportRequest) async throws -> (ExportOutcome, [ExportedFileSet], [String]) {
+        let directory = try RecorderFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = FileLog()
+        let outcome = try await ExportDriver(client: r.client, zone: r.zone).run(request, into: directory) { set in
+            await log.add(set)
+        }
+        return (outcome, await log.sets, RecorderFixture.files(in: directory))
+    }
+
+    /// Runs an export that must fail; returns the error and the files left behind.
+    func failingExport(_ r: RecorderFixture, _ request: ExportRequest) async throws -> (TSAPIError?, [String]) {
+        let directory = try RecorderFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            _ = try await ExportDriver(client: r.client, zone: r.zone).run(request, into: directory) { _ in }
+            return (nil, RecorderFixture.files(in: directory))
+        } catch {
+            return (error as? TSAPIError, RecorderFixture.files(in: directory))
+        }
+    }
+
+    @Test func fullExportDeliversVerifiedVideoAndSubtitleBeforeNext() async throws {
+        try await RecorderFixture.with { r in
+            let directory = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let heldDuringCallback = FileLog()
+            var req = request(r, channels: [1, 4], to: "2026-11-25T10:20:00")
+            req.mediaSize = "300KB"
+            let outcome = try await ExportDriver(client: r.client, zone: r.zone).run(req, into: directory) { set in
+                // The recorder still holds the file while we make it durable.
+                let video = try #require(set.video)
+                #expect(FileManager.default.fileExists(atPath: video.path) && set.subtitle != nil)
+                #expect(try PacketDigest.digests(ofFile: video.path).count > 0)
+                try FileManager.default.removeItem(atPath: video.path)
+                await heldDuringCallback.add(set)
+            }
+            let sets = await heldDuringCallback.sets
+            #expect(outcome.fileSets == sets.count && sets.count > 2, "mediaSize splits each channel")
+            #expect(Set(sets.map(\.channel)) == [1, 4])
+            #expect(sets.allSatisfy { $0.files.allSatisfy { $0.md5.count == 32 && $0.sha256.count == 64 && $0.size > 0 } })
+            #expect(outcome.bytes == sets.flatMap(\.files).reduce(0) { $0 + $1.size })
+        }
+    }
+
+    @Test func emptyWindowIsNoDataNotAnError() async throws {
+        try await RecorderFixture.with { r in
+            // Channel 2 records motion only; 03:00:00-03:00:02 local is inside no clip on this day.
+            let (outcome, sets, files) = try await export(r, request(r, channels: [1], from: "2026-11-20T10:00:00", to: "2026-11-20T10:01:00"))
+            #expect(outcome.noData && sets.isEmpty && files.isEmpty, "days before retention are gone")
+        }
+    }
+
+    @Test func cutDownloadResumesWithRangeAndMatchesMD5() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .cutDownload, param: 20_000, times: 2)]) { r in
+            let (outcome, sets, _) = try await export(r, request(r))
+            #expect(outcome.resumes >= 1 && sets.count == 1)
+        }
+    }
+
+    @Test func slowDownloadOverSeveralTTLsIsKeptAliveWithWait() async throws {
+        let config = RecorderFixture.configuration { $0.exportTTLMilliseconds = 300 }
+        try await RecorderFixture.with(config, faults: [FaultRule(kind: .throttleDownload, param: 60_000, times: 1)]) { r in
+            let (outcome, sets, _) = try await export(r, request(r))
+            #expect(sets.count == 1 && outcome.waitsSent >= 3, "a ~1.5 s download under a 300 ms ttl needs several waits, sent \(outcome.waitsSent)")
+        }
+    }
+
+    @Test func tokensExpiringMidExportAreRefreshed() async throws {
+        try await RecorderFixture.with(login: .userPassword("1234")) { r in
+            let directory = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var req = request(r, to: "2026-11-25T10:10:00")
+            req.mediaSize = "200KB"
+            let outcome = try await ExportDriver(client: r.client, zone: r.zone).run(req, into: directory) { _ in
+                try await r.control("tokens/expire", json: "{}")
+            }
+            #expect(outcome.fileSets > 1)
+            #expect(await r.client.authCounters().refreshes >= 1)
+        }
+    }
+
+    @Test func wrongMD5IsATypedErrorAndLeavesNoFile() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .wrongMD5)]) { r in
+            let (error, files) = try await failingExport(r, request(r))
+            guard case .md5Mismatch(_, let file, let expected, _) = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(file == "CH01_20261125_100000.mp4" && expected == String(repeating: "0", count: 32))
+            #expect(files.isEmpty)
+        }
+    }
+
+    @Test func hostileFileNameIsRefusedAndNothingIsWritten() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .hostileFileName)]) { r in
+            let (error, files) = try await failingExport(r, request(r))
+            #expect(error == .hostileFileName(server: "sim", name: "../../CH01_20261125_100000.mp4"))
+            #expect(files.isEmpty)
+        }
+    }
+
+    /// A garbled frame is reported as a typed error with its context, and the session goes
+    /// on: the recorder's next messages are fine.
+    @Test(arguments: [2, 4])
+    func malformedMessageIsReportedWithContextAndTheExportCompletes(position: Int) async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .malformedMessage, param: position)]) { r in
+            let (outcome, sets, _) = try await export(r, request(r))
+            #expect(sets.count == 1 && outcome.anomalies.count == 1)
+            guard case .malformedMessage(let server, let context, let text) = outcome.anomalies.first else {
+                Issue.record("got \(outcome.anomalies)")
+                return
+            }
+            // The garbage goes in before message N of: ready, begin, channelBegin, fileBegin, fileEnd.
+            let previous = position == 2 ? "begin" : "fileBegin"
+            #expect(server == "sim" && context == "after \(previous) (not a JSON object)" && !text.isEmpty)
+        }
+    }
+
+    @Test func recorderDiskFullAndRefusals() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .diskFullEnd, param: 1)]) { r in
+            var req = request(r, to: "2026-11-25T10:10:00")
+            req.mediaSize = "200KB"
+            let (error, _) = try await failingExport(r, req)
+            guard case .exportEnded(_, -1001, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        }
+        try await RecorderFixture.with(faults: [FaultRule(kind: .diskFullReady)]) { r in
+            let (error, _) = try await failingExport(r, request(r))
+            guard case .exportRejected(_, -5, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        }
+        try await RecorderFixture.with(faults: [FaultRule(kind: .errorStage, param: 2)]) { r in
+            let (error, _) = try await failingExport(r, request(r))
+            guard case .exportServerError = error else { Issue.record("got \(String(describing: error))"); return }
+        }
+    }
+
+    @Test func droppedWebSocketIsATransientTypedError() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .dropWebSocket, param: 3)]) { r in
+            let (error, files) = try await failingExport(r, request(r))
+            guard case .socketClosed = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(error?.isTransient == true && files.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import TSAPI
+import TSAPISimulator
+
+/// A real tsapi-sim on a loopback port and a TSAPI client connected to it.
+struct RecorderFixture: Sendable {
+    let port: Int
+    let apiKey: String
+    let config: SimulatorConfiguration
+    let client: TSAPIClient
+    let zone: RecorderTimeZone
+
+    enum Login { case apiKey, userPassword(String) }
+
+    static func configuration(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-client-tests")
+        let now = RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).parse("2026-11-25T12:00:00+09:00")!
+        var c = SimulatorConfiguration(dataDirectory: root.appendingPathComponent(UUID().uuidString).path)
+            .compactMedia(now: Int64(now.timeIntervalSince1970))
+        c.cacheDirectory = root.appendingPathComponent("gop-cache").path
+        c.port = 0
+        c.retentionDays = 3
+        c.apiKey = "tsapi_key_client_tests"
+        adjust(&c)
+        return c
+    }
+
+    static func with<T: Sendable>(_ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
+                                  login: Login = .apiKey, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
+                                  _ body: @Sendable (RecorderFixture) async throws -> T) async throws -> T {
+        let simulator = try await Simulator.prepare(config, faults: faults)
+        defer { try? FileManager.default.removeItem(atPath: config.dataDirectory) }
+        return try await simulator.withRunning { port in
+            let credential: ConnectionSettings.Credential = switch login {
+            case .apiKey: .apiKey(.literal(Secret(simulator.apiKey)))
+            case .userPassword(let password): .userPassword(user: config.username, password: .literal(Secret(password)))
+            }
+            let settings = ConnectionSettings(name: "sim", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
+                                              credential: credential, requestTimeout: .seconds(20), retry: retry)
+            return try await TSAPIClient.withClient(settings) { client in
+                let zone = try client.timeZone(of: try await client.serverInfo())
+                return try await body(RecorderFixture(port: port, apiKey: simulator.apiKey, config: config, client: client, zone: zone))
+            }
+        }
+    }
+
+    /// POST to the simulator's control API (fault arming, token expiry).
+    func control(_ path: String, json: String) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/sim/v1/\(path)")
+        request.method = .POST
+        request.headers.add(name: "X-API-Key", value: apiKey)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        guard response.status == .ok else { throw FixtureError("control \(path) answered \(response.status)") }
+    }
+
+    func arm(_ spec: String) async throws { try await control("faults", json: #"{"spec":"\#(spec)"}"#) }
+
+    func date(_ iso: String) -> Date { zone.parse(iso)! }
+
+    /// A fresh empty download directory.
+    static func directory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-dl-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func files(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Collects what `onFiles` saw, and checks the recorder still holds each file while it runs.
+actor FileLog {
+    var sets: [ExportedFileSet] = []
+    func add(_ set: ExportedFileSet) { sets.append(set) }
+}
