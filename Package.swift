@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "TSAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),

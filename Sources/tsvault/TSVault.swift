@@ -1,17 +1,19 @@
 import ArgumentParser
 
-/// The archival worker's command line. The simulator and foundation land first (issue 2);
-/// the client, archive and nightly run commands follow in their own issues.
+/// The archival worker's command line.
 @main
-struct TSVault: ParsableCommand {
+struct TSVault: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsvault",
         abstract: "Recording export and archival backup worker for TS-API v1 recorders.",
-        discussion: "Not yet implemented: server check, ingest, coverage, verify, run. See the README for status.",
-        version: "0.1.0")
+        discussion: "Start with `tsvault server check` against each recorder. Archive, run and evidence commands follow (see the README for status).",
+        version: "0.2.0",
+        subcommands: [ServerCommand.self])
+}
 
-    func run() throws {
-        print(Self.helpMessage())
-        throw ExitCode(64)
-    }
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Talk to a recorder.",
+        subcommands: [ServerCheckCommand.self])
 }

@@ -10,6 +10,8 @@ public struct ConnectionSettings: Sendable {
     public var tls: TLSSettings
     /// Timeout of one REST request or one download attempt without progress.
     public var requestTimeout: Duration
+    /// Timeout of establishing one TCP (and TLS) connection.
+    public var connectTimeout: Duration = .seconds(10)
     public var retry: RetryPolicy
 
     public enum Credential: Sendable {

@@ -20,7 +20,7 @@ struct HTTPTransport: Sendable {
     static func make(_ settings: ConnectionSettings) throws -> HTTPTransport {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: try TLSPolicy.configuration(for: settings),
-            timeout: .init(connect: .seconds(10), read: TimeAmount(settings.requestTimeout)))
+            timeout: .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.requestTimeout)))
         configuration.httpVersion = .http1Only
         return HTTPTransport(settings: settings, client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration))
     }
