@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a debug-built tsapi-sim on a free port with a known API key, runs the given command
 # with SIM_URL and TSVAULT_API_KEY set, and stops the simulator afterwards.
-# usage: Scripts/with-sim.sh [--sim-args "ARGS"] -- COMMAND...
+# usage: Scripts/with-sim.sh [--sim-args "ARGS"] -- COMMAND...   (SIM_BIN overrides the binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sim_args="--size 320x180 --fps 10 --bitrate 300k --now 2026-11-25T12:00:00+09:00 --days 2"
@@ -10,10 +10,10 @@ if [ "${1:-}" = "--sim-args" ]; then sim_args=$2; shift 2; fi
 data=$(mktemp -d)
 log="$data/sim.log"
 # shellcheck disable=SC2086
-.build/debug/tsapi-sim --port 0 --data "$data" --api-key tsapi_key_demo $sim_args >"$log" 2>&1 &
+"${SIM_BIN:-.build/debug/tsapi-sim}" --port 0 --data "$data" --api-key tsapi_key_demo $sim_args >"$log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
     grep -q "listening on" "$log" && break
     sleep 0.2
 done

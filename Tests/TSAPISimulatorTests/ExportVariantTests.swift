@@ -16,19 +16,6 @@ import Testing
         return try body(path)
     }
 
-    /// Stderr of a full decode; empty when every packet decodes.
-    func decodeErrors(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-xerror", "-i", path, "-f", "null", "-"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? message : "exit \(process.terminationStatus): \(message)"
-    }
-
     @Test func h265ExportCarriesStampedHEVC() async throws {
         try await LiveSimulator.with(LiveSimulator.testConfiguration { $0.codec = .h265 }) { sim in
             let run = try await sim.export("ch=1&\(tenSeconds)&md5=true")
@@ -41,7 +28,7 @@ import Testing
                 while let packet = try reader.next() { stamps.append(try #require(InBandTimestamp.find(in: packet.data)).utcMilliseconds) }
                 let start = try #require(ServerTime(zone: sim.config.timeZone).parse("2026-11-25T10:00:00")).seconds * 1000
                 #expect(stamps.count == 100 && stamps.min() == start && stamps.max() == start + 9_900)
-                #expect(try decodeErrors(path) == "")
+                #expect(try FFmpegCommandLine.decodeErrors(path) == "")
             }
         }
     }
@@ -70,7 +57,7 @@ import Testing
                 }
                 #expect(videoPackets == 100)
                 #expect(abs(audioSeconds - 10) < 0.1, "audio covers the 10 s of video, got \(audioSeconds) s")
-                #expect(try decodeErrors(path) == "")
+                #expect(try FFmpegCommandLine.decodeErrors(path) == "")
             }
         }
     }

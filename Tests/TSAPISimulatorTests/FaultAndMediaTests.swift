@@ -141,15 +141,8 @@ import Testing
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("decode-\(UUID().uuidString).mp4").path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-            process.arguments = ["-v", "error", "-xerror", "-i", path, "-f", "null", "-"]
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            process.waitUntilExit()
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 0 && message.isEmpty, "\(message)")
+            let message = try FFmpegCommandLine.decodeErrors(path)
+            #expect(message.isEmpty, "\(message)")
         }
     }
 }

@@ -1,0 +1,17 @@
+import Foundation
+
+/// The ffmpeg command line as an outside referee: a file is good when it decodes cleanly.
+enum FFmpegCommandLine {
+    /// Stderr of a full decode with `-xerror`; empty when every packet decodes.
+    static func decodeErrors(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-v", "error", "-xerror", "-i", path, "-f", "null", "-"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? message : "exit \(process.terminationStatus): \(message)"
+    }
+}
