@@ -12,7 +12,7 @@ log="$data/sim.log"
 # shellcheck disable=SC2086
 "${SIM_BIN:-.build/debug/tsapi-sim}" --port 0 --data "$data" --api-key tsapi_key_demo $sim_args >"$log" 2>&1 &
 sim=$!
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 600); do
     grep -q "listening on" "$log" && break
     sleep 0.2

@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
+import NIOSSL
 import Logging
 import NIOCore
 import Remux
@@ -42,11 +45,12 @@ public struct Simulator: Sendable {
         state.addFallbackRoutes(to: router)
         router.middlewares.add(XHostPolicy(required: state.config.requireXHost))
         let state = self.state
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, channel, logger in
+            await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
+        }
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, channel, logger in
-                await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
-            },
+            server: try tlsConfiguration().map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "TS-NVR"),
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -55,6 +59,14 @@ public struct Simulator: Sendable {
 }
 
 extension Simulator {
+    /// The server side of `--tls-cert/--tls-key`, nil for plain HTTP.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let certFile = state.config.tlsCertificateFile, let keyFile = state.config.tlsKeyFile else { return nil }
+        let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    }
+
     /// Serves while `body` runs and stops when it returns; `body` gets the bound port. This
     /// is how tests, benchmarks and the demo embed a recorder.
     public func withRunning<T: Sendable>(logger: Logger = Simulator.quietLogger,

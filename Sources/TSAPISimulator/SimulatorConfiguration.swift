@@ -50,6 +50,9 @@ public struct SimulatorConfiguration: Sendable {
     public var exportLicensed = true
     public var legacyChannelStatus = false
     public var siteName = "tsapi-sim"
+    /// Serve HTTPS/WSS with this PEM certificate chain and key (both or neither).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
 
     public enum GapMode: String, Sendable, CaseIterable { case split, hole }
     public enum FileNaming: String, Sendable, CaseIterable { case v1, legacy }
@@ -88,6 +91,7 @@ public struct SimulatorConfiguration: Sendable {
         if width % 2 != 0 || height % 2 != 0 || width < 16 || height < 16 { errors.append("--size must be even and at least 16x16") }
         if bitrate < 10_000 { errors.append("--bitrate must be at least 10k") }
         if exportTTLMilliseconds < 50 { errors.append("--ttl must be at least 50 ms") }
+        if (tlsCertificateFile == nil) != (tlsKeyFile == nil) { errors.append("--tls-cert and --tls-key go together") }
         if !["stage", "request"].contains(timeoutAlertKey) { errors.append("--timeout-alert-key must be stage or request") }
         return errors
     }

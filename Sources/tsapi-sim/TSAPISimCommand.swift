@@ -41,7 +41,9 @@ struct TSAPISimCommand: AsyncParsableCommand {
     @Option(help: "Recording gaps inside an export: split (separate files) or hole (one file, timestamps jump).") var gapMode = "split"
     @Option(help: "File names: v1 (CH01_20240101_120000.mp4) or legacy (CH1.2024-01-01T12.00.00.mp4).") var naming = "v1"
     @Option(help: "recording/days shape: flat, nested, or legacy (nested when ch/timeBegin/timeEnd given).") var daysShape = "legacy"
-    @Option(help: "Scheme of absolute URLs the server builds.") var urlScheme = "http"
+    @Option(help: "Scheme of absolute URLs the server builds (https when --tls-cert is given).") var urlScheme: String?
+    @Option(help: "Serve HTTPS/WSS with this PEM certificate (chain).") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Flag(help: "Answer 400 to v1 REST calls without X-Host.") var requireXHost = false
     @Flag(help: "Reject JWT on data endpoints (an example-client claim).") var rejectJwtOnData = false
     @Flag(help: "Omit refreshToken from refresh responses.") var refreshWithoutNewToken = false
@@ -64,7 +66,7 @@ struct TSAPISimCommand: AsyncParsableCommand {
         let host = config.host
         try await simulator.run(logger: logger) { port in
             // Unbuffered: scripts wait for this line to know the server is up.
-            let banner = "tsapi-sim listening on http://\(host):\(port)\nuser \(config.username) / password \(config.password); API key \(key)\n"
+            let banner = "tsapi-sim listening on \(config.tlsCertificateFile == nil ? "http" : "https")://\(host):\(port)\nuser \(config.username) / password \(config.password); API key \(key)\n"
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
     }
@@ -108,7 +110,9 @@ struct TSAPISimCommand: AsyncParsableCommand {
         c.fileNaming = names
         guard let shape = SimulatorConfiguration.DaysShape(rawValue: daysShape) else { throw ValidationError("--days-shape must be flat, nested or legacy") }
         c.daysShape = shape
-        c.urlScheme = urlScheme
+        c.tlsCertificateFile = tlsCert
+        c.tlsKeyFile = tlsKey
+        c.urlScheme = urlScheme ?? (tlsCert == nil ? "http" : "https")
         c.requireXHost = requireXHost
         c.rejectJWTOnData = rejectJwtOnData
         c.refreshWithoutNewToken = refreshWithoutNewToken

@@ -62,7 +62,7 @@ import TSAPISimulator
             let day = try #require(r.zone.localDay(year: 2026, month: 11, day: 24))
             #expect(try await r.client.recordingMinutes(channel: 1, day: day, zone: r.zone).recordedCount == 1440)
         }
-        try await RecorderFixture.with(faults: [FaultRule(kind: .http500, times: nil)], retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))) { r in
+        _ = try await RecorderFixture.with(faults: [FaultRule(kind: .http500, times: nil)], retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))) { r in
             await #expect(throws: TSAPIError.serverError(server: "sim", path: "/api/v1/recording/days", status: 500,
                                                          message: "Internal server error (injected)")) {
                 _ = try await r.client.recordingDays(channel: 1, zone: r.zone)

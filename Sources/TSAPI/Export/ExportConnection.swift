@@ -35,7 +35,8 @@ extension TSAPIClient {
         }
         // Header and query both (§2.4 recommendation).
         let url = settings.webSocketBase + "/wsapi/v1/export" + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
-        let tls = try TLSPolicy.configuration(for: settings)
+        let tls = try TLSPolicy.webSocketConfiguration(for: settings)
+        let socketConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, additionalHeaders: headers, sniHostname: tls?.sni)
         let (events, eventSink) = AsyncThrowingStream.makeStream(of: ExportConnectionEvent.self)
         let (commands, commandSink) = AsyncStream.makeStream(of: String.self)
         let server = settings.name
@@ -45,8 +46,7 @@ extension TSAPIClient {
             group.addTask {
                 do {
                     try await WebSocketClient.connect(
-                        url: url, configuration: .init(maxFrameSize: 1 << 24, additionalHeaders: headers),
-                        tlsConfiguration: tls, logger: logger
+                        url: url, configuration: socketConfiguration, tlsConfiguration: tls?.0, logger: logger
                     ) { inbound, outbound, _ in
                         try await withThrowingTaskGroup(of: Void.self) { socket in
                             socket.addTask {
