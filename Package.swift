@@ -21,6 +21,7 @@ let package = Package(
         // Already in the graph through hummingbird-websocket; the client uses them directly.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // The system FFmpeg libraries (libavformat/libavcodec/libavutil), plus a tiny header
@@ -55,6 +56,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The archive: content-addressed blob store, SQLite index (GRDB), ingest and verify.
+        .target(
+            name: "Archive",
+            dependencies: [
+                "Remux",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tsapi-sim",
             dependencies: [
@@ -66,14 +77,21 @@ let package = Package(
             name: "tsvault",
             dependencies: [
                 "TSAPI",
+                "Archive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport"]),
+        // Fixtures shared by the test targets: a live simulator with a connected client.
+        .target(
+            name: "TestSupport",
+            dependencies: ["TSAPI", "TSAPISimulator", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "TSAPITests",
-            dependencies: ["TSAPI", "TSAPISimulator", "Remux", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["TSAPI", "TSAPISimulator", "Remux", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(
             name: "TSAPISimulatorTests",

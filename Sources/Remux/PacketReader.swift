@@ -51,6 +51,11 @@ public final class PacketReader {
         metadata = Self.dictionary(context.pointee.metadata)
     }
 
+    /// The demuxer's parameters of stream `index`, for stream copy into a muxer.
+    func codecParameters(_ index: Int) -> UnsafeMutablePointer<AVCodecParameters>? {
+        format?.pointee.streams[index]?.pointee.codecpar
+    }
+
     deinit {
         av_packet_free(&packet)
         avformat_close_input(&format)

@@ -2,6 +2,7 @@ import Foundation
 import Remux
 import Testing
 import TSAPI
+import TestSupport
 import TSAPISimulator
 
 /// The export driver against every fault the simulator injects: either the files arrive

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TSAPI
+import TestSupport
 import TSAPISimulator
 
 /// A 1 GB export goes through the driver with memory far below the file size: downloads

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TSAPI
+import TestSupport
 import TSAPISimulator
 
 @Suite struct RESTClientTests {

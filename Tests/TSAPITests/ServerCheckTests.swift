@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 import TSAPI
+import TestSupport
 import TSAPISimulator
 
 @Suite struct ServerCheckTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TSAPI
+import TestSupport
 import TSAPISimulator
 
 /// HTTPS and WSS against a simulator with a self-signed certificate: verification is on by

@@ -5,16 +5,17 @@ import TSAPI
 import TSAPISimulator
 
 /// A real tsapi-sim on a loopback port and a TSAPI client connected to it.
-struct RecorderFixture: Sendable {
-    let port: Int
-    let apiKey: String
-    let config: SimulatorConfiguration
-    let client: TSAPIClient
-    let zone: RecorderTimeZone
+/// Shared by the test targets (not shipped): a live simulator plus a connected client.
+public struct RecorderFixture: Sendable {
+    public let port: Int
+    public let apiKey: String
+    public let config: SimulatorConfiguration
+    public let client: TSAPIClient
+    public let zone: RecorderTimeZone
 
-    enum Login { case apiKey, userPassword(String) }
+    public enum Login: Sendable { case apiKey, userPassword(String) }
 
-    static func configuration(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
+    public static func configuration(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-client-tests")
         let now = RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).parse("2026-11-25T12:00:00+09:00")!
         var c = SimulatorConfiguration(dataDirectory: root.appendingPathComponent(UUID().uuidString).path)
@@ -27,7 +28,7 @@ struct RecorderFixture: Sendable {
         return c
     }
 
-    static func with<T: Sendable>(_ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
+    public static func with<T: Sendable>(_ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
                                   login: Login = .apiKey, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
                                   _ body: @Sendable (RecorderFixture) async throws -> T) async throws -> T {
         let simulator = try await Simulator.prepare(config, faults: faults)
@@ -47,7 +48,7 @@ struct RecorderFixture: Sendable {
     }
 
     /// POST to the simulator's control API (fault arming, token expiry).
-    func control(_ path: String, json: String) async throws {
+    public func control(_ path: String, json: String) async throws {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/sim/v1/\(path)")
         request.method = .POST
         request.headers.add(name: "X-API-Key", value: apiKey)
@@ -57,29 +58,30 @@ struct RecorderFixture: Sendable {
         guard response.status == .ok else { throw FixtureError("control \(path) answered \(response.status)") }
     }
 
-    func arm(_ spec: String) async throws { try await control("faults", json: #"{"spec":"\#(spec)"}"#) }
+    public func arm(_ spec: String) async throws { try await control("faults", json: #"{"spec":"\#(spec)"}"#) }
 
-    func date(_ iso: String) -> Date { zone.parse(iso)! }
+    public func date(_ iso: String) -> Date { zone.parse(iso)! }
 
     /// A fresh empty download directory.
-    static func directory() throws -> String {
+    public static func directory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-dl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
-    static func files(in directory: String) -> [String] {
+    public static func files(in directory: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-/// Collects what `onFiles` saw, and checks the recorder still holds each file while it runs.
-actor FileLog {
-    var sets: [ExportedFileSet] = []
-    func add(_ set: ExportedFileSet) { sets.append(set) }
+/// Collects what `onFiles` saw.
+public actor FileLog {
+    public var sets: [ExportedFileSet] = []
+    public init() {}
+    public func add(_ set: ExportedFileSet) { sets.append(set) }
 }

@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import Logging
+import Remux
+
+/// What one ingest did.
+public struct IngestResult: Sendable, Codable, Hashable {
+    public var exportID: Int64
+    public var segments: Int
+    public var newSegments: Int
+    public var newBlobs: Int
+    public var bytesStored: Int64
+    public var timeSource: TimeSource
+    public var startMicros: Int64?
+    public var endMicros: Int64?
+    public var droppedVideoFrames: Int
+    public var droppedAudioPackets: Int
+    public var holes: Int
+}
+
+/// A local archive: `<root>/blobs` (content-addressed segments), `<root>/index.sqlite`,
+/// `<root>/tmp` (work files, same file system so that adopting a blob is a rename).
+public struct Archive: Sendable {
+    public let root: String
+    public let blobs: BlobStore
+    public let index: ArchiveIndex
+    public var segmentSeconds: Int64 = 60
+
+    public init(root: String) throws {
+        self.root = root
+        try FileSystem.makeDirectory(root)
+        blobs = try BlobStore(root: root + "/blobs")
+        index = try ArchiveIndex(path: root + "/index.sqlite")
+        try FileSystem.makeDirectory(root + "/tmp")
+    }
+
+    /// Cuts `file` into canonical segments, stores each blob durably, then records the
+    /// export and its segments in one transaction. A failure leaves the index untouched.
+    public func ingest(file: String, server: String, channel: Int, start: Date? = nil, recorderZone: TimeZone? = nil,
+                       recorderMD5: String? = nil) throws -> IngestResult {
+        guard FileManager.default.isReadableFile(atPath: file) else {
+            throw ArchiveError.invalidInput("cannot read \(file)")
+        }
+        let (fileStart, source) = try StartTime.resolve(path: file, given: start, recorderZone: recorderZone)
+        let work = root + "/tmp/ingest-\(UUID().uuidString)"
+        try FileSystem.makeDirectory(work)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+
+        var stored: [(SegmentInfo, StoredBlob)] = []
+        let report: SegmentationReport
+        do {
+            report = try Segmenter.segment(file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work) { info in
+                stored.append((info, try blobs.adopt(info.path)))
+            }
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError.unreadableMedia(path: file, detail: "\(error)")
+        }
+        let (sourceSHA, sourceSize) = try BlobStore.digest(of: file)
+        return try record(stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
+                          source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5)
+    }
+
+    private func record(_ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, file: String, server: String, channel: Int,
+                        fileStart: Int64, source: TimeSource, sourceSHA: String, sourceSize: Int64, recorderMD5: String?) throws -> IngestResult {
+        try index.write { db in
+            let channelID = try ArchiveIndex.channelID(db, server: server, chid: channel)
+            try db.execute(sql: """
+                INSERT INTO exports(channel_id, source_name, source_sha256, source_size, recorder_md5, time_source, file_start_us,
+                                    ingested_at, segments, new_segments, dropped_video_frames, dropped_audio_packets, holes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """, arguments: [channelID, (file as NSString).lastPathComponent, sourceSHA, sourceSize, recorderMD5, source.rawValue,
+                                 fileStart, Date().timeIntervalSince1970, stored.count, report.droppedVideoFrames,
+                                 report.droppedAudioPackets, report.holes])
+            let exportID = db.lastInsertedRowID
+            var newSegments = 0, newBlobs = 0
+            var bytes: Int64 = 0
+            for (info, blob) in stored {
+                try db.execute(sql: "INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at) VALUES (?, ?, 'video', ?)",
+                               arguments: [blob.sha256, blob.size, Date().timeIntervalSince1970])
+                if db.changesCount > 0 { newBlobs += 1; bytes += blob.size }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO segments(channel_id, start_us, end_us, blob_sha256, container, codec, width, height,
+                                                   frames, keyframes, audio_packets, export_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [channelID, info.startMicros, info.endMicros, blob.sha256, info.container.rawValue, info.videoCodec,
+                                     info.width, info.height, info.frameCount, info.keyframeCount, info.audioPacketCount, exportID])
+                newSegments += db.changesCount
+            }
+            try db.execute(sql: "UPDATE exports SET new_segments = ? WHERE id = ?", arguments: [newSegments, exportID])
+            return IngestResult(exportID: exportID, segments: stored.count, newSegments: newSegments, newBlobs: newBlobs,
+                                bytesStored: bytes, timeSource: source, startMicros: stored.first?.0.startMicros,
+                                endMicros: stored.last?.0.endMicros, droppedVideoFrames: report.droppedVideoFrames,
+                                droppedAudioPackets: report.droppedAudioPackets, holes: report.holes)
+        }
+    }
+}

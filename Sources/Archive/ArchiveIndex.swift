@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+/// The SQLite index of the archive (GRDB, WAL, versioned migrations).
+public struct ArchiveIndex: Sendable {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw ArchiveError.indexFailed("cannot open \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 servers, channels, blobs, exports, segments") { db in
+            try db.execute(sql: """
+                CREATE TABLE servers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                CREATE TABLE channels (
+                    id INTEGER PRIMARY KEY,
+                    server_id INTEGER NOT NULL REFERENCES servers(id),
+                    chid INTEGER NOT NULL,
+                    UNIQUE(server_id, chid));
+                CREATE TABLE blobs (
+                    sha256 TEXT PRIMARY KEY,
+                    size INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    verified_at REAL,
+                    verify_result TEXT);
+                CREATE TABLE exports (
+                    id INTEGER PRIMARY KEY,
+                    channel_id INTEGER NOT NULL REFERENCES channels(id),
+                    source_name TEXT NOT NULL,
+                    source_sha256 TEXT NOT NULL,
+                    source_size INTEGER NOT NULL,
+                    recorder_md5 TEXT,
+                    time_source TEXT NOT NULL,
+                    file_start_us INTEGER NOT NULL,
+                    ingested_at REAL NOT NULL,
+                    segments INTEGER NOT NULL,
+                    new_segments INTEGER NOT NULL,
+                    dropped_video_frames INTEGER NOT NULL,
+                    dropped_audio_packets INTEGER NOT NULL,
+                    holes INTEGER NOT NULL);
+                CREATE TABLE segments (
+                    id INTEGER PRIMARY KEY,
+                    channel_id INTEGER NOT NULL REFERENCES channels(id),
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    blob_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+                    container TEXT NOT NULL,
+                    codec TEXT NOT NULL,
+                    width INTEGER NOT NULL,
+                    height INTEGER NOT NULL,
+                    frames INTEGER NOT NULL,
+                    keyframes INTEGER NOT NULL,
+                    audio_packets INTEGER NOT NULL,
+                    export_id INTEGER NOT NULL REFERENCES exports(id),
+                    UNIQUE(channel_id, start_us, blob_sha256));
+                CREATE INDEX segments_by_time ON segments(channel_id, start_us);
+                """)
+        }
+        return migrator
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as ArchiveError { throw error } catch {
+            throw ArchiveError.indexFailed("\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as ArchiveError { throw error } catch {
+            throw ArchiveError.indexFailed("\(error)")
+        }
+    }
+
+    /// The row id of a server's channel, created on first use.
+    static func channelID(_ db: Database, server: String, chid: Int) throws -> Int64 {
+        try db.execute(sql: "INSERT OR IGNORE INTO servers(name) VALUES (?)", arguments: [server])
+        let serverID = try Int64.fetchOne(db, sql: "SELECT id FROM servers WHERE name = ?", arguments: [server])!
+        try db.execute(sql: "INSERT OR IGNORE INTO channels(server_id, chid) VALUES (?, ?)", arguments: [serverID, chid])
+        return try Int64.fetchOne(db, sql: "SELECT id FROM channels WHERE server_id = ? AND chid = ?", arguments: [serverID, chid])!
+    }
+}

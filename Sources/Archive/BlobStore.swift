@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+
+/// Where a blob went.
+public struct StoredBlob: Sendable, Hashable {
+    public var sha256: String
+    public var size: Int64
+    /// False when the blob was already in the store (deduplicated).
+    public var isNew: Bool
+}
+
+/// Content-addressed files: a blob's name is the SHA-256 of its bytes, under two fan-out
+/// directories (`ab/cd/abcd…`). A blob becomes visible only complete and durable: the bytes
+/// are fsynced, made read-only, renamed into place, and the directory is fsynced.
+public struct BlobStore: Sendable {
+    public let root: String
+
+    public init(root: String) throws {
+        self.root = root
+        try FileSystem.makeDirectory(root)
+    }
+
+    public func path(of sha256: String) -> String {
+        let a = sha256.prefix(2), b = sha256.dropFirst(2).prefix(2)
+        return "\(root)/\(a)/\(b)/\(sha256)"
+    }
+
+    /// Moves the file at `source` (on the same file system) into the store, or deletes it
+    /// when an identical blob is already there.
+    public func adopt(_ source: String) throws -> StoredBlob {
+        let (sha256, size) = try Self.digest(of: source)
+        let target = path(of: sha256)
+        if FileManager.default.fileExists(atPath: target) {
+            unlink(source)
+            return StoredBlob(sha256: sha256, size: size, isNew: false)
+        }
+        let directory = (target as NSString).deletingLastPathComponent
+        try FileSystem.makeDirectory(directory)
+        try FileSystem.fsync(path: source)
+        chmod(source, 0o444)
+        guard rename(source, target) == 0 else { throw FileSystem.error(target) }
+        FileSystem.fsyncDirectory(directory)
+        return StoredBlob(sha256: sha256, size: size, isNew: true)
+    }
+
+    /// SHA-256 and size of a file, read in 1 MiB chunks (BoringSSL's SHA-256 uses the CPU's
+    /// SHA instructions where present).
+    public static func digest(of path: String) throws -> (sha256: String, size: Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystem.error(path) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.error(path)
+            }
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            size += Int64(n)
+        }
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+    }
+}
+
+/// Small POSIX helpers with errors that name the path.
+enum FileSystem {
+    static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError.ioFailed(path: path, detail: "\(error.localizedDescription)")
+        }
+    }
+
+    static func fsync(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw error(path) }
+        defer { close(fd) }
+        guard Foundation.fsync(fd) == 0 else { throw error(path) }
+    }
+
+    static func fsyncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        Foundation.fsync(fd)
+        close(fd)
+    }
+
+    static func error(_ path: String) -> ArchiveError {
+        .ioFailed(path: path, detail: String(cString: strerror(errno)))
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+
+/// Archived minutes of one channel over one day.
+public struct DayCoverage: Sendable, Codable, Hashable {
+    public var server: String
+    public var channel: Int
+    /// `yyyy-MM-dd` in the zone the query asked for.
+    public var day: String
+    public var dayStartMicros: Int64
+    /// One flag per minute of that day (1380, 1440 or 1500 minutes).
+    public var minutes: [Bool]
+    public var archivedMinutes: Int { minutes.lazy.filter { $0 }.count }
+    /// Runs of minutes without footage, as minute offsets into the day [start, end).
+    public var gaps: [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start: Int?
+        for i in 0...minutes.count {
+            let archived = i < minutes.count ? minutes[i] : true
+            if !archived, start == nil { start = i }
+            if archived, let s = start { result.append(s..<i); start = nil }
+        }
+        return result
+    }
+}
+
+extension Archive {
+    /// Segment intervals [start, end) of a channel overlapping [from, to), merged.
+    public func archivedIntervals(server: String, channel: Int, from: Int64, to: Int64) throws -> [Range<Int64>] {
+        let rows = try index.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT segments.start_us AS s, segments.end_us AS e FROM segments
+                JOIN channels ON channels.id = segments.channel_id JOIN servers ON servers.id = channels.server_id
+                WHERE servers.name = ? AND channels.chid = ? AND segments.end_us > ? AND segments.start_us < ?
+                ORDER BY s
+                """, arguments: [server, channel, from, to])
+        }
+        var merged: [Range<Int64>] = []
+        for row in rows {
+            let s: Int64 = row["s"], e: Int64 = row["e"]
+            if let last = merged.last, s <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, e)
+            } else {
+                merged.append(s..<e)
+            }
+        }
+        return merged
+    }
+
+    /// Per-minute coverage of each local day in [from, to) for every archived channel
+    /// (or the ones asked for). A minute counts when any archived frame falls in it.
+    public func coverage(server: String?, channel: Int?, from: Date, to: Date, zone: TimeZone) throws -> [DayCoverage] {
+        let channels = try index.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT servers.name AS server, channels.chid AS chid FROM channels JOIN servers ON servers.id = channels.server_id
+                ORDER BY server, chid
+                """).map { (server: $0["server"] as String, chid: $0["chid"] as Int) }
+        }.filter { (server == nil || $0.server == server) && (channel == nil || $0.chid == channel) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        var result: [DayCoverage] = []
+        for entry in channels {
+            var day = calendar.startOfDay(for: from)
+            while day < to {
+                let next = calendar.date(byAdding: .day, value: 1, to: day)!
+                let startUS = Int64(day.timeIntervalSince1970 * 1_000_000), endUS = Int64(next.timeIntervalSince1970 * 1_000_000)
+                var minutes = Array(repeating: false, count: Int((endUS - startUS) / 60_000_000))
+                for interval in try archivedIntervals(server: entry.server, channel: entry.chid, from: startUS, to: endUS) {
+                    let first = max(0, Int((interval.lowerBound - startUS) / 60_000_000))
+                    let last = min(minutes.count - 1, Int((interval.upperBound - 1 - startUS) / 60_000_000))
+                    if first <= last { for m in first...last { minutes[m] = true } }
+                }
+                let c = calendar.dateComponents([.year, .month, .day], from: day)
+                result.append(DayCoverage(server: entry.server, channel: entry.chid,
+                                          day: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!),
+                                          dayStartMicros: startUS, minutes: minutes))
+                day = next
+            }
+        }
+        return result
+    }
+}
+
+/// One row of the segment index.
+public struct SegmentRecord: Sendable, Codable, Hashable {
+    public var sha256: String
+    public var startMicros: Int64
+    public var endMicros: Int64
+    public var frames: Int
+    public var keyframes: Int
+    public var container: String
+    public var codec: String
+}
+
+extension Archive {
+    /// Every segment of a channel in time order.
+    public func segments(server: String, channel: Int) throws -> [SegmentRecord] {
+        try index.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT segments.* FROM segments JOIN channels ON channels.id = segments.channel_id
+                JOIN servers ON servers.id = channels.server_id WHERE servers.name = ? AND channels.chid = ? ORDER BY start_us, id
+                """, arguments: [server, channel]).map {
+                SegmentRecord(sha256: $0["blob_sha256"], startMicros: $0["start_us"], endMicros: $0["end_us"], frames: $0["frames"],
+                              keyframes: $0["keyframes"], container: $0["container"], codec: $0["codec"])
+            }
+        }
+    }
+
+    /// Counts for tests and reports: rows in each table and blob files on disk.
+    public func counts() throws -> (exports: Int, segments: Int, blobs: Int, blobFiles: Int) {
+        let (e, s, b) = try index.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exports")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs")!)
+        }
+        let files = FileManager.default.enumerator(atPath: blobs.root)?.allObjects.compactMap { $0 as? String }
+            .filter { ($0 as NSString).lastPathComponent.count == 64 }.count ?? 0
+        return (e, s, b, files)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Remux
+
+/// Where a file's wall-clock start came from, recorded with every ingested export.
+public enum TimeSource: String, Sendable, Codable {
+    case given, metadata, fileName = "file-name"
+}
+
+/// Finds the UTC instant of a file's media time 0: a start given by the caller (the export
+/// window, or `--start`), else the container's `creation_time`, else a recorder file name
+/// (`CH01_20240101_120000`, `CH1.2024-01-01T12.00.00`) read in the recorder's zone.
+public enum StartTime {
+    public static func resolve(path: String, given: Date?, recorderZone: TimeZone?) throws -> (micros: Int64, source: TimeSource) {
+        if let given { return (micros(given), .given) }
+        let metadata: [String: String]
+        do { metadata = try PacketReader(path: path).metadata } catch {
+            throw ArchiveError.unreadableMedia(path: path, detail: "\(error)")
+        }
+        if let text = metadata["creation_time"], let date = parseCreationTime(text) { return (micros(date), .metadata) }
+        if let zone = recorderZone, let date = parseFileName((path as NSString).lastPathComponent, zone: zone) {
+            return (micros(date), .fileName)
+        }
+        throw ArchiveError.noStartTime(path: path)
+    }
+
+    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    /// `2026-11-25T01:00:00.000000Z` as libavformat reports it.
+    static func parseCreationTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    static func parseFileName(_ name: String, zone: TimeZone) -> Date? {
+        let digits = name.split(whereSeparator: { !$0.isNumber }).map(String.init)
+        // CH01_20240101_120000 → ["01", "20240101", "120000"]; CH1.2024-01-01T12.00.00 → 1,2024,01,01,12,00,00
+        var fields: [Int] = []
+        if digits.count >= 3, digits[1].count == 8, digits[2].count == 6 {
+            let d = digits[1], t = digits[2]
+            fields = [Int(d.prefix(4))!, Int(d.dropFirst(4).prefix(2))!, Int(d.suffix(2))!,
+                      Int(t.prefix(2))!, Int(t.dropFirst(2).prefix(2))!, Int(t.suffix(2))!]
+        } else if digits.count >= 7, digits[1].count == 4 {
+            fields = digits[1...6].compactMap { Int($0) }
+        }
+        guard fields.count == 6 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(from: DateComponents(year: fields[0], month: fields[1], day: fields[2],
+                                                  hour: fields[3], minute: fields[4], second: fields[5]))
+    }
+}

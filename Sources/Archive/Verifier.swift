@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Remux
+
+/// How hard `verify` looks.
+public enum VerifyLevel: String, Sendable, Codable, CaseIterable {
+    /// Every blob exists with its recorded size.
+    case quick
+    /// Every blob's bytes hash to its name.
+    case full
+    /// Also demux every packet and check the segment's frames and times against the index.
+    case deep
+}
+
+/// One blob that failed, with the recorded minutes it holds.
+public struct VerifyFailure: Sendable, Codable, Hashable {
+    public struct Holding: Sendable, Codable, Hashable {
+        public var server: String
+        public var channel: Int
+        public var startMicros: Int64
+        public var endMicros: Int64
+    }
+    public var sha256: String
+    public var problem: String
+    public var holds: [Holding]
+}
+
+public struct VerifyReport: Sendable, Codable {
+    public var level: VerifyLevel
+    public var checked = 0
+    public var bytes: Int64 = 0
+    public var failures: [VerifyFailure] = []
+    public var ok: Bool { failures.isEmpty }
+}
+
+extension Archive {
+    /// Checks `samplePercent` of the blobs (all by default) and records each result.
+    public func verify(level: VerifyLevel, samplePercent: Double = 100) throws -> VerifyReport {
+        let blobs = try index.read { db in try Row.fetchAll(db, sql: "SELECT sha256, size FROM blobs ORDER BY sha256") }
+        var report = VerifyReport(level: level)
+        for row in blobs where samplePercent >= 100 || Double.random(in: 0..<100) < samplePercent {
+            let sha: String = row["sha256"]
+            let size: Int64 = row["size"]
+            let problem = check(sha: sha, size: size, level: level)
+            report.checked += 1
+            report.bytes += size
+            try index.write { db in
+                try db.execute(sql: "UPDATE blobs SET verified_at = ?, verify_result = ? WHERE sha256 = ?",
+                               arguments: [Date().timeIntervalSince1970, problem.map { "\(level.rawValue): \($0)" } ?? "\(level.rawValue): ok", sha])
+            }
+            if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
+        }
+        return report
+    }
+
+    private func check(sha: String, size: Int64, level: VerifyLevel) -> String? {
+        let path = blobs.path(of: sha)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "missing" }
+        let actualSize = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+        guard actualSize == size else { return "size \(actualSize), index says \(size)" }
+        guard level != .quick else { return nil }
+        guard let digest = try? BlobStore.digest(of: path) else { return "unreadable" }
+        guard digest.sha256 == sha else { return "content hashes to \(digest.sha256)" }
+        guard level == .deep else { return nil }
+        return deepCheck(sha: sha, path: path)
+    }
+
+    /// Demuxes the segment and compares frames, keyframes and duration with its index rows.
+    private func deepCheck(sha: String, path: String) -> String? {
+        guard let rows = try? index.read({ db in
+            try Row.fetchAll(db, sql: "SELECT start_us, end_us, frames, keyframes FROM segments WHERE blob_sha256 = ?", arguments: [sha])
+        }), let row = rows.first else { return "no segment row" }
+        let frames: Int = row["frames"], keyframes: Int = row["keyframes"]
+        let start: Int64 = row["start_us"], end: Int64 = row["end_us"]
+        do {
+            let reader = try PacketReader(path: path)
+            guard let video = reader.streams.first(where: { $0.mediaType == "video" }) else { return "no video stream" }
+            var count = 0, keys = 0
+            var last: Int64 = 0
+            while let p = try reader.next() {
+                guard p.streamIndex == video.index else { continue }
+                count += 1
+                if p.isKeyframe { keys += 1 }
+                let tb = video.timeBase
+                last = max(last, ((p.pts ?? 0) + p.duration) * 1_000_000 * Int64(tb.numerator) / Int64(tb.denominator))
+            }
+            if count != frames || keys != keyframes { return "demuxed \(count) frames / \(keys) keyframes, index says \(frames) / \(keyframes)" }
+            if abs(last - (end - start)) > 1_000 { return "media lasts \(last) µs, index says \(end - start) µs" }
+            return nil
+        } catch {
+            return "demux failed: \(error)"
+        }
+    }
+
+    private func holdings(of sha: String) throws -> [VerifyFailure.Holding] {
+        try index.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT servers.name AS server, channels.chid AS chid, segments.start_us AS s, segments.end_us AS e
+                FROM segments JOIN channels ON channels.id = segments.channel_id JOIN servers ON servers.id = channels.server_id
+                WHERE segments.blob_sha256 = ? ORDER BY s
+                """, arguments: [sha]).map { VerifyFailure.Holding(server: $0["server"], channel: $0["chid"], startMicros: $0["s"], endMicros: $0["e"]) }
+        }
+    }
+}
