@@ -83,7 +83,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport"]),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: ["Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Fixtures shared by the test targets: a live simulator with a connected client.
         .target(
             name: "TestSupport",

@@ -32,17 +32,29 @@ public struct Archive: Sendable {
         blobs = try BlobStore(root: root + "/blobs")
         index = try ArchiveIndex(path: root + "/index.sqlite")
         try FileSystem.makeDirectory(root + "/tmp")
+        Self.removeAbandonedWork(in: root + "/tmp")
+    }
+
+    /// Work directories are named after their process; those of processes that are gone
+    /// (killed mid-ingest) are removed. Their blobs, if any were adopted, stay: they are
+    /// complete, and the next ingest of the same minutes links them.
+    static func removeAbandonedWork(in directory: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let parts = name.split(separator: "-")
+            guard parts.count >= 3, parts[0] == "ingest", let pid = Int32(parts[1]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        }
     }
 
     /// Cuts `file` into canonical segments, stores each blob durably, then records the
     /// export and its segments in one transaction. A failure leaves the index untouched.
-    public func ingest(file: String, server: String, channel: Int, start: Date? = nil, recorderZone: TimeZone? = nil,
-                       recorderMD5: String? = nil) throws -> IngestResult {
+    public func ingest(file: String, server: String, channel: Int, start: Date? = nil, subtitle: String? = nil,
+                       recorderZone: TimeZone? = nil, recorderMD5: String? = nil) throws -> IngestResult {
         guard FileManager.default.isReadableFile(atPath: file) else {
             throw ArchiveError.invalidInput("cannot read \(file)")
         }
-        let (fileStart, source) = try StartTime.resolve(path: file, given: start, recorderZone: recorderZone)
-        let work = root + "/tmp/ingest-\(UUID().uuidString)"
+        let (fileStart, source) = try StartTime.resolve(path: file, given: start, subtitle: subtitle, recorderZone: recorderZone)
+        let work = root + "/tmp/ingest-\(getpid())-\(UUID().uuidString)"
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
 

@@ -117,3 +117,14 @@ extension Archive {
         return (e, s, b, files)
     }
 }
+
+extension Archive {
+    /// The time span of every archived segment, nil when empty.
+    public func span() throws -> Range<Int64>? {
+        try index.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT MIN(start_us) AS s, MAX(end_us) AS e FROM segments"),
+                  let s = row["s"] as Int64?, let e = row["e"] as Int64? else { return nil }
+            return s..<e
+        }
+    }
+}

@@ -3,15 +3,17 @@ import Remux
 
 /// Where a file's wall-clock start came from, recorded with every ingested export.
 public enum TimeSource: String, Sendable, Codable {
-    case given, metadata, fileName = "file-name"
+    case given, subtitle, metadata, fileName = "file-name"
 }
 
-/// Finds the UTC instant of a file's media time 0: a start given by the caller (the export
-/// window, or `--start`), else the container's `creation_time`, else a recorder file name
-/// (`CH01_20240101_120000`, `CH1.2024-01-01T12.00.00`) read in the recorder's zone.
+/// Finds the UTC instant of a file's media time 0: a start given by the operator, else the
+/// export's subtitle (its first cue shows the recorder's wall clock with offset), else the
+/// container's `creation_time`, else a recorder file name (`CH01_20240101_120000`,
+/// `CH1.2024-01-01T12.00.00`) read in the recorder's zone.
 public enum StartTime {
-    public static func resolve(path: String, given: Date?, recorderZone: TimeZone?) throws -> (micros: Int64, source: TimeSource) {
+    public static func resolve(path: String, given: Date?, subtitle: String? = nil, recorderZone: TimeZone?) throws -> (micros: Int64, source: TimeSource) {
         if let given { return (micros(given), .given) }
+        if let subtitle, let start = fromSubtitle(subtitle) { return (start, .subtitle) }
         let metadata: [String: String]
         do { metadata = try PacketReader(path: path).metadata } catch {
             throw ArchiveError.unreadableMedia(path: path, detail: "\(error)")
@@ -50,5 +52,22 @@ public enum StartTime {
         calendar.timeZone = zone
         return calendar.date(from: DateComponents(year: fields[0], month: fields[1], day: fields[2],
                                                   hour: fields[3], minute: fields[4], second: fields[5]))
+    }
+
+    /// The first SRT/VTT cue: `00:00:00,000 --> …` then `2026-11-25 10:00:00 +09:00`.
+    static func fromSubtitle(_ path: String) -> Int64? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let timing = lines.firstIndex(where: { $0.contains("-->") }), timing + 1 < lines.count else { return nil }
+        let cueStart = lines[timing].components(separatedBy: "-->")[0].trimmingCharacters(in: .whitespaces)
+        let parts = cueStart.replacingOccurrences(of: ",", with: ".").split(separator: ":")
+        guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let sec = Double(parts[2]) else { return nil }
+        let offsetMicros = Int64(((h * 60 + m) * 60 + sec) * 1_000_000)
+        let label = lines[timing + 1].split(separator: " ")
+        guard label.count >= 3 else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        guard let wall = formatter.date(from: "\(label[0])T\(label[1])\(label[2])") else { return nil }
+        return micros(wall) - offsetMicros
     }
 }

@@ -6,9 +6,9 @@ struct TSVault: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsvault",
         abstract: "Recording export and archival backup worker for TS-API v1 recorders.",
-        discussion: "Start with `tsvault server check` against each recorder. Archive, run and evidence commands follow (see the README for status).",
+        discussion: "Start with `tsvault server check` against each recorder. `ingest`, `coverage` and `verify` work on the local archive; the nightly run and evidence commands follow (see the README for status).",
         version: "0.2.0",
-        subcommands: [ServerCommand.self])
+        subcommands: [ServerCommand.self, IngestCommand.self, CoverageCommand.self, VerifyCommand.self])
 }
 
 struct ServerCommand: AsyncParsableCommand {

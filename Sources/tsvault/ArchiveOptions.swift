@@ -1,0 +1,52 @@
+import Archive
+import ArgumentParser
+import Foundation
+
+/// Where the archive lives.
+struct ArchiveOptions: ParsableArguments {
+    @Option(help: "Archive directory (default: $TSVAULT_ARCHIVE or ./tsvault-archive).")
+    var archive: String?
+
+    func open() throws -> Archive {
+        let root = archive ?? ProcessInfo.processInfo.environment["TSVAULT_ARCHIVE"] ?? "./tsvault-archive"
+        return try Archive(root: root)
+    }
+}
+
+/// Exit codes shared by the archive commands (sysexits where one fits).
+enum ExitCodes {
+    static let failed: Int32 = 1
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let ioError: Int32 = 74
+
+    static func code(for error: ArchiveError) -> Int32 {
+        switch error {
+        case .ioFailed, .indexFailed: ioError
+        case .unreadableMedia, .noStartTime: dataError
+        case .invalidInput: usage
+        }
+    }
+}
+
+/// ISO 8601 instants on the command line: offset or `Z` required, so nothing is ambiguous.
+func parseInstant(_ text: String, option: String) throws -> Date {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    if let date = formatter.date(from: text) { return date }
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = formatter.date(from: text) { return date }
+    throw ValidationError("\(option) must be ISO 8601 with an offset, e.g. 2026-11-25T10:00:00+09:00 or …Z; got \(text)")
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func formatUTC(_ micros: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date(timeIntervalSince1970: Double(micros) / 1_000_000))
+}

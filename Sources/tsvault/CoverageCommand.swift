@@ -1,0 +1,45 @@
+import Archive
+import ArgumentParser
+import Foundation
+
+struct CoverageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coverage",
+        abstract: "Archived minutes and gaps per server, channel and day.",
+        discussion: "Days are calendar days in --timezone (default UTC). Exit code 0, or 74 when the archive cannot be read.")
+
+    @Option(help: "Only this recorder.") var server: String?
+    @Option(help: "Only this channel.") var channel: Int?
+    @Option(help: "From this instant (ISO 8601 with offset; default: the oldest segment).") var from: String?
+    @Option(help: "To this instant (default: the newest segment's end).") var to: String?
+    @Option(help: "Time zone of the days (IANA; use the recorder's).") var timezone = "UTC"
+    @OptionGroup var archive: ArchiveOptions
+    @Flag(help: "Print the days as JSON (with one flag per minute).") var json = false
+
+    func run() throws {
+        guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
+        do {
+            let store = try archive.open()
+            guard let span = try store.span() else {
+                print("the archive is empty")
+                return
+            }
+            let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(timeIntervalSince1970: Double(span.lowerBound) / 1e6)
+            let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(timeIntervalSince1970: Double(span.upperBound) / 1e6)
+            let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
+            if json { try printJSON(days); return }
+            for day in days {
+                let gaps = day.gaps.prefix(6).map { "\(clock($0.lowerBound))–\(clock($0.upperBound))" }.joined(separator: ", ")
+                let more = day.gaps.count > 6 ? " (+\(day.gaps.count - 6) more)" : ""
+                print("\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
+                      + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
+            }
+        } catch let error as ArchiveError {
+            FileHandle.standardError.write(Data("tsvault coverage: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.code(for: error))
+        }
+    }
+
+    /// Minute offset into the day as hh:mm (elapsed, so DST days read naturally).
+    private func clock(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
+}

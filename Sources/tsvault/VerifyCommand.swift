@@ -1,0 +1,39 @@
+import Archive
+import ArgumentParser
+import Foundation
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the archive's blobs: exist (quick), hash (full), demux (deep).",
+        discussion: "Results are recorded per blob. Exit code 0 when every checked blob is sound, 1 when any failed (they are listed with the minutes they hold), 74 when the archive cannot be read.")
+
+    @Flag(help: "How hard to look.") var level: VerifyLevel = .full
+    @Option(help: "Check this percentage of blobs, chosen at random.") var sample: Double = 100
+    @OptionGroup var archive: ArchiveOptions
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        guard (0...100).contains(sample) else { throw ValidationError("--sample must be 0...100") }
+        do {
+            let report = try archive.open().verify(level: level, samplePercent: sample)
+            if json {
+                try printJSON(report)
+            } else {
+                print("verify --\(level.rawValue): \(report.checked) blobs, \(report.bytes) bytes, \(report.failures.count) failed")
+                for failure in report.failures {
+                    print("FAILED \(failure.sha256): \(failure.problem)")
+                    for hold in failure.holds {
+                        print("  holds \(hold.server) CH\(hold.channel) \(formatUTC(hold.startMicros)) – \(formatUTC(hold.endMicros))")
+                    }
+                }
+            }
+            if !report.ok { throw ExitCode(ExitCodes.failed) }
+        } catch let error as ArchiveError {
+            FileHandle.standardError.write(Data("tsvault verify: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.code(for: error))
+        }
+    }
+}
+
+extension VerifyLevel: EnumerableFlag {}
