@@ -49,7 +49,7 @@ public struct Archive: Sendable {
     /// Cuts `file` into canonical segments, stores each blob durably, then records the
     /// export and its segments in one transaction. A failure leaves the index untouched.
     public func ingest(file: String, server: String, channel: Int, start: Date? = nil, subtitle: String? = nil,
-                       recorderZone: TimeZone? = nil, recorderMD5: String? = nil) throws -> IngestResult {
+                       recorderZone: TimeZone? = nil, recorderMD5: String? = nil, sourceSHA256: String? = nil) throws -> IngestResult {
         guard FileManager.default.isReadableFile(atPath: file) else {
             throw ArchiveError.invalidInput("cannot read \(file)")
         }
@@ -58,26 +58,54 @@ public struct Archive: Sendable {
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
-        var stored: [(SegmentInfo, StoredBlob)] = []
-        let report: SegmentationReport
-        do {
-            report = try Segmenter.segment(file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work) { info in
-                stored.append((info, try blobs.adopt(info.path)))
+        // Two passes over the input at once, one per core: segmenting, and hashing the source
+        // for the export record (skipped when the downloader already hashed it).
+        let segmentation = ResultSlot<([(SegmentInfo, StoredBlob)], SegmentationReport)>()
+        let sourceDigest = ResultSlot<(sha256: String, size: Int64)>()
+        DispatchQueue.concurrentPerform(iterations: sourceSHA256 == nil ? 2 : 1) { part in
+            if part == 0 {
+                segmentation.set(Result { try segment(file: file, fileStart: fileStart, work: work) })
+            } else {
+                sourceDigest.set(Result { try BlobStore.digest(of: file) })
             }
-        } catch let error as ArchiveError {
-            throw error
-        } catch {
+        }
+        let (stored, report): ([(SegmentInfo, StoredBlob)], SegmentationReport)
+        do { (stored, report) = try segmentation.get() } catch let error as ArchiveError { throw error } catch {
             throw ArchiveError.unreadableMedia(path: file, detail: "\(error)")
         }
-        let (sourceSHA, sourceSize) = try BlobStore.digest(of: file)
+        let (sourceSHA, sourceSize) = try sourceSHA256.map { ($0, try fileSize(file)) } ?? sourceDigest.get()
+        let subtitleBlob = try subtitle.map { path -> (blob: StoredBlob, storedSize: Int64, compression: BlobCompression) in
+            guard let data = FileManager.default.contents(atPath: path) else { throw FileSystem.error(path) }
+            return try blobs.putCompressible([UInt8](data))
+        }
         return try record(stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
-                          source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5)
+                          source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
+    }
+
+    private func segment(file: String, fileStart: Int64, work: String) throws -> ([(SegmentInfo, StoredBlob)], SegmentationReport) {
+        var stored: [(SegmentInfo, StoredBlob)] = []
+        let report = try Segmenter.segment(file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work) { info in
+            stored.append((info, try blobs.adopt(info.path, digest: (info.sha256, info.size))))
+        }
+        return (stored, report)
+    }
+
+    private func fileSize(_ path: String) throws -> Int64 {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return (attributes[.size] as? NSNumber)?.int64Value ?? 0
     }
 
     private func record(_ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, file: String, server: String, channel: Int,
-                        fileStart: Int64, source: TimeSource, sourceSHA: String, sourceSize: Int64, recorderMD5: String?) throws -> IngestResult {
+                        fileStart: Int64, source: TimeSource, sourceSHA: String, sourceSize: Int64, recorderMD5: String?,
+                        subtitle: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?) throws -> IngestResult {
         try index.write { db in
             let channelID = try ArchiveIndex.channelID(db, server: server, chid: channel)
+            if let subtitle {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at, stored_size, compression) VALUES (?, ?, 'subtitle', ?, ?, ?)
+                    """, arguments: [subtitle.blob.sha256, subtitle.blob.size, Date().timeIntervalSince1970, subtitle.storedSize,
+                                     subtitle.compression.rawValue])
+            }
             try db.execute(sql: """
                 INSERT INTO exports(channel_id, source_name, source_sha256, source_size, recorder_md5, time_source, file_start_us,
                                     ingested_at, segments, new_segments, dropped_video_frames, dropped_audio_packets, holes)
@@ -86,11 +114,14 @@ public struct Archive: Sendable {
                                  fileStart, Date().timeIntervalSince1970, stored.count, report.droppedVideoFrames,
                                  report.droppedAudioPackets, report.holes])
             let exportID = db.lastInsertedRowID
+            if let subtitle {
+                try db.execute(sql: "UPDATE exports SET subtitle_sha256 = ? WHERE id = ?", arguments: [subtitle.blob.sha256, exportID])
+            }
             var newSegments = 0, newBlobs = 0
             var bytes: Int64 = 0
             for (info, blob) in stored {
-                try db.execute(sql: "INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at) VALUES (?, ?, 'video', ?)",
-                               arguments: [blob.sha256, blob.size, Date().timeIntervalSince1970])
+                try db.execute(sql: "INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at, stored_size) VALUES (?, ?, 'video', ?, ?)",
+                               arguments: [blob.sha256, blob.size, Date().timeIntervalSince1970, blob.size])
                 if db.changesCount > 0 { newBlobs += 1; bytes += blob.size }
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO segments(channel_id, start_us, end_us, blob_sha256, container, codec, width, height,
@@ -106,5 +137,16 @@ public struct Archive: Sendable {
                                 endMicros: stored.last?.0.endMicros, droppedVideoFrames: report.droppedVideoFrames,
                                 droppedAudioPackets: report.droppedAudioPackets, holes: report.holes)
         }
+    }
+}
+
+/// The result of one branch of a `concurrentPerform`: written once by that branch, read
+/// after `concurrentPerform` has returned (which orders the write before the read).
+final class ResultSlot<T>: @unchecked Sendable {
+    private var result: Result<T, any Error>?
+    func set(_ value: Result<T, any Error>) { result = value }
+    func get() throws -> T {
+        guard let result else { throw CancellationError() }
+        return try result.get()
     }
 }

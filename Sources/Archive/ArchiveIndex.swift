@@ -66,6 +66,14 @@ public struct ArchiveIndex: Sendable {
                 CREATE INDEX segments_by_time ON segments(channel_id, start_us);
                 """)
         }
+        migrator.registerMigration("v2 blob compression, export subtitles") { db in
+            try db.execute(sql: """
+                ALTER TABLE blobs ADD COLUMN stored_size INTEGER;
+                ALTER TABLE blobs ADD COLUMN compression TEXT NOT NULL DEFAULT 'none';
+                UPDATE blobs SET stored_size = size;
+                ALTER TABLE exports ADD COLUMN subtitle_sha256 TEXT REFERENCES blobs(sha256);
+                """)
+        }
         return migrator
     }
 

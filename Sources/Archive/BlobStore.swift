@@ -26,9 +26,10 @@ public struct BlobStore: Sendable {
     }
 
     /// Moves the file at `source` (on the same file system) into the store, or deletes it
-    /// when an identical blob is already there.
-    public func adopt(_ source: String) throws -> StoredBlob {
-        let (sha256, size) = try Self.digest(of: source)
+    /// when an identical blob is already there. `digest` skips re-reading a file whose hash
+    /// was computed while it was written.
+    public func adopt(_ source: String, digest known: (sha256: String, size: Int64)? = nil) throws -> StoredBlob {
+        let (sha256, size) = try known ?? Self.digest(of: source)
         let target = path(of: sha256)
         if FileManager.default.fileExists(atPath: target) {
             unlink(source)
@@ -54,7 +55,7 @@ public struct BlobStore: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
+            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileSystem.error(path)
@@ -94,4 +95,11 @@ enum FileSystem {
     static func error(_ path: String) -> ArchiveError {
         .ioFailed(path: path, detail: String(cString: strerror(errno)))
     }
+}
+
+/// SHA-256 through swift-crypto (BoringSSL, SHA instructions where the CPU has them).
+struct SHA256Hasher {
+    private var state = SHA256()
+    mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { state.update(bufferPointer: $0) } }
+    func hex() -> String { state.finalize().map { String(format: "%02x", $0) }.joined() }
 }

@@ -113,7 +113,10 @@ extension Archive {
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs")!)
         }
         let files = FileManager.default.enumerator(atPath: blobs.root)?.allObjects.compactMap { $0 as? String }
-            .filter { ($0 as NSString).lastPathComponent.count == 64 }.count ?? 0
+            .filter { name in
+                let last = (name as NSString).lastPathComponent
+                return last.count == 64 || (last.count == 68 && last.hasSuffix(".zst"))
+            }.count ?? 0
         return (e, s, b, files)
     }
 }
@@ -126,5 +129,12 @@ extension Archive {
                   let s = row["s"] as Int64?, let e = row["e"] as Int64? else { return nil }
             return s..<e
         }
+    }
+}
+
+extension Archive {
+    /// The subtitle blob stored with an export, if any.
+    public func exportSubtitle(exportID: Int64) throws -> String? {
+        try index.read { db in try String.fetchOne(db, sql: "SELECT subtitle_sha256 FROM exports WHERE id = ?", arguments: [exportID]) }
     }
 }

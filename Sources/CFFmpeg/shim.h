@@ -22,6 +22,7 @@ static inline int tsv_fmt_flag_bitexact(void) { return AVFMT_FLAG_BITEXACT; }
 static inline int tsv_fmt_globalheader(void) { return AVFMT_GLOBALHEADER; }
 static inline int tsv_fmt_nofile(void) { return AVFMT_NOFILE; }
 static inline int tsv_avio_flag_write(void) { return AVIO_FLAG_WRITE; }
+static inline int tsv_fmt_flag_custom_io(void) { return AVFMT_FLAG_CUSTOM_IO; }
 
 static inline void tsv_error_string(int code, char *buf, size_t size) {
     av_strerror(code, buf, size);

@@ -8,6 +8,7 @@ final class SegmentMuxer {
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var inputTimeBases: [AVRational] = []
+    private var output: HashingOutput?
     let path: String
     let container: ContainerFormat
 
@@ -55,7 +56,10 @@ final class SegmentMuxer {
     private func open() throws {
         guard let format else { return }
         format.pointee.flags |= tsv_fmt_flag_bitexact()
-        try checkAV(avio_open(&format.pointee.pb, path, tsv_avio_flag_write()), "opening segment \(path)")
+        let output = try HashingOutput(path: path)
+        self.output = output
+        format.pointee.pb = output.context
+        format.pointee.flags |= tsv_fmt_flag_custom_io()
         var options: OpaquePointer? = nil
         defer { av_dict_free(&options) }
         if container == .mp4 {
@@ -80,18 +84,24 @@ final class SegmentMuxer {
         try checkAV(av_interleaved_write_frame(format, packet), "writing a packet to \(path)")
     }
 
-    func finish() throws {
-        guard let format else { return }
+    /// Writes the trailer; returns the segment's SHA-256 and size.
+    @discardableResult
+    func finish() throws -> (sha256: String, size: Int64) {
+        guard let format, let output else { throw RemuxError.invalidInput("segment \(path) already finished") }
         defer { release() }
         try checkAV(av_write_trailer(format), "finishing segment \(path)")
+        format.pointee.pb = nil
+        return try output.finish()
     }
 
     private func release() {
         if let format {
-            if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
+            format.pointee.pb = nil   // owned by `output`
             avformat_free_context(format)
             self.format = nil
         }
+        output?.release()
+        output = nil
         av_packet_free(&packet)
     }
 }

@@ -14,6 +14,9 @@ public struct SegmentInfo: Sendable, Hashable {
     public var frameCount: Int
     public var keyframeCount: Int
     public var audioPacketCount: Int
+    /// SHA-256 (hex) and size of the segment file, computed while it was written.
+    public var sha256 = ""
+    public var size: Int64 = 0
 }
 
 /// What cutting one file did besides producing segments.
@@ -258,7 +261,9 @@ private final class SegmentationRun {
     private func close(_ segment: inout OpenSegment?) throws {
         guard let open = segment else { return }
         segment = nil
-        try open.muxer.finish()
+        let (sha256, size) = try open.muxer.finish()
+        open.info.sha256 = sha256
+        open.info.size = size
         report.segments += 1
         try onSegment(open.info)
     }

@@ -11,19 +11,21 @@ enum ArchiveFixture {
         var path: String
         var md5: String
         var channel: Int
+        var subtitle: String?
     }
 
     /// Runs one export per window and keeps every video file in `directory`.
-    static func export(_ r: RecorderFixture, channel: Int, windows: [(String, String)], into directory: String) async throws -> [[Exported]] {
+    static func export(_ r: RecorderFixture, channel: Int, windows: [(String, String)], into directory: String,
+                       subtitles: Bool = false) async throws -> [[Exported]] {
         var result: [[Exported]] = []
         for (from, to) in windows {
             let log = FileLog()
             let keep = directory + "/\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
             var request = ExportRequest(channels: [channel], begin: r.date(from), end: r.date(to))
-            request.subtitleFormat = nil
+            request.subtitleFormat = subtitles ? "srt" : nil
             _ = try await ExportDriver(client: r.client, zone: r.zone).run(request, into: keep) { set in await log.add(set) }
-            result.append(await log.sets.compactMap { set in set.video.map { Exported(path: $0.path, md5: $0.md5, channel: set.channel) } })
+            result.append(await log.sets.compactMap { set in set.video.map { Exported(path: $0.path, md5: $0.md5, channel: set.channel, subtitle: set.subtitle?.path) } })
         }
         return result
     }

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Exports one window from a TS-API v1 recorder (tsapi-sim) and saves the video file.
+
+usage: fetch_export.py BASE_URL API_KEY --channel N --begin ISO --end ISO --out FILE
+Keeps the task alive with `wait` while downloading; checks the md5; prints the size.
+"""
+import argparse
+import asyncio
+import hashlib
+import json
+import subprocess
+import urllib.parse
+
+import websockets
+
+
+async def keep_waiting(ws, task_id, ttl_ms):
+    while True:
+        await asyncio.sleep(ttl_ms / 3000)
+        await ws.send(json.dumps({"task": task_id, "cmd": "wait"}))
+
+
+async def fetch(base, key, channel, begin, end, out):
+    query = urllib.parse.urlencode({"ch": channel, "timeBegin": begin, "timeEnd": end, "md5": "true",
+                                    "mediaSize": "8GB", "apikey": key})
+    async with websockets.connect(f"{base.replace('http://', 'ws://')}/wsapi/v1/export?{query}", max_size=1 << 22) as ws:
+        task_id = None
+        async for raw in ws:
+            msg = json.loads(raw)
+            stage = msg.get("stage")
+            if stage == "ready":
+                assert msg["status"]["code"] == 0, msg
+                task_id = str(msg["task"]["id"])
+            elif stage == "fileEnd":
+                entry = msg["channel"]["file"]["download"][0]
+                waiter = asyncio.create_task(keep_waiting(ws, task_id, msg["channel"]["file"]["ttl"]))
+                url = f"{base}{urllib.parse.urlparse(entry['src']).path}?apikey={key}"
+                await asyncio.to_thread(subprocess.run, ["curl", "-sS", "--fail", "-o", out, url], check=True)
+                waiter.cancel()
+                digest = hashlib.md5()
+                with open(out, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        digest.update(chunk)
+                assert digest.hexdigest() == entry["md5"], "md5 mismatch"
+                await ws.send(json.dumps({"task": task_id, "cmd": "next"}))
+            elif stage == "end":
+                return
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("base")
+    parser.add_argument("key")
+    parser.add_argument("--channel", default="1")
+    parser.add_argument("--begin", required=True)
+    parser.add_argument("--end", required=True)
+    parser.add_argument("--out", required=True)
+    a = parser.parse_args()
+    asyncio.run(fetch(a.base.rstrip("/"), a.key, a.channel, a.begin, a.end, a.out))
+
+
+if __name__ == "__main__":
+    main()

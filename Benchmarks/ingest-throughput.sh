@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Ingest throughput and peak memory of `tsvault ingest` (release) on ~1 GB and ~4 GB exports,
+# side by side with the best shell pipeline doing the same work — ffmpeg stream copy into
+# 60 s segments, `openssl dgst -sha256` of the segments (SHA instructions), `sync` — and with
+# the one-pass limit, `openssl dgst -sha256` of the input alone. Inputs are real tsapi-sim
+# exports (1280x720 H.264, 20 Mbit/s), read once beforehand so every contender starts from
+# the page cache. Needs ~20 GB free under TMPDIR.
+# usage: Benchmarks/ingest-throughput.sh [MINUTES...]   (default: 7 28 → ~1 GB and ~4 GB)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -gt 0 ]; then minutes=("$@"); else minutes=(7 28); fi
+
+swift build -c release --product tsvault >/dev/null
+swift build -c release --product tsapi-sim >/dev/null
+venv=.build/pyenv
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q requests websockets; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for m in "${minutes[@]}"; do
+    end=$(printf '%02d:%02d:00' $((10 + m / 60)) $((m % 60)))
+    SIM_BIN=.build/release/tsapi-sim Scripts/with-sim.sh \
+        --sim-args "--bitrate 20M --ttl 30000 --now 2026-11-25T23:00:00+09:00 --days 2" -- \
+        bash -c "$venv/bin/python Benchmarks/fetch_export.py \"\$SIM_URL\" \"\$TSVAULT_API_KEY\" \
+            --begin 2026-11-25T10:00:00+09:00 --end 2026-11-25T$end+09:00 --out $work/input-$m.mp4"
+done
+
+measure() { # label, command... → "label seconds maxrss_kib"
+    local label=$1; shift
+    sync
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1
+    echo "$label $(cat "$work/time")"
+}
+
+for m in "${minutes[@]}"; do
+    input="$work/input-$m.mp4"
+    size=$(stat -c %s "$input")
+    cat "$input" >/dev/null
+    for round in 1 2; do
+        rm -rf "$work/seg" "$work/archive"; mkdir -p "$work/seg"
+        onepass=$(measure onepass openssl dgst -sha256 "$input")
+        pipeline=$(measure pipeline bash -c "ffmpeg -v error -i '$input' -map 0 -c copy -f segment -segment_time 60 \
+            -reset_timestamps 1 -segment_format mp4 '$work/seg/%04d.mp4' && openssl dgst -sha256 '$work'/seg/*.mp4 && sync")
+        ingest=$(measure ingest bash -c ".build/release/tsvault ingest '$input' --server bench --channel 1 --archive '$work/archive' && sync")
+        echo "size=$size round=$round $onepass | $pipeline | $ingest" | awk -v size="$size" '{
+            printf "input %.2f GiB round %s: ", size/1073741824, substr($2, 7)
+            for (i = 3; i <= NF; i += 4) if ($i != "|") printf "%s %.2f s (%.0f MiB/s, peak %d MiB)  ", $i, $(i+1), size/1048576/$(i+1), $(i+2)/1024
+            print ""
+        }'
+    done
+done
