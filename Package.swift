@@ -33,7 +33,7 @@ let package = Package(
         ),
         // The only module that calls FFmpeg: encoding the simulator's GOP library, muxing
         // MP4/Matroska files, and reading packets back.
-        .target(name: "Remux", dependencies: ["CFFmpeg"]),
+        .target(name: "Remux", dependencies: ["CFFmpeg", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "TSAPISimulator",
             dependencies: [

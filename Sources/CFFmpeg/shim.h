@@ -1,6 +1,11 @@
 #ifndef TSVAULT_CFFMPEG_SHIM_H
 #define TSVAULT_CFFMPEG_SHIM_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/avutil.h>
@@ -23,6 +28,16 @@ static inline int tsv_fmt_globalheader(void) { return AVFMT_GLOBALHEADER; }
 static inline int tsv_fmt_nofile(void) { return AVFMT_NOFILE; }
 static inline int tsv_avio_flag_write(void) { return AVIO_FLAG_WRITE; }
 static inline int tsv_fmt_flag_custom_io(void) { return AVFMT_FLAG_CUSTOM_IO; }
+
+// Starts writeback of a file range without waiting (Linux); 0 or -1 with errno.
+static inline int tsv_start_writeback(int fd, int64_t offset, int64_t length) {
+#ifdef SYNC_FILE_RANGE_WRITE
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd; (void)offset; (void)length;
+    return 0;
+#endif
+}
 
 static inline void tsv_error_string(int code, char *buf, size_t size) {
     av_strerror(code, buf, size);

@@ -51,6 +51,16 @@ public final class PacketReader {
         metadata = Self.dictionary(context.pointee.metadata)
     }
 
+    /// The next packet without copying its payload: the demuxer's buffer moves into an
+    /// `OwnedPacket` (reference-counted), for stream copy.
+    func nextOwned() throws -> OwnedPacket? {
+        guard let format, let packet else { return nil }
+        let status = av_read_frame(format, packet)
+        if status == tsv_averror_eof() { return nil }
+        try checkAV(status, "reading a packet")
+        return OwnedPacket(takingFrom: packet)
+    }
+
     /// The demuxer's parameters of stream `index`, for stream copy into a muxer.
     func codecParameters(_ index: Int) -> UnsafeMutablePointer<AVCodecParameters>? {
         format?.pointee.streams[index]?.pointee.codecpar
@@ -88,4 +98,26 @@ public final class PacketReader {
         }
         return result
     }
+}
+
+/// An AVPacket owned by Swift; its payload is a reference-counted FFmpeg buffer, so passing
+/// it from demuxer to muxer copies no bytes.
+final class OwnedPacket {
+    let pointer: UnsafeMutablePointer<AVPacket>
+
+    init(takingFrom source: UnsafeMutablePointer<AVPacket>) {
+        pointer = av_packet_alloc()
+        av_packet_move_ref(pointer, source)
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVPacket>? = pointer
+        av_packet_free(&p)
+    }
+
+    var streamIndex: Int { Int(pointer.pointee.stream_index) }
+    var pts: Int64? { pointer.pointee.pts == tsv_nopts_value() ? nil : pointer.pointee.pts }
+    var dts: Int64? { pointer.pointee.dts == tsv_nopts_value() ? nil : pointer.pointee.dts }
+    var duration: Int64 { pointer.pointee.duration }
+    var isKeyframe: Bool { pointer.pointee.flags & tsv_pkt_flag_key() != 0 }
 }

@@ -69,6 +69,19 @@ final class SegmentMuxer {
         try checkAV(avformat_write_header(format, &options), "writing the segment header")
     }
 
+    /// Writes a demuxed packet by reference (no payload copy) with timestamps relative to
+    /// the segment start, in the input stream's time base.
+    func write(_ owned: OwnedPacket, outputStream: Int, pts: Int64?, dts: Int64?) throws {
+        guard let format, let packet, let stream = format.pointee.streams[outputStream] else { return }
+        try checkAV(av_packet_ref(packet, owned.pointer), "referencing a packet")
+        packet.pointee.pts = pts ?? tsv_nopts_value()
+        packet.pointee.dts = dts ?? tsv_nopts_value()
+        packet.pointee.stream_index = Int32(outputStream)
+        packet.pointee.pos = -1
+        av_packet_rescale_ts(packet, inputTimeBases[outputStream], stream.pointee.time_base)
+        try checkAV(av_interleaved_write_frame(format, packet), "writing a packet to \(path)")
+    }
+
     /// Writes a packet whose timestamps are already relative to the segment start, in the
     /// input stream's time base.
     func write(_ media: ReadPacket, outputStream: Int, pts: Int64?, dts: Int64?) throws {

@@ -83,7 +83,7 @@ private final class SegmentationRun {
     var current: OpenSegment?
     /// The segment before `current`, kept open briefly for audio that arrives late in file order.
     var previous: OpenSegment?
-    var pendingAudio: [(packet: ReadPacket, utc: Int64)] = []
+    var pendingAudio: [(packet: OwnedPacket, utc: Int64)] = []
     var lastVideoDTSUTC: Int64?
     var lastVideoUTC: Int64 = .min
     var awaitingKeyframe = true
@@ -111,7 +111,7 @@ private final class SegmentationRun {
 
     func execute() throws -> SegmentationReport {
         do {
-            while let packet = try reader.next() {
+            while let packet = try reader.nextOwned() {
                 guard outputOf[packet.streamIndex] != nil else { continue }
                 if packet.streamIndex == videoIndex { try video(packet) } else { audio(packet) }
                 try assignAudio(final: false)
@@ -135,7 +135,7 @@ private final class SegmentationRun {
 
     // MARK: video decides the cuts
 
-    private func video(_ packet: ReadPacket) throws {
+    private func video(_ packet: OwnedPacket) throws {
         report.videoPackets += 1
         guard let pts = packet.pts ?? packet.dts else {
             report.droppedVideoFrames += 1
@@ -168,7 +168,7 @@ private final class SegmentationRun {
         segment.info.endMicros = max(segment.info.endMicros, presented + frameMicros(packet))
     }
 
-    private func frameMicros(_ packet: ReadPacket) -> Int64 {
+    private func frameMicros(_ packet: OwnedPacket) -> Int64 {
         let tb = reader.streams[videoIndex].timeBase
         return max(0, packet.duration) * 1_000_000 * Int64(tb.numerator) / Int64(tb.denominator)
     }
@@ -179,7 +179,7 @@ private final class SegmentationRun {
 
     // MARK: audio follows by time
 
-    private func audio(_ packet: ReadPacket) {
+    private func audio(_ packet: OwnedPacket) {
         report.audioPackets += 1
         guard let pts = packet.pts ?? packet.dts else {
             report.droppedAudioPackets += 1
@@ -191,7 +191,7 @@ private final class SegmentationRun {
     /// Audio is placed once the video has passed its time (so every cut before it is known),
     /// into the open segment whose start precedes it.
     private func assignAudio(final: Bool) throws {
-        var kept: [(packet: ReadPacket, utc: Int64)] = []
+        var kept: [(packet: OwnedPacket, utc: Int64)] = []
         for entry in pendingAudio {
             guard final || entry.utc <= lastVideoUTC else {
                 kept.append(entry)
@@ -210,7 +210,7 @@ private final class SegmentationRun {
         pendingAudio = kept
     }
 
-    private func writeAudio(_ packet: ReadPacket, to segment: OpenSegment) throws {
+    private func writeAudio(_ packet: OwnedPacket, to segment: OpenSegment) throws {
         try write(packet, to: segment)
         segment.info.audioPacketCount += 1
     }
@@ -236,7 +236,7 @@ private final class SegmentationRun {
         return OpenSegment(muxer: muxer, info: info, origins: origins)
     }
 
-    private func write(_ packet: ReadPacket, to segment: OpenSegment) throws {
+    private func write(_ packet: OwnedPacket, to segment: OpenSegment) throws {
         let output = outputOf[packet.streamIndex]!
         let origin = segment.origins[output]
         try segment.muxer.write(packet, outputStream: output, pts: packet.pts.map { $0 - origin }, dts: packet.dts.map { $0 - origin })
