@@ -9,9 +9,10 @@ import Foundation
 final class HashingOutput {
     private(set) var context: UnsafeMutablePointer<AVIOContext>?
     private var fd: Int32
-    private var hasher = SHA256()
+    private let hasher = BackgroundHasher()
     private(set) var written: Int64 = 0
     private(set) var failure: Int32 = 0
+    private var hasherFinished = false
     let path: String
 
     init(path: String) throws {
@@ -36,7 +37,7 @@ final class HashingOutput {
     }
 
     private func consume(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        hasher.update(bufferPointer: bytes)
+        hasher.submit(bytes)
         var offset = 0
         while offset < bytes.count {
             let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -66,12 +67,18 @@ final class HashingOutput {
     /// Flushes, closes the file and returns its SHA-256 (hex) and size.
     func finish() throws -> (sha256: String, size: Int64) {
         if let context { avio_flush(context) }
+        hasherFinished = true
+        let digest = hasher.finish()
         release()
         guard failure == 0 else { throw RemuxError.invalidInput("writing \(path) failed: \(String(cString: strerror(-failure)))") }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), written)
+        return (digest, written)
     }
 
     func release() {
+        if !hasherFinished {
+            hasherFinished = true
+            _ = hasher.finish()   // lets the hashing thread end
+        }
         if context != nil {
             av_freep(&context!.pointee.buffer)
             avio_context_free(&context)

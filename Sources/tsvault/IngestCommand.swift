@@ -22,11 +22,15 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "The export's subtitle file (SRT/VTT), whose cues carry the recorder's clock.") var subtitle: String?
     @Option(help: "Recorder time zone (IANA), to read times from file names.") var timezone: String?
     @Option(help: "The recorder's md5 of the file, kept with the export record.") var md5: String?
+    @Option(help: "SHA-256 of the file when already known (e.g. hashed while downloading); skips hashing it again.") var sourceSha256: String?
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
         guard channel >= 1 else { throw ValidationError("--channel must be 1 or more") }
+        if let sha = sourceSha256, sha.count != 64 || !sha.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--source-sha256 must be 64 hex digits")
+        }
         let zone = try timezone.map { name -> TimeZone in
             guard let zone = TimeZone(identifier: name) else { throw ValidationError("unknown --timezone \(name)") }
             return zone
@@ -34,7 +38,7 @@ struct IngestCommand: ParsableCommand {
         let startDate = try start.map { try parseInstant($0, option: "--start") }
         do {
             let result = try archive.open().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
-                                                   recorderZone: zone, recorderMD5: md5)
+                                                   recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
             if json { try printJSON(result); return }
             let span = result.startMicros.map { "\(formatUTC($0)) – \(formatUTC(result.endMicros ?? $0))" } ?? "no footage"
             print("ingested \((file as NSString).lastPathComponent): \(result.segments) segments (\(result.newSegments) new), "
