@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The system FFmpeg libraries (libavformat/libavcodec/libavutil), plus a tiny header
@@ -68,6 +69,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Nightly archival runs: configuration, planner, runner, reports.
+        .target(
+            name: "Nightly",
+            dependencies: [
+                "TSAPI",
+                "Archive",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tsapi-sim",
             dependencies: [
@@ -80,11 +91,13 @@ let package = Package(
             dependencies: [
                 "TSAPI",
                 "Archive",
+                "Nightly",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(name: "NightlyTests", dependencies: ["Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport"]),
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]

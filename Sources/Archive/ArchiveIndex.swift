@@ -74,6 +74,43 @@ public struct ArchiveIndex: Sendable {
                 ALTER TABLE exports ADD COLUMN subtitle_sha256 TEXT REFERENCES blobs(sha256);
                 """)
         }
+        migrator.registerMigration("v3 runs, windows, recorder days, lost minutes") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    status TEXT NOT NULL,
+                    report_json TEXT);
+                CREATE TABLE run_windows (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    server TEXT NOT NULL,
+                    channel INTEGER NOT NULL,
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    bytes INTEGER NOT NULL,
+                    files INTEGER NOT NULL);
+                CREATE TABLE recorder_days (
+                    server TEXT NOT NULL,
+                    channel INTEGER NOT NULL,
+                    day TEXT NOT NULL,
+                    start_us INTEGER NOT NULL,
+                    bitmap TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (server, channel, day));
+                CREATE TABLE lost_minutes (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    server TEXT NOT NULL,
+                    channel INTEGER NOT NULL,
+                    day TEXT NOT NULL,
+                    minutes INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 

@@ -68,14 +68,8 @@ public struct ExportDriver: Sendable {
                     outcome.taskID = task.id
                 case .fileEnd(let fileEnd):
                     guard let task = outcome.taskID else { throw TSAPIError.malformedMessage(server: server, context: "fileEnd before ready", text: "") }
-                    let set = try await handle(fileEnd, task: task, connection: connection, downloader: downloader,
-                                               directory: directory, outcome: &outcome)
-                    do {
-                        try await onFiles(set)
-                    } catch {
-                        connection.send(.cancel, task: task)
-                        throw error
-                    }
+                    try await handle(fileEnd, task: task, connection: connection, downloader: downloader,
+                                     directory: directory, outcome: &outcome, onFiles: onFiles)
                     connection.send(.next, task: task)
                     outcome.fileSets += 1
                 case .timeoutAlert:
@@ -109,9 +103,12 @@ public struct ExportDriver: Sendable {
         }
     }
 
-    /// Downloads every entry of `fileEnd` while a ticker sends `wait` at min(ttl/3, 5 s).
+    /// Downloads every entry of `fileEnd` and hands the set to the caller, while a ticker
+    /// sends `wait` at min(ttl/3, 5 s): the recorder keeps the task alive until the files are
+    /// durable on our side, however long downloading and archiving take.
     private func handle(_ fileEnd: FileEnd, task: String, connection: ExportConnection, downloader: Downloader,
-                        directory: String, outcome: inout ExportOutcome) async throws -> ExportedFileSet {
+                        directory: String, outcome: inout ExportOutcome,
+                        onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws {
         let interval = Duration.milliseconds(max(20, min(fileEnd.ttlMilliseconds / 3, 5_000)))
         let (files, waits) = try await withThrowingTaskGroup(of: Int?.self) { group -> ([DownloadedFile], Int) in
             group.addTask {
@@ -133,6 +130,13 @@ public struct ExportDriver: Sendable {
                 for file in files { unlink(file.path) }
                 throw error
             }
+            do {
+                try await onFiles(ExportedFileSet(channel: fileEnd.channel, fid: fileEnd.fid, files: files))
+            } catch {
+                group.cancelAll()
+                connection.send(.cancel, task: task)
+                throw error
+            }
             group.cancelAll()
             var waits = 0
             for try await count in group { waits += count ?? 0 }
@@ -141,6 +145,5 @@ public struct ExportDriver: Sendable {
         outcome.waitsSent += waits
         outcome.resumes += files.reduce(0) { $0 + $1.resumes }
         outcome.bytes += files.reduce(0) { $0 + $1.size }
-        return ExportedFileSet(channel: fileEnd.channel, fid: fileEnd.fid, files: files)
     }
 }

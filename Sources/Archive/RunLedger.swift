@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+
+/// One export window's fate in a run.
+public struct WindowRecord: Sendable, Codable, Hashable {
+    public var server: String
+    public var channel: Int
+    public var startMicros: Int64
+    public var endMicros: Int64
+    public var attempts: Int
+    /// `archived`, `no-data`, `failed`, `not-started` (run window closed).
+    public var status: String
+    public var error: String?
+    public var bytes: Int64
+    public var files: Int
+
+    public init(server: String, channel: Int, startMicros: Int64, endMicros: Int64, attempts: Int, status: String,
+                error: String?, bytes: Int64, files: Int) {
+        self.server = server
+        self.channel = channel
+        self.startMicros = startMicros
+        self.endMicros = endMicros
+        self.attempts = attempts
+        self.status = status
+        self.error = error
+        self.bytes = bytes
+        self.files = files
+    }
+}
+
+public struct RunSummary: Sendable, Codable, Hashable {
+    public var id: Int64
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: String
+}
+
+/// Lost footage: recorded minutes the recorder no longer holds and the archive never got.
+public struct LostDay: Sendable, Codable, Hashable {
+    public var server: String
+    public var channel: Int
+    public var day: String
+    public var minutes: Int
+}
+
+/// Runs, their windows and the lost-minutes ledger, in the archive's index.
+extension Archive {
+    public func startRun() throws -> Int64 {
+        try index.write { db in
+            try db.execute(sql: "INSERT INTO runs(started_at, status) VALUES (?, 'running')", arguments: [Date().timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func record(window: WindowRecord, run: Int64) throws {
+        try index.write { db in
+            try db.execute(sql: """
+                INSERT INTO run_windows(run_id, server, channel, start_us, end_us, attempts, status, error, bytes, files)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run, window.server, window.channel, window.startMicros, window.endMicros, window.attempts,
+                                 window.status, window.error, window.bytes, window.files])
+        }
+    }
+
+    public func finishRun(_ run: Int64, status: String, reportJSON: String) throws {
+        try index.write { db in
+            try db.execute(sql: "UPDATE runs SET finished_at = ?, status = ?, report_json = ? WHERE id = ?",
+                           arguments: [Date().timeIntervalSince1970, status, reportJSON, run])
+        }
+    }
+
+    public func runs(limit: Int = 50) throws -> [RunSummary] {
+        try index.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                RunSummary(id: $0["id"], startedAt: Date(timeIntervalSince1970: $0["started_at"]),
+                           finishedAt: ($0["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) }, status: $0["status"])
+            }
+        }
+    }
+
+    public func runReportJSON(_ run: Int64) throws -> String? {
+        try index.read { db in try String.fetchOne(db, sql: "SELECT report_json FROM runs WHERE id = ?", arguments: [run]) }
+    }
+
+    public func windows(ofRun run: Int64) throws -> [WindowRecord] {
+        try index.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run_windows WHERE run_id = ? ORDER BY id", arguments: [run]).map {
+                WindowRecord(server: $0["server"], channel: $0["channel"], startMicros: $0["start_us"], endMicros: $0["end_us"],
+                             attempts: $0["attempts"], status: $0["status"], error: $0["error"], bytes: $0["bytes"], files: $0["files"])
+            }
+        }
+    }
+
+    /// Remembers what the recorder holds of a channel today; for every day remembered from
+    /// before that the recorder no longer lists (its disk wrapped), records the recorded
+    /// minutes the archive lacks as lost — once — and forgets the day.
+    public func updateRecorderDays(server: String, channel: Int, current: [(day: String, startMicros: Int64, recorded: [Bool])],
+                                   zone: TimeZone, run: Int64) throws -> [LostDay] {
+        let currentDays = Set(current.map(\.day))
+        let stored = try index.read { db in
+            try Row.fetchAll(db, sql: "SELECT day, start_us, bitmap FROM recorder_days WHERE server = ? AND channel = ?",
+                             arguments: [server, channel]).map { (day: $0["day"] as String, start: $0["start_us"] as Int64, bitmap: $0["bitmap"] as String) }
+        }
+        var lost: [LostDay] = []
+        let oldestCurrent = current.map(\.startMicros).min() ?? .max
+        for old in stored where !currentDays.contains(old.day) && old.start < oldestCurrent {
+            let recorded = old.bitmap.map { $0 == "1" }
+            let start = Date(timeIntervalSince1970: Double(old.start) / 1e6)
+            let end = start.addingTimeInterval(Double(recorded.count * 60))
+            let archived = try coverage(server: server, channel: channel, from: start, to: end, zone: zone).first?.minutes ?? []
+            let missing = recorded.indices.filter { recorded[$0] && !($0 < archived.count && archived[$0]) }.count
+            if missing > 0 { lost.append(LostDay(server: server, channel: channel, day: old.day, minutes: missing)) }
+        }
+        try index.write { db in
+            for day in lost {
+                try db.execute(sql: "INSERT INTO lost_minutes(run_id, server, channel, day, minutes) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [run, day.server, day.channel, day.day, day.minutes])
+            }
+            for old in stored where !currentDays.contains(old.day) && old.start < oldestCurrent {
+                try db.execute(sql: "DELETE FROM recorder_days WHERE server = ? AND channel = ? AND day = ?", arguments: [server, channel, old.day])
+            }
+            for day in current {
+                try db.execute(sql: """
+                    INSERT INTO recorder_days(server, channel, day, start_us, bitmap, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(server, channel, day) DO UPDATE SET bitmap = excluded.bitmap, updated_at = excluded.updated_at
+                    """, arguments: [server, channel, day.day, day.startMicros, String(day.recorded.map { $0 ? "1" : "0" }),
+                                     Date().timeIntervalSince1970])
+            }
+        }
+        return lost
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import TSAPI
+import Yams
+
+/// `tsvault.yaml`: everything a nightly run needs. Config/tsvault.example.yaml documents each key.
+public struct TSVaultConfiguration: Sendable, Codable {
+    public var archive: String
+    /// Days back from now that the planner looks for recordings.
+    public var lookBackDays: Int = 7
+    public var segmentSeconds: Int = 60
+    /// Local wall-clock window in which new exports may start, e.g. 01:00–06:00.
+    public var runWindow: RunWindow?
+    public var concurrency: Concurrency = .init()
+    public var planner: PlannerSettings = .init()
+    public var schedule: Schedule?
+    public var retention: Retention?
+    public var servers: [Server]
+
+    public struct RunWindow: Sendable, Codable, Hashable {
+        public var start: String
+        public var end: String
+    }
+
+    public struct Concurrency: Sendable, Codable, Hashable {
+        /// Exports running at once across all recorders.
+        public var global: Int = 4
+        public init() {}
+    }
+
+    public struct PlannerSettings: Sendable, Codable, Hashable {
+        /// Missing runs separated by at most this many recorded-and-archived minutes merge.
+        public var mergeGapMinutes: Int = 2
+        /// Longest export window.
+        public var maxWindowMinutes: Int = 60
+        /// Minutes before now that are left for the next run (the recorder may still be
+        /// writing them).
+        public var settleMinutes: Int = 2
+        public init() {}
+    }
+
+    public struct Schedule: Sendable, Codable, Hashable {
+        /// Daily start time, `HH:MM` local.
+        public var daily: String?
+    }
+
+    /// Placeholders for the retention issue; parsed and validated, not acted on yet.
+    public struct Retention: Sendable, Codable, Hashable {
+        public var maxAgeDays: Int?
+        public var quotaGB: Double?
+    }
+
+    public struct Server: Sendable, Codable {
+        public var name: String
+        public var url: String
+        public var apiKey: SecretReference?
+        public var user: String?
+        public var password: SecretReference?
+        public var tls: TLS?
+        public var channels: ChannelSelection = .all
+        public var maxConcurrentExports: Int = 2
+
+        public struct TLS: Sendable, Codable, Hashable {
+            public var caFile: String?
+        }
+    }
+
+    /// `{ env: NAME }` or `{ file: PATH }`; a literal `value:` is accepted but discouraged.
+    public struct SecretReference: Sendable, Codable, Hashable {
+        public var env: String?
+        public var file: String?
+        public var value: String?
+
+        var source: SecretSource? {
+            if let env { return .environment(env) }
+            if let file { return .file(file) }
+            if let value { return .literal(Secret(value)) }
+            return nil
+        }
+    }
+
+    public enum ChannelSelection: Sendable, Codable, Hashable {
+        case all
+        case list([Int])
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let word = try? container.decode(String.self), word == "all" { self = .all; return }
+            self = .list(try container.decode([Int].self))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .all: try container.encode("all")
+            case .list(let list): try container.encode(list)
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case archive, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, servers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        archive = try c.decode(String.self, forKey: .archive)
+        lookBackDays = try c.decodeIfPresent(Int.self, forKey: .lookBackDays) ?? 7
+        segmentSeconds = try c.decodeIfPresent(Int.self, forKey: .segmentSeconds) ?? 60
+        runWindow = try c.decodeIfPresent(RunWindow.self, forKey: .runWindow)
+        concurrency = try c.decodeIfPresent(Concurrency.self, forKey: .concurrency) ?? .init()
+        planner = try c.decodeIfPresent(PlannerSettings.self, forKey: .planner) ?? .init()
+        schedule = try c.decodeIfPresent(Schedule.self, forKey: .schedule)
+        retention = try c.decodeIfPresent(Retention.self, forKey: .retention)
+        servers = try c.decode([Server].self, forKey: .servers)
+    }
+}
+
+extension TSVaultConfiguration.Concurrency {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        global = try c.decodeIfPresent(Int.self, forKey: .global) ?? 4
+    }
+}
+
+extension TSVaultConfiguration.PlannerSettings {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mergeGapMinutes = try c.decodeIfPresent(Int.self, forKey: .mergeGapMinutes) ?? 2
+        maxWindowMinutes = try c.decodeIfPresent(Int.self, forKey: .maxWindowMinutes) ?? 60
+        settleMinutes = try c.decodeIfPresent(Int.self, forKey: .settleMinutes) ?? 2
+    }
+}
+
+extension TSVaultConfiguration.Server {
+    enum CodingKeys: String, CodingKey { case name, url, apiKey, user, password, tls, channels, maxConcurrentExports }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        url = try c.decode(String.self, forKey: .url)
+        apiKey = try c.decodeIfPresent(TSVaultConfiguration.SecretReference.self, forKey: .apiKey)
+        user = try c.decodeIfPresent(String.self, forKey: .user)
+        password = try c.decodeIfPresent(TSVaultConfiguration.SecretReference.self, forKey: .password)
+        tls = try c.decodeIfPresent(TLS.self, forKey: .tls)
+        channels = try c.decodeIfPresent(TSVaultConfiguration.ChannelSelection.self, forKey: .channels) ?? .all
+        maxConcurrentExports = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentExports) ?? 2
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import TSAPI
+import Yams
+
+/// A problem in the configuration, located by its key path (`servers[1].url`).
+public struct ConfigurationProblem: Sendable, Codable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Codable { case error, warning }
+    public var severity: Severity
+    public var path: String
+    public var message: String
+    public var description: String { "\(severity.rawValue): \(path): \(message)" }
+}
+
+public enum ConfigurationLoader {
+    /// Parses and validates; throws with every problem found (not just the first).
+    public static func load(path: String) throws -> (TSVaultConfiguration, warnings: [ConfigurationProblem]) {
+        let (config, problems) = check(path: path)
+        let errors = problems.filter { $0.severity == .error }
+        guard let config, errors.isEmpty else { throw ConfigurationError(problems: errors) }
+        return (config, problems.filter { $0.severity == .warning })
+    }
+
+    /// Every problem of the file at `path`, and the configuration when it parses.
+    public static func check(path: String) -> (TSVaultConfiguration?, [ConfigurationProblem]) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            return (nil, [.init(severity: .error, path: path, message: "cannot read the file")])
+        }
+        let config: TSVaultConfiguration
+        do {
+            config = try YAMLDecoder().decode(TSVaultConfiguration.self, from: text)
+        } catch let error as DecodingError {
+            return (nil, [decodingProblem(error)])
+        } catch {
+            return (nil, [.init(severity: .error, path: "(document)", message: "not valid YAML: \(error)")])
+        }
+        return (config, validate(config))
+    }
+
+    static func decodingProblem(_ error: DecodingError) -> ConfigurationProblem {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            return .init(severity: .error, path: parent.isEmpty ? key.stringValue : "\(parent).\(key.stringValue)", message: "is required")
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return .init(severity: .error, path: path(context.codingPath), message: "expected \(type)")
+        case .dataCorrupted(let context):
+            return .init(severity: .error, path: path(context.codingPath), message: context.debugDescription)
+        @unknown default:
+            return .init(severity: .error, path: "(document)", message: "\(error)")
+        }
+    }
+
+    static func validate(_ c: TSVaultConfiguration) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        func error(_ path: String, _ message: String) { problems.append(.init(severity: .error, path: path, message: message)) }
+        func warning(_ path: String, _ message: String) { problems.append(.init(severity: .warning, path: path, message: message)) }
+        if c.archive.isEmpty { error("archive", "must name a directory") }
+        if !(1...365).contains(c.lookBackDays) { error("lookBackDays", "must be 1...365") }
+        if c.segmentSeconds != 60 { error("segmentSeconds", "only 60 is supported") }
+        if c.concurrency.global < 1 { error("concurrency.global", "must be at least 1") }
+        if c.planner.maxWindowMinutes < 1 { error("planner.maxWindowMinutes", "must be at least 1") }
+        if c.planner.mergeGapMinutes < 0 { error("planner.mergeGapMinutes", "must not be negative") }
+        if let w = c.runWindow {
+            if Clock.minutes(w.start) == nil { error("runWindow.start", "must be HH:MM") }
+            if Clock.minutes(w.end) == nil { error("runWindow.end", "must be HH:MM") }
+        }
+        if let daily = c.schedule?.daily, Clock.minutes(daily) == nil { error("schedule.daily", "must be HH:MM") }
+        if c.servers.isEmpty { error("servers", "list at least one recorder") }
+        var names: Set<String> = []
+        for (i, s) in c.servers.enumerated() {
+            let at = "servers[\(i)]"
+            if s.name.isEmpty || s.name.contains("/") { error("\(at).name", "must be a non-empty name without '/'") }
+            if !names.insert(s.name).inserted { error("\(at).name", "duplicate server name \(s.name)") }
+            if let url = URL(string: s.url), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
+                if url.user != nil || url.password != nil { error("\(at).url", "must not carry credentials; use apiKey or user/password") }
+            } else {
+                error("\(at).url", "must be an http:// or https:// URL with a host")
+            }
+            switch (s.apiKey, s.user) {
+            case (nil, nil): error(at, "needs apiKey or user with password")
+            case (.some, .some): error(at, "give apiKey or user/password, not both")
+            case (nil, .some): if s.password?.source == nil { error("\(at).password", "is required with user (env: or file:)") }
+            case (.some(let key), nil): if key.source == nil { error("\(at).apiKey", "needs env: or file:") }
+            }
+            for (key, reference) in [("apiKey", s.apiKey), ("password", s.password)] {
+                guard let reference else { continue }
+                if reference.value != nil { warning("\(at).\(key)", "a secret written in the file; prefer env: or file:") }
+                if let file = reference.file {
+                    if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                       let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+                        warning("\(at).\(key).file", "\(file) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
+                    } else if !FileManager.default.fileExists(atPath: file) {
+                        error("\(at).\(key).file", "\(file) does not exist")
+                    }
+                }
+            }
+            if let ca = s.tls?.caFile, !FileManager.default.fileExists(atPath: ca) { error("\(at).tls.caFile", "\(ca) does not exist") }
+            if case .list(let list) = s.channels, list.isEmpty || list.contains(where: { $0 < 1 }) {
+                error("\(at).channels", "must be all or a list of channel numbers ≥ 1")
+            }
+            if s.maxConcurrentExports < 1 { error("\(at).maxConcurrentExports", "must be at least 1") }
+        }
+        return problems
+    }
+
+    /// Connection settings for one configured server.
+    public static func connection(_ s: TSVaultConfiguration.Server) -> ConnectionSettings {
+        let credential: ConnectionSettings.Credential
+        if let user = s.user, let password = s.password?.source {
+            credential = .userPassword(user: user, password: password)
+        } else {
+            credential = .apiKey(s.apiKey?.source ?? .environment("TSVAULT_API_KEY"))
+        }
+        return ConnectionSettings(name: s.name, baseURL: URL(string: s.url)!, credential: credential, tls: TLSSettings(caFile: s.tls?.caFile))
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var problems: [ConfigurationProblem]
+    public var description: String { "invalid configuration:\n  " + problems.map(\.description).joined(separator: "\n  ") }
+}
+
+/// `HH:MM` helpers.
+enum Clock {
+    static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+}

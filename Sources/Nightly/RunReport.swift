@@ -1,0 +1,62 @@
+import Archive
+import Foundation
+
+/// What one nightly run did, per recorder and channel. Stored with the run (as JSON) and
+/// printed by `tsvault run` and `tsvault report`.
+public struct RunReport: Sendable, Codable {
+    public struct Channel: Sendable, Codable {
+        public var channel: Int
+        /// Recorded minutes the recorder holds within the look-back (settled minutes only).
+        public var recorderMinutes: Int
+        public var archivedBefore: Int
+        public var archivedAfter: Int
+        public var missing: Int { recorderMinutes - archivedAfter }
+        /// Why minutes are still missing (failed windows' errors, windows not started).
+        public var missingReasons: [String] = []
+        public var lostMinutes = 0
+        public var windows = 0
+        public var failedWindows = 0
+        public var retries = 0
+        public var bytes: Int64 = 0
+    }
+
+    public struct Server: Sendable, Codable {
+        public var name: String
+        /// A failure that stopped the whole recorder (unreachable, credentials, …).
+        public var error: String?
+        public var channels: [Channel] = []
+    }
+
+    public var runID: Int64
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var servers: [Server]
+    public var lost: [LostDay] = []
+
+    public var bytes: Int64 { servers.flatMap(\.channels).reduce(0) { $0 + $1.bytes } }
+    public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
+    public var throughputMiBPerSecond: Double { durationSeconds > 0 ? Double(bytes) / 1_048_576 / durationSeconds : 0 }
+    /// Everything the recorders hold is archived, and every recorder was reached.
+    public var complete: Bool { servers.allSatisfy { $0.error == nil && $0.channels.allSatisfy { $0.missing == 0 } } }
+}
+
+/// The human form of a run report.
+public enum RunReportText {
+    public static func render(_ r: RunReport) -> String {
+        var lines: [String] = []
+        lines.append("run \(r.runID): \(r.complete ? "COMPLETE" : "INCOMPLETE") — \(String(format: "%.1f", r.durationSeconds)) s, "
+                     + "\(r.bytes) bytes, \(String(format: "%.1f", r.throughputMiBPerSecond)) MiB/s")
+        lines.append("server      ch  recorder  before   after  missing  lost  windows  retries  bytes")
+        for server in r.servers {
+            if let error = server.error { lines.append("\(server.name.padding(toLength: 10, withPad: " ", startingAt: 0))  FAILED: \(error)") }
+            for c in server.channels {
+                lines.append(String(format: "%@ %3d  %8d  %6d  %6d  %7d  %4d  %7d  %7d  %lld",
+                                    server.name.padding(toLength: 10, withPad: " ", startingAt: 0), c.channel, c.recorderMinutes,
+                                    c.archivedBefore, c.archivedAfter, c.missing, c.lostMinutes, c.windows, c.retries, c.bytes))
+                for reason in c.missingReasons.prefix(3) { lines.append("              missing: \(reason)") }
+            }
+        }
+        for day in r.lost { lines.append("LOST \(day.server) CH\(day.channel) \(day.day): \(day.minutes) minutes the recorder overwrote before they were archived") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,217 @@
+import Archive
+import Foundation
+import Logging
+import TSAPI
+
+/// Progress of a run, for a terminal or the log.
+public enum RunProgress: Sendable {
+    case planned(server: String, windows: Int, missingMinutes: Int)
+    case windowStarted(ExportWindow)
+    case windowFinished(ExportWindow, WindowRecord)
+    case retrying(ExportWindow, attempt: Int, error: String)
+    case serverFailed(server: String, error: String)
+}
+
+/// One nightly run: for every recorder, plan what the archive lacks, export it window by
+/// window (oldest first, bounded per recorder and globally), ingest every file before
+/// acknowledging it, record each window's attempts and outcome, and report.
+public struct Runner: Sendable {
+    public let config: TSVaultConfiguration
+    public let archive: Archive
+    public let logger: Logger
+    /// Attempts per window; transient failures (dropped socket, cut download, 5xx, timeouts)
+    /// retry with backoff, permanent ones stop the window at once.
+    public var windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(30))
+    /// Connection tuning applied to every recorder (tests shorten timeouts).
+    public var tuneConnection: @Sendable (inout ConnectionSettings) -> Void = { _ in }
+
+    public init(config: TSVaultConfiguration, archive: Archive, logger: Logger) {
+        self.config = config
+        self.archive = archive
+        self.logger = logger
+    }
+
+    /// `now` is the instant the plan is made for; `deadline` is when the run window closes
+    /// (no export starts after it; the one in flight finishes).
+    public func run(now: Date = Date(), deadline: Date? = nil, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> RunReport {
+        let runID = try archive.startRun()
+        let started = Date()
+        let global = AsyncLimiter(config.concurrency.global)
+        var servers: [RunReport.Server] = []
+        var lost: [LostDay] = []
+        await withTaskGroup(of: (RunReport.Server, [LostDay]).self) { group in
+            for server in config.servers {
+                group.addTask {
+                    await runServer(server, runID: runID, now: now, deadline: deadline, global: global, progress: progress)
+                }
+            }
+            for await (report, lostDays) in group {
+                servers.append(report)
+                lost += lostDays
+            }
+        }
+        servers.sort { $0.name < $1.name }
+        let report = RunReport(runID: runID, startedAt: started, finishedAt: Date(), servers: servers, lost: lost)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        try archive.finishRun(runID, status: report.complete ? "complete" : "incomplete",
+                              reportJSON: String(decoding: try encoder.encode(report), as: UTF8.self))
+        return report
+    }
+
+    private func runServer(_ server: TSVaultConfiguration.Server, runID: Int64, now: Date, deadline: Date?, global: AsyncLimiter,
+                           progress: @escaping @Sendable (RunProgress) -> Void) async -> (RunReport.Server, [LostDay]) {
+        var settings = ConfigurationLoader.connection(server)
+        tuneConnection(&settings)
+        do {
+            return try await TSAPIClient.withClient(settings, logger: logger) { client in
+                let zone = try client.timeZone(of: try await client.serverInfo())
+                let plans = try await Planner.plan(client: client, zone: zone, archive: archive, server: server, settings: config, now: now)
+                let windows = plans.flatMap(\.windows).sorted { $0.start < $1.start }
+                progress(.planned(server: server.name, windows: windows.count, missingMinutes: windows.reduce(0) { $0 + $1.missingMinutes }))
+                let records = await exportAll(windows, client: client, zone: zone, runID: runID, deadline: deadline,
+                                              perServer: AsyncLimiter(server.maxConcurrentExports), global: global, progress: progress)
+                var lost: [LostDay] = []
+                var channels: [RunReport.Channel] = []
+                for plan in plans {
+                    lost += try archive.updateRecorderDays(server: server.name, channel: plan.channel,
+                                                           current: plan.days.map { ($0.day, $0.startMicros, $0.recorded) },
+                                                           zone: zone.zone, run: runID)
+                    channels.append(try channelReport(plan, records: records, zone: zone, now: now,
+                                                      lost: lost.filter { $0.channel == plan.channel }))
+                }
+                return (RunReport.Server(name: server.name, error: nil, channels: channels), lost)
+            }
+        } catch {
+            progress(.serverFailed(server: server.name, error: "\(error)"))
+            return (RunReport.Server(name: server.name, error: "\(error)", channels: []), [])
+        }
+    }
+
+    private func exportAll(_ windows: [ExportWindow], client: TSAPIClient, zone: RecorderTimeZone, runID: Int64, deadline: Date?,
+                           perServer: AsyncLimiter, global: AsyncLimiter, progress: @escaping @Sendable (RunProgress) -> Void) async -> [WindowRecord] {
+        await withTaskGroup(of: WindowRecord.self) { group in
+            for window in windows {
+                group.addTask {
+                    await perServer.withSlot {
+                        await global.withSlot {
+                            await exportWindow(window, client: client, zone: zone, deadline: deadline, progress: progress)
+                        }
+                    }
+                }
+            }
+            var records: [WindowRecord] = []
+            for await record in group {
+                records.append(record)
+                do { try archive.record(window: record, run: runID) } catch {
+                    logger.error("cannot record a window", metadata: ["error": "\(error)"])
+                }
+            }
+            return records
+        }
+    }
+
+    /// One window, retried while its failures are transient.
+    private func exportWindow(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone, deadline: Date?,
+                              progress: @escaping @Sendable (RunProgress) -> Void) async -> WindowRecord {
+        var record = WindowRecord(server: window.server, channel: window.channel, startMicros: micros(window.start),
+                                  endMicros: micros(window.end), attempts: 0, status: "not-started", error: nil, bytes: 0, files: 0)
+        if let deadline, Date() >= deadline {
+            record.error = "the run window closed before this export could start"
+            return record
+        }
+        progress(.windowStarted(window))
+        while true {
+            record.attempts += 1
+            do {
+                let outcome = try await exportOnce(window, client: client, zone: zone)
+                record.status = outcome.noData ? "no-data" : "archived"
+                record.bytes = outcome.bytes
+                record.files = outcome.fileSets
+                record.error = nil
+                break
+            } catch let error as TSAPIError where error.isTransient && record.attempts < windowRetry.maxAttempts {
+                record.error = error.description
+                progress(.retrying(window, attempt: record.attempts, error: error.description))
+                try? await Task.sleep(for: windowRetry.delay(afterAttempt: record.attempts))
+            } catch {
+                record.status = "failed"
+                record.error = "\(error)"
+                break
+            }
+        }
+        progress(.windowFinished(window, record))
+        return record
+    }
+
+    private func exportOnce(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone) async throws -> ExportOutcome {
+        let directory = archive.root + "/tmp/download-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let request = ExportRequest(channels: [window.channel], begin: window.start, end: window.end)
+        let archive = self.archive
+        return try await ExportDriver(client: client, zone: zone).run(request, into: directory) { set in
+            guard let video = set.video else { return }
+            // Ingest is blocking work (libavformat, hashing, fsync): keep it off the
+            // cooperative pool, which also runs the socket and its wait ticker.
+            _ = try await IngestQueue.shared.run {
+                try archive.ingest(file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
+                                   recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
+            }
+            for file in set.files { unlink(file.path) }
+        }
+    }
+
+    private func channelReport(_ plan: ChannelPlan, records: [WindowRecord], zone: RecorderTimeZone, now: Date,
+                               lost: [LostDay]) throws -> RunReport.Channel {
+        let mine = records.filter { $0.channel == plan.channel }
+        var report = RunReport.Channel(channel: plan.channel, recorderMinutes: plan.recorderMinutes, archivedBefore: plan.archivedMinutes,
+                                       archivedAfter: 0)
+        let earliest = now.addingTimeInterval(-Double(config.lookBackDays * 86_400))
+        let horizon = now.addingTimeInterval(-Double(config.planner.settleMinutes * 60))
+        for day in plan.days {
+            let start = Date(timeIntervalSince1970: Double(day.startMicros) / 1e6)
+            let archived = try archive.coverage(server: plan.server, channel: plan.channel, from: start,
+                                                to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone.zone).first?.minutes ?? []
+            let local = LocalDayRange(start: start, minutes: day.recorded.count)
+            for i in local.usable(earliest: earliest, horizon: horizon) where day.recorded[i] && i < archived.count && archived[i] {
+                report.archivedAfter += 1
+            }
+        }
+        report.windows = mine.count
+        report.failedWindows = mine.filter { $0.status == "failed" || $0.status == "not-started" }.count
+        report.retries = mine.reduce(0) { $0 + max(0, $1.attempts - 1) }
+        report.bytes = mine.reduce(0) { $0 + $1.bytes }
+        report.missingReasons = mine.compactMap { $0.status == "archived" || $0.status == "no-data" ? nil : $0.error }
+        report.lostMinutes = lost.reduce(0) { $0 + $1.minutes }
+        return report
+    }
+
+    private func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+}
+
+/// A day's minutes as offsets, for the report's look-back and settle bounds.
+struct LocalDayRange {
+    var start: Date
+    var minutes: Int
+    func usable(earliest: Date, horizon: Date) -> Range<Int> {
+        let first = max(0, Int((earliest.timeIntervalSince(start) / 60).rounded(.up)))
+        let last = min(minutes, Int((horizon.timeIntervalSince(start) / 60).rounded(.down)))
+        return first..<max(first, last)
+    }
+}
+
+/// Runs blocking archive work on one dedicated serial queue and awaits it: ingests happen one
+/// at a time (CPU and disk bound on a small machine) without blocking Swift's cooperative
+/// threads.
+final class IngestQueue: Sendable {
+    static let shared = IngestQueue()
+    private let queue = DispatchQueue(label: "tsvault.ingest", qos: .utility)
+
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Archive
+import ArgumentParser
+import Foundation
+import Logging
+import Nightly
+
+/// `--config`, shared by the commands that read tsvault.yaml.
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "Configuration file (default: $TSVAULT_CONFIG or ./tsvault.yaml).")
+    var config: String?
+
+    var path: String { config ?? ProcessInfo.processInfo.environment["TSVAULT_CONFIG"] ?? "./tsvault.yaml" }
+
+    func load() throws -> TSVaultConfiguration {
+        do {
+            let (configuration, warnings) = try ConfigurationLoader.load(path: path)
+            for warning in warnings { FileHandle.standardError.write(Data("tsvault: \(warning)\n".utf8)) }
+            return configuration
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("tsvault: \(path): \(error)\n".utf8))
+            throw ExitCode(ExitCodes.usage)
+        }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "One nightly archival run: export and archive everything the recorders hold that the archive lacks.",
+        discussion: """
+        Plans per recorder and channel from the recording days and minute bitmaps within the
+        look-back, minus what the archive holds; exports the missing minutes oldest first; ingests
+        every file before acknowledging it to the recorder; retries transient failures; reports.
+        Exit codes: 0 everything the recorders hold is archived, 1 something is missing (see the
+        report), 64 configuration or usage error, 74 archive I/O error.
+        """)
+
+    @OptionGroup var configOptions: ConfigOptions
+    @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(help: "Start exports even outside the configured run window.") var ignoreRunWindow = false
+    @Option(help: "Plan as if it were this instant (ISO 8601 with offset); for recorders with a fixed clock.") var now: String?
+
+    func run() async throws {
+        let config = try configOptions.load()
+        let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
+        let deadline = ignoreRunWindow ? nil : try RunWindowClock.deadline(config.runWindow, at: Date())
+        let archive: Archive
+        do { archive = try Archive(root: config.archive) } catch let error as ArchiveError {
+            FileHandle.standardError.write(Data("tsvault run: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.code(for: error))
+        }
+        var runLogger = Logger(label: "tsvault")
+        runLogger.logLevel = .notice
+        let logger = runLogger
+        let terminal = isatty(STDOUT_FILENO) == 1 && !json
+        let report = try await Runner(config: config, archive: archive, logger: logger).run(now: planNow, deadline: deadline) { event in
+            ProgressPrinter.show(event, terminal: terminal, logger: logger)
+        }
+        if json { try printJSON(report) } else { print(RunReportText.render(report)) }
+        if !report.complete { throw ExitCode(ExitCodes.failed) }
+    }
+}
+
+/// Progress lines on a terminal; structured log records otherwise.
+enum ProgressPrinter {
+    static func show(_ event: RunProgress, terminal: Bool, logger: Logger) {
+        switch event {
+        case .planned(let server, let windows, let minutes):
+            emit(terminal, logger, "\(server): \(windows) export windows, \(minutes) minutes missing", ["server": "\(server)", "windows": "\(windows)"])
+        case .windowStarted(let w):
+            if terminal { print("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start))) … exporting") }
+        case .windowFinished(let w, let record):
+            let rate = record.bytes > 0 ? " \(record.bytes / 1_048_576) MiB" : ""
+            emit(terminal, logger, "\(w.server) CH\(w.channel) \(formatUTC(micros(w.start)))–\(formatUTC(micros(w.end))) \(record.status)\(rate)"
+                 + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? ""),
+                 ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status)", "bytes": "\(record.bytes)"])
+        case .retrying(let w, let attempt, let error):
+            emit(terminal, logger, "\(w.server) CH\(w.channel) retry after attempt \(attempt): \(error)", ["server": "\(w.server)", "attempt": "\(attempt)"])
+        case .serverFailed(let server, let error):
+            emit(terminal, logger, "\(server) FAILED: \(error)", ["server": "\(server)"])
+        }
+    }
+
+    private static func emit(_ terminal: Bool, _ logger: Logger, _ text: String, _ metadata: Logger.Metadata) {
+        if terminal { print(text) } else { logger.notice("\(text)", metadata: metadata) }
+    }
+
+    private static func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
+}
+
+/// When the configured run window closes, seen from `now` (local clock of the worker).
+enum RunWindowClock {
+    static func deadline(_ window: TSVaultConfiguration.RunWindow?, at now: Date) throws -> Date? {
+        guard let window else { return nil }
+        let calendar = Calendar.current
+        let parts = { (text: String) -> (Int, Int) in
+            let p = text.split(separator: ":").compactMap { Int($0) }
+            return (p[0], p[1])
+        }
+        let (sh, sm) = parts(window.start), (eh, em) = parts(window.end)
+        let minuteOfDay = calendar.component(.hour, from: now) * 60 + calendar.component(.minute, from: now)
+        let start = sh * 60 + sm, end = eh * 60 + em
+        let inside = start <= end ? (start..<end).contains(minuteOfDay) : (minuteOfDay >= start || minuteOfDay < end)
+        guard inside else { return now }   // closed: nothing may start
+        var close = calendar.date(bySettingHour: eh, minute: em, second: 0, of: now)!
+        if close <= now { close = calendar.date(byAdding: .day, value: 1, to: close)! }
+        return close
+    }
+}
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recent runs.")
+    @OptionGroup var archive: ArchiveOptions
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        let runs = try archive.open().runs()
+        if json { try printJSON(runs); return }
+        for r in runs {
+            let duration = r.finishedAt.map { String(format: "%.1f s", $0.timeIntervalSince(r.startedAt)) } ?? "running or interrupted"
+            print("\(r.id)  \(ISO8601DateFormatter().string(from: r.startedAt))  \(r.status)  \(duration)")
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Show the report of one run.",
+                                                    discussion: "Exit code 0 when that run was complete, 1 when not.")
+    @Argument(help: "Run number (see `tsvault runs`).") var runNumber: Int64
+    @OptionGroup var archive: ArchiveOptions
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        guard let text = try archive.open().runReportJSON(runNumber) else {
+            FileHandle.standardError.write(Data("tsvault report: run \(runNumber) has no report (unknown, or interrupted)\n".utf8))
+            throw ExitCode(ExitCodes.failed)
+        }
+        if json { print(text); return }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let report = try decoder.decode(RunReport.self, from: Data(text.utf8))
+        print(RunReportText.render(report))
+        if !report.complete { throw ExitCode(ExitCodes.failed) }
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Configuration tools.", subcommands: [ConfigCheckCommand.self])
+}
+
+struct ConfigCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate tsvault.yaml and explain every problem by its key.",
+                                                    discussion: "Exit code 0 valid (warnings allowed), 64 invalid.")
+    @OptionGroup var configOptions: ConfigOptions
+    @Flag(help: "Print the problems as JSON.") var json = false
+
+    func run() throws {
+        let (_, problems) = ConfigurationLoader.check(path: configOptions.path)
+        if json { try printJSON(problems) } else {
+            print(problems.isEmpty ? "\(configOptions.path): valid" : problems.map(\.description).joined(separator: "\n"))
+        }
+        if problems.contains(where: { $0.severity == .error }) { throw ExitCode(ExitCodes.usage) }
+    }
+}

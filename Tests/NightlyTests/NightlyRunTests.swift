@@ -1,0 +1,152 @@
+import Archive
+import Foundation
+import Logging
+import Nightly
+import Testing
+import TestSupport
+import TSAPI
+import TSAPISimulator
+
+/// Whole nightly runs against a live simulator: 4 channels (continuous, motion clips, a daily
+/// outage, reboots) over 2 days in New York, one of them the 25-hour day DST ends.
+@Suite struct NightlyRunTests {
+    static let zone = TimeZone(identifier: "America/New_York")!
+    /// 01:00 on the day after DST ends: the recorder holds all of Nov 1 (25 h) and one hour.
+    static let recorderNow = RecorderTimeZone(zone).parse("2026-11-02T01:00:00-05:00")!
+
+    static func recorder(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
+        RecorderFixture.configuration {
+            $0.timeZone = zone
+            $0.now = Int64(recorderNow.timeIntervalSince1970)
+            $0.retentionDays = 2
+            $0.width = 64
+            $0.height = 48
+            $0.fps = 2
+            $0.bitrate = 20_000
+            adjust(&$0)
+        }
+    }
+
+    /// A configuration file for one recorder, with the API key in a 0600 file.
+    static func configuration(port: Int, key: String, directory: String, channels: String = "all", extra: String = "") throws -> TSVaultConfiguration {
+        let keyFile = directory + "/nvr.key"
+        try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        chmod(keyFile, 0o600)
+        let yaml = """
+            archive: \(directory)/archive
+            lookBackDays: 3
+            planner:
+              maxWindowMinutes: 240
+            concurrency:
+              global: 3
+            \(extra)
+            servers:
+              - name: nvr
+                url: http://127.0.0.1:\(port)
+                apiKey: { file: \(keyFile) }
+                channels: \(channels)
+                maxConcurrentExports: 2
+            """
+        let path = directory + "/tsvault.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ConfigurationLoader.load(path: path).0
+    }
+
+    static var quiet: Logger {
+        var logger = Logger(label: "test-run")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Archive coverage equals the recorder's bitmap for every settled minute of every day.
+    static func expectExactCoverage(_ r: RecorderFixture, archive: Archive, channels: [Int], settle: Int = 2) async throws {
+        let horizon = recorderNow.addingTimeInterval(Double(-settle * 60))
+        for channel in channels {
+            for day in try await r.client.recordingDays(channel: channel, zone: r.zone).days {
+                let recorder = try await r.client.recordingMinutes(channel: channel, day: day, zone: r.zone)
+                let archived = try #require(try archive.coverage(server: "nvr", channel: channel, from: day.start, to: day.end, zone: zone).first)
+                #expect(archived.minutes.count == recorder.recorded.count)
+                let settled = min(day.minuteCount, max(0, Int(horizon.timeIntervalSince(day.start) / 60)))
+                let mismatches = (0..<settled).filter { archived.minutes[$0] != recorder.recorded[$0] }
+                #expect(mismatches.isEmpty, "CH\(channel) \(day): \(mismatches.count) minutes differ, first at \(mismatches.first ?? -1)")
+            }
+        }
+    }
+
+    @Test func oneRunArchivesExactlyWhatTheRecorderHoldsAndASecondRunExportsNothing() async throws {
+        try await RecorderFixture.with(Self.recorder()) { r in
+            let work = try FixtureDirectory.make("nightly")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work)
+            let archive = try Archive(root: config.archive)
+            let runner = Runner(config: config, archive: archive, logger: Self.quiet)
+
+            let first = try await runner.run(now: Self.recorderNow)
+            #expect(first.complete, "\(RunReportText.render(first))")
+            let channels = try #require(first.servers.first?.channels)
+            #expect(channels.map(\.channel) == [1, 2, 3, 4])
+            #expect(channels.allSatisfy { $0.archivedBefore == 0 && $0.archivedAfter == $0.recorderMinutes && $0.recorderMinutes > 0 })
+            #expect(channels[0].recorderMinutes == 1500 + 60 - 2, "continuous: the 25-hour day, one hour, minus the settling minutes")
+            try await Self.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])
+
+            let before = try archive.counts()
+            let second = try await runner.run(now: Self.recorderNow)
+            #expect(second.complete && second.bytes == 0)
+            #expect(second.servers[0].channels.allSatisfy { $0.windows == 0 && $0.archivedBefore == $0.recorderMinutes })
+            let after = try archive.counts()
+            #expect(after.segments == before.segments && after.blobFiles == before.blobFiles && after.blobs == after.blobFiles)
+            #expect(try archive.runs().count == 2)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp").isEmpty)
+        }
+    }
+
+    @Test func injectedFaultsAreRetriedAndTheRunStillCompletes() async throws {
+        let faults = [FaultRule(kind: .dropWebSocket, param: 4, times: 1), FaultRule(kind: .cutDownload, param: 3_000, times: 2),
+                      FaultRule(kind: .http500, times: 2)]
+        try await RecorderFixture.with(Self.recorder(), faults: faults) { r in
+            let work = try FixtureDirectory.make("nightly-faults")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]")
+            let archive = try Archive(root: config.archive)
+            var runner = Runner(config: config, archive: archive, logger: Self.quiet)
+            runner.windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(50))
+            runner.tuneConnection = { $0.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)) }
+            let report = try await runner.run(now: Self.recorderNow)
+            #expect(report.complete, "\(RunReportText.render(report))")
+            let retries = report.servers[0].channels.reduce(0) { $0 + $1.retries }
+            #expect(retries >= 1, "the dropped socket cost a retry that the report names")
+            try await Self.expectExactCoverage(r, archive: archive, channels: [1, 3])
+        }
+    }
+
+    @Test func aDayTheRecorderOverwroteBeforeItWasArchivedIsReportedLostOnce() async throws {
+        try await RecorderFixture.with(Self.recorder()) { r in
+            let work = try FixtureDirectory.make("nightly-lost")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
+            let archive = try Archive(root: config.archive)
+            let runner = Runner(config: config, archive: archive, logger: Self.quiet)
+            // The run window is closed: the run plans (and remembers what the recorder holds)
+            // but exports nothing.
+            let closed = try await runner.run(now: Self.recorderNow, deadline: Date())
+            #expect(!closed.complete && closed.servers[0].channels[0].missingReasons.first?.contains("run window") == true)
+
+            // Two days later the recorder has overwritten Nov 1.
+            try await r.control("clock", json: #"{"now":"2026-11-04T01:00:00-05:00"}"#)
+            let later = RecorderTimeZone(Self.zone).parse("2026-11-04T01:00:00-05:00")!
+            let report = try await runner.run(now: later)
+            #expect(report.lost.map(\.day).contains("2026-11-01"))
+            #expect(report.lost.first { $0.day == "2026-11-01" }?.minutes == 1500)
+            let again = try await runner.run(now: later)
+            #expect(again.lost.isEmpty, "reported once")
+        }
+    }
+}
+
+enum FixtureDirectory {
+    static func make(_ name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
