@@ -1,4 +1,5 @@
 import Archive
+import Dispatch
 import Foundation
 import Logging
 import Nightly
@@ -148,5 +149,50 @@ enum FixtureDirectory {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+}
+
+/// A run killed with SIGKILL mid-export: the next run completes exactly, with no duplicate
+/// segment, no blob without its row, and no work file left behind.
+@Suite struct KilledRunTests {
+    var tsvault: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("tsvault").path }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    @Test func aKilledRunIsCompletedByTheNextOne() async throws {
+        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+            let work = try FixtureDirectory.make("nightly-kill")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3]")
+            var killedWithData = 0
+            for trial in 0..<3 {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: tsvault)
+                process.arguments = ["run", "--config", work + "/tsvault.yaml", "--now", "2026-11-02T01:00:00-05:00"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                try await Task.sleep(for: .milliseconds(Int.random(in: 600...2500)))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                let archive = try Archive(root: config.archive)
+                if try archive.counts().blobFiles > 0 { killedWithData += 1 }
+                #expect(try archive.verify(level: .full).ok, "trial \(trial): what is on disk is sound")
+            }
+            #expect(killedWithData > 0, "at least one kill landed mid-archive")
+            let archive = try Archive(root: config.archive)
+            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
+            #expect(report.complete, "\(RunReportText.render(report))")
+            try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 2, 3])
+            for channel in [1, 2, 3] {
+                let starts = try archive.segments(server: "nvr", channel: channel).map(\.startMicros)
+                #expect(Set(starts).count == starts.count, "CH\(channel): no two segments start at the same instant")
+            }
+            let counts = try archive.counts()
+            #expect(counts.blobFiles == counts.blobs, "no blob on disk lacks an index row")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp").isEmpty, "no temporary file left")
+        }
     }
 }

@@ -1,0 +1,52 @@
+import Foundation
+import Nightly
+import Testing
+
+@Suite struct ConfigurationTests {
+    func write(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func everyProblemIsNamedByItsKeyPath() throws {
+        let path = try write("""
+            archive: /tmp/a
+            lookBackDays: 0
+            runWindow: { start: "25:00", end: "06:00" }
+            servers:
+              - name: nvr1
+                url: ftp://nvr1
+                apiKey: { env: K }
+              - name: nvr1
+                url: http://user:pw@nvr2:80
+                user: admin
+              - name: nvr3
+                url: http://nvr3
+                apiKey: { env: K }
+                channels: [0]
+            """)
+        let (_, problems) = ConfigurationLoader.check(path: path)
+        let paths = Set(problems.filter { $0.severity == .error }.map(\.path))
+        #expect(paths == ["lookBackDays", "runWindow.start", "servers[0].url", "servers[1].name", "servers[1].url",
+                          "servers[1].password", "servers[2].channels"], "\(problems)")
+        #expect(throws: ConfigurationError.self) { _ = try ConfigurationLoader.load(path: path) }
+    }
+
+    @Test func missingAndMistypedKeysAreLocated() throws {
+        let missing = ConfigurationLoader.check(path: try write("servers: []\n")).1
+        #expect(missing.map(\.path) == ["archive"] && missing.first?.message == "is required")
+        let mistyped = ConfigurationLoader.check(path: try write("archive: /a\nservers:\n  - name: n\n    url: http://x\n    maxConcurrentExports: many\n")).1
+        #expect(mistyped.map(\.path) == ["servers[0].maxConcurrentExports"])
+    }
+
+    @Test func secretFilesReadableByOthersAreWarnedAbout() throws {
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID().uuidString)").path
+        try "tsapi_key_x".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        chmod(keyFile, 0o644)
+        let path = try write("archive: /a\nservers:\n  - name: n\n    url: http://x\n    apiKey: { file: \(keyFile) }\n")
+        let (config, warnings) = try ConfigurationLoader.load(path: path)
+        #expect(config.servers.first?.maxConcurrentExports == 2 && config.lookBackDays == 7)
+        #expect(warnings.map(\.path) == ["servers[0].apiKey.file"] && warnings.first?.message.contains("chmod 600") == true)
+    }
+}
