@@ -24,6 +24,8 @@ public struct Runner: Sendable {
     public var windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(30))
     /// Connection tuning applied to every recorder (tests shorten timeouts).
     public var tuneConnection: @Sendable (inout ConnectionSettings) -> Void = { _ in }
+    /// Set by a graceful shutdown: no window starts after it, the ones running finish.
+    public var stop = StopFlag()
 
     public init(config: TSVaultConfiguration, archive: Archive, logger: Logger) {
         self.config = config
@@ -119,6 +121,10 @@ public struct Runner: Sendable {
                                   endMicros: micros(window.end), attempts: 0, status: "not-started", error: nil, bytes: 0, files: 0)
         if let deadline, Date() >= deadline {
             record.error = "the run window closed before this export could start"
+            return record
+        }
+        if stop.isSet {
+            record.error = "tsvault was shutting down before this export could start"
             return record
         }
         progress(.windowStarted(window))

@@ -155,7 +155,7 @@ enum FixtureDirectory {
 /// A run killed with SIGKILL mid-export: the next run completes exactly, with no duplicate
 /// segment, no blob without its row, and no work file left behind.
 @Suite struct KilledRunTests {
-    var tsvault: String {
+    public var tsvault: String {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("tsvault").path }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What the daemon exposes on `/metrics` and `/health`.
+public actor DaemonState {
+    public private(set) var running = false
+    public private(set) var runsTotal = 0
+    public private(set) var incompleteRunsTotal = 0
+    public private(set) var bytesTotal: Int64 = 0
+    public private(set) var failedWindowsTotal = 0
+    public private(set) var retriesTotal = 0
+    public private(set) var lastReport: RunReport?
+    public private(set) var lastError: String?
+    public private(set) var nextRun: Date?
+
+    public init() {}
+
+    func started() { running = true }
+    func scheduled(_ next: Date) { nextRun = next }
+
+    func finished(_ report: RunReport) {
+        running = false
+        runsTotal += 1
+        if !report.complete { incompleteRunsTotal += 1 }
+        bytesTotal += report.bytes
+        let channels = report.servers.flatMap(\.channels)
+        failedWindowsTotal += channels.reduce(0) { $0 + $1.failedWindows }
+        retriesTotal += channels.reduce(0) { $0 + $1.retries }
+        lastReport = report
+        lastError = nil
+    }
+
+    func failed(_ error: String) {
+        running = false
+        runsTotal += 1
+        incompleteRunsTotal += 1
+        lastError = error
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    public func metrics() -> String {
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) \(type)", "\(name) \(value)"]
+        }
+        metric("tsvault_runs_total", "counter", "Nightly runs finished since start.", "\(runsTotal)")
+        metric("tsvault_runs_incomplete_total", "counter", "Runs that left recorded minutes unarchived.", "\(incompleteRunsTotal)")
+        metric("tsvault_archived_bytes_total", "counter", "Bytes downloaded and archived since start.", "\(bytesTotal)")
+        metric("tsvault_failed_windows_total", "counter", "Export windows that failed or could not start.", "\(failedWindowsTotal)")
+        metric("tsvault_window_retries_total", "counter", "Export window retries after transient failures.", "\(retriesTotal)")
+        metric("tsvault_run_in_progress", "gauge", "1 while a run is going on.", running ? "1" : "0")
+        if let report = lastReport {
+            metric("tsvault_last_run_complete", "gauge", "1 when the last run archived everything the recorders hold.", report.complete ? "1" : "0")
+            metric("tsvault_last_run_timestamp_seconds", "gauge", "End of the last run.", "\(Int(report.finishedAt.timeIntervalSince1970))")
+            let missing = report.servers.flatMap(\.channels).reduce(0) { $0 + $1.missing }
+            metric("tsvault_last_run_missing_minutes", "gauge", "Recorded minutes still missing after the last run.", "\(missing)")
+            lines += ["# HELP tsvault_channel_missing_minutes Recorded minutes still missing per channel after the last run.",
+                      "# TYPE tsvault_channel_missing_minutes gauge"]
+            for server in report.servers {
+                for c in server.channels {
+                    lines.append("tsvault_channel_missing_minutes{server=\"\(escape(server.name))\",channel=\"\(c.channel)\"} \(c.missing)")
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `/health`: healthy unless the last run failed outright.
+    public func health() -> (healthy: Bool, json: String) {
+        var object: [String: Any] = ["running": running, "runs": runsTotal]
+        if let report = lastReport { object["lastRunComplete"] = report.complete; object["lastRunID"] = report.runID }
+        if let lastError { object["lastError"] = lastError }
+        if let nextRun { object["nextRun"] = ISO8601DateFormatter().string(from: nextRun) }
+        let healthy = lastError == nil
+        object["status"] = healthy ? "ok" : "failing"
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return (healthy, String(decoding: data, as: UTF8.self))
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+}

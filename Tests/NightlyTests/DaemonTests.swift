@@ -1,0 +1,86 @@
+import Archive
+import AsyncHTTPClient
+import Foundation
+import Nightly
+import Testing
+import TestSupport
+
+/// `tsvault daemon` as a real process: runs, serves /metrics and /health, stops gracefully.
+@Suite struct DaemonTests {
+    var tsvault: String { KilledRunTests().tsvault }
+
+    /// Starts the daemon and returns it with its base URL.
+    func startDaemon(config: String) throws -> (Process, String, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tsvault)
+        process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0", "--run-now", "--now", "2026-11-02T01:00:00-05:00"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let url = text.components(separatedBy: "listening on ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return (process, url, output)
+    }
+
+    func get(_ url: String) async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    func waitForExit(_ process: Process, seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return !process.isRunning
+    }
+
+    @Test func daemonRunsServesMetricsAndHealthAndStopsOnSIGTERM() async throws {
+        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+            let work = try FixtureDirectory.make("daemon")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]")
+            let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            #expect(url.hasPrefix("http://127.0.0.1:"))
+            var health = ""
+            for _ in 0..<600 {
+                health = (try? await get(url + "/health"))?.1 ?? ""
+                if health.contains("\"lastRunComplete\"") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(health.contains("\"lastRunComplete\":true") && health.contains("\"status\":\"ok\""), "\(health)")
+            let (status, metrics) = try await get(url + "/metrics")
+            #expect(status == 200 && metrics.contains("tsvault_runs_total 1") && metrics.contains("tsvault_last_run_complete 1"))
+            #expect(metrics.contains("tsvault_channel_missing_minutes{server=\"nvr\",channel=\"3\"} 0"))
+            kill(daemon.processIdentifier, SIGTERM)
+            #expect(await waitForExit(daemon, seconds: 15) && daemon.terminationStatus == 0)
+        }
+    }
+
+    @Test func sigtermDuringARunFinishesWhatIsInFlightAndTheNextRunCompletes() async throws {
+        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+            let work = try FixtureDirectory.make("daemon-term")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3, 4]")
+            let (daemon, _, _) = try startDaemon(config: work + "/tsvault.yaml")
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            try await Task.sleep(for: .milliseconds(1500))
+            kill(daemon.processIdentifier, SIGTERM)
+            #expect(await waitForExit(daemon, seconds: 60) && daemon.terminationStatus == 0, "graceful: exits once in-flight exports are archived")
+            let archive = try Archive(root: config.archive)
+            let interrupted = try #require(try archive.runs().first)
+            #expect(interrupted.status == "incomplete" && interrupted.finishedAt != nil, "the interrupted run still wrote its report")
+            let counts = try archive.counts()
+            #expect(counts.blobFiles == counts.blobs, "nothing half-archived")
+            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
+            #expect(report.complete)
+            try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])
+        }
+    }
+}
