@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Exports one window from a TS-API v1 recorder (tsapi-sim) and saves the video file.
 
-usage: fetch_export.py BASE_URL API_KEY --channel N --begin ISO --end ISO --out FILE
-Keeps the task alive with `wait` while downloading; checks the md5; prints the size.
+usage: fetch_export.py BASE_URL API_KEY --channel N --begin ISO --end ISO (--out FILE | --out-dir DIR)
+Keeps the task alive with `wait` while downloading; checks the md5. With --out-dir every
+video file of the export is kept (a channel with gaps gives several).
 """
 import argparse
 import asyncio
@@ -20,7 +21,7 @@ async def keep_waiting(ws, task_id, ttl_ms):
         await ws.send(json.dumps({"task": task_id, "cmd": "wait"}))
 
 
-async def fetch(base, key, channel, begin, end, out):
+async def fetch(base, key, channel, begin, end, out, out_dir=None):
     query = urllib.parse.urlencode({"ch": channel, "timeBegin": begin, "timeEnd": end, "md5": "true",
                                     "mediaSize": "8GB", "apikey": key})
     async with websockets.connect(f"{base.replace('http://', 'ws://')}/wsapi/v1/export?{query}", max_size=1 << 22) as ws:
@@ -33,6 +34,8 @@ async def fetch(base, key, channel, begin, end, out):
                 task_id = str(msg["task"]["id"])
             elif stage == "fileEnd":
                 entry = msg["channel"]["file"]["download"][0]
+                if out_dir:
+                    out = f"{out_dir}/ch{channel}-{msg['channel']['file']['fid']:04d}.mp4"
                 waiter = asyncio.create_task(keep_waiting(ws, task_id, msg["channel"]["file"]["ttl"]))
                 url = f"{base}{urllib.parse.urlparse(entry['src']).path}?apikey={key}"
                 await asyncio.to_thread(subprocess.run, ["curl", "-sS", "--fail", "-o", out, url], check=True)
@@ -54,9 +57,10 @@ def main():
     parser.add_argument("--channel", default="1")
     parser.add_argument("--begin", required=True)
     parser.add_argument("--end", required=True)
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out")
+    parser.add_argument("--out-dir")
     a = parser.parse_args()
-    asyncio.run(fetch(a.base.rstrip("/"), a.key, a.channel, a.begin, a.end, a.out))
+    asyncio.run(fetch(a.base.rstrip("/"), a.key, a.channel, a.begin, a.end, a.out, a.out_dir))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ public struct ChannelPlan: Sendable, Hashable, Codable {
     public var windows: [ExportWindow] = []
     /// Per local day the recorder still holds: its bitmap (for the lost-minutes ledger).
     public var days: [DayBitmap] = []
+    /// Seconds spent asking the recorder, and planning (archive coverage and windows).
+    public var recorderSeconds = 0.0
+    public var planningSeconds = 0.0
 
     public var missingMinutes: Int { recorderMinutes - archivedMinutes }
 }
@@ -69,8 +72,12 @@ public enum Planner {
         var plans: [ChannelPlan] = []
         for channel in channels {
             var plan = ChannelPlan(server: server.name, channel: channel)
-            for day in try await client.recordingDays(channel: channel, zone: zone).days where day.end > earliest && day.start < horizon {
+            var clock = ContinuousClock.now
+            let recordedDays = try await client.recordingDays(channel: channel, zone: zone).days
+            plan.recorderSeconds += seconds(since: &clock)
+            for day in recordedDays where day.end > earliest && day.start < horizon {
                 let coverage = try await client.recordingMinutes(channel: channel, day: day, zone: zone)
+                plan.recorderSeconds += seconds(since: &clock)
                 let archived = try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
                     .first?.minutes ?? []
                 let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(earliest: earliest, horizon: horizon)
@@ -87,10 +94,18 @@ public enum Planner {
                                  end: day.start.addingTimeInterval(Double(range.upperBound * 60)),
                                  missingMinutes: range.filter { coverage.recorded[$0] && !($0 < archived.count && archived[$0]) }.count)
                 }
+                plan.planningSeconds += seconds(since: &clock)
             }
             plans.append(plan)
         }
         return plans
+    }
+
+    private static func seconds(since clock: inout ContinuousClock.Instant) -> Double {
+        let now = ContinuousClock.now
+        let elapsed = now - clock
+        clock = now
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }

@@ -8,7 +8,7 @@ struct TSVault: AsyncParsableCommand {
         abstract: "Recording export and archival backup worker for TS-API v1 recorders.",
         discussion: "Start with `tsvault server check` against each recorder. `ingest`, `coverage` and `verify` work on the local archive; the nightly run and evidence commands follow (see the README for status).",
         version: "0.2.0",
-        subcommands: [RunCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self, ServerCommand.self,
+        subcommands: [RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self, ServerCommand.self,
                       IngestCommand.self, CoverageCommand.self, VerifyCommand.self])
 }
 

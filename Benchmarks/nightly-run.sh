@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Nightly-run benchmark (release build), two parts:
+#  1. planner: `tsvault plan` against a simulator with 64 channels x 30 days of minute bitmaps
+#     (recorder queries and planning timed separately);
+#  2. a nightly run of 16 channels x 1 hour at the simulator's default picture (1280x720 H.264,
+#     2 Mbit/s) over loopback: wall time, throughput, peak memory — beside the ingest-only
+#     throughput of the same recordings (exported again to files first), measured in the same run.
+# Needs ~35 GB free under TMPDIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product tsvault >/dev/null
+swift build -c release --product tsapi-sim >/dev/null
+venv=.build/pyenv
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q requests websockets; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work
+
+config() { # archive-dir → writes $work/tsvault.yaml for the simulator at $SIM_URL
+    cat >"$work/tsvault.yaml" <<YAML
+archive: $1
+lookBackDays: 31
+concurrency: { global: 4 }
+servers:
+  - name: bench
+    url: $SIM_URL
+    apiKey: { env: TSVAULT_API_KEY }
+    maxConcurrentExports: 4
+YAML
+}
+export -f config
+
+echo "== planner: 64 channels x 30 days"
+Scripts/with-sim.sh --sim-args "--channels 64 --days 30 --now 2026-11-25T12:00:00+09:00" -- bash -c '
+    config "$BENCH_WORK/plan-archive"
+    /usr/bin/time -f "plan: %e s wall, peak %M KiB" .build/release/tsvault plan --config "$BENCH_WORK/tsvault.yaml" --now 2026-11-25T12:00:00+09:00 | tail -1'
+
+echo "== nightly run: 16 channels x 1 hour, 1280x720 2 Mbit/s"
+Scripts/with-sim.sh --sim-args "--channels 16 --days 1 --now 2026-11-25T01:00:00+09:00 --ttl 30000" -- bash -c '
+    config "$BENCH_WORK/run-archive"
+    /usr/bin/time -f "run: %e s wall, peak %M KiB" .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" \
+        --now 2026-11-25T01:00:00+09:00 --json >"$BENCH_WORK/report.json"
+    python3 -c "import json; r=json.load(open(\"$BENCH_WORK/report.json\")); b=sum(c[\"bytes\"] for s in r[\"servers\"] for c in s[\"channels\"]); print(f\"run: {b} bytes archived, complete={all(c[\"recorderMinutes\"]==c[\"archivedAfter\"] for s in r[\"servers\"] for c in s[\"channels\"])}\")"
+    mkdir -p "$BENCH_WORK/files"
+    for ch in $(seq 1 16); do
+        '"$venv"'/bin/python Benchmarks/fetch_export.py "$SIM_URL" "$TSVAULT_API_KEY" --channel $ch \
+            --begin 2026-11-25T00:00:00+09:00 --end 2026-11-25T00:58:00+09:00 --out-dir "$BENCH_WORK/files"
+    done
+    du -sb "$BENCH_WORK/files" | awk "{print \"ingest-only input: \" \$1 \" bytes\"}"
+    # Hash every file first (the run gets these from its downloader), then time the ingests.
+    for f in "$BENCH_WORK"/files/*.mp4; do echo "$f $(openssl dgst -sha256 -r "$f" | cut -d" " -f1)"; done >"$BENCH_WORK/shas"
+    start=$(date +%s.%N)
+    while read -r f sha; do
+        ch=$(basename "$f" | sed -E "s/ch([0-9]+)-.*/\1/")
+        .build/release/tsvault ingest "$f" --server bench --channel "$ch" --archive "$BENCH_WORK/ingest-archive" --source-sha256 "$sha" >/dev/null
+    done <"$BENCH_WORK/shas"
+    sync
+    end=$(date +%s.%N)
+    python3 -c "print(f\"ingest-only: {$end - $start:.2f} s\")"'
