@@ -81,6 +81,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Evidence packages: clips, manifest, signature, verification.
+        .target(
+            name: "Evidence",
+            dependencies: ["Archive", "Remux", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "tsapi-sim",
             dependencies: [
@@ -94,6 +99,7 @@ let package = Package(
                 "TSAPI",
                 "Archive",
                 "Nightly",
+                "Evidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,6 +107,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport"]),
         .testTarget(
             name: "NightlyTests",
             dependencies: ["Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport",

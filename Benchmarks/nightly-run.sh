@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work
 
 config() { # archive-dir → writes $work/tsvault.yaml for the simulator at $SIM_URL
-    cat >"$work/tsvault.yaml" <<YAML
+    cat >"$BENCH_WORK/tsvault.yaml" <<YAML
 archive: $1
 lookBackDays: 31
 concurrency: { global: 4 }
@@ -40,7 +40,7 @@ Scripts/with-sim.sh --sim-args "--channels 16 --days 1 --now 2026-11-25T01:00:00
     config "$BENCH_WORK/run-archive"
     /usr/bin/time -f "run: %e s wall, peak %M KiB" .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" \
         --now 2026-11-25T01:00:00+09:00 --json >"$BENCH_WORK/report.json"
-    python3 -c "import json; r=json.load(open(\"$BENCH_WORK/report.json\")); b=sum(c[\"bytes\"] for s in r[\"servers\"] for c in s[\"channels\"]); print(f\"run: {b} bytes archived, complete={all(c[\"recorderMinutes\"]==c[\"archivedAfter\"] for s in r[\"servers\"] for c in s[\"channels\"])}\")"
+    python3 Benchmarks/report_summary.py "$BENCH_WORK/report.json"
     mkdir -p "$BENCH_WORK/files"
     for ch in $(seq 1 16); do
         '"$venv"'/bin/python Benchmarks/fetch_export.py "$SIM_URL" "$TSVAULT_API_KEY" --channel $ch \

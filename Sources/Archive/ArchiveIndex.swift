@@ -111,6 +111,35 @@ public struct ArchiveIndex: Sendable {
                     minutes INTEGER NOT NULL);
                 """)
         }
+        migrator.registerMigration("v4 custody log, holds, recorder identity") { db in
+            try db.execute(sql: """
+                CREATE TABLE custody_log (
+                    id INTEGER PRIMARY KEY,
+                    at REAL NOT NULL,
+                    action TEXT NOT NULL,
+                    case_id TEXT,
+                    actor TEXT NOT NULL,
+                    details TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL);
+                CREATE TABLE custody_head (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, hash TEXT NOT NULL);
+                CREATE TABLE holds (
+                    id INTEGER PRIMARY KEY,
+                    case_id TEXT NOT NULL,
+                    server TEXT NOT NULL,
+                    channel INTEGER NOT NULL,
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    placed_at REAL NOT NULL,
+                    placed_by TEXT NOT NULL,
+                    released_at REAL,
+                    release_reason TEXT,
+                    released_by TEXT);
+                ALTER TABLE servers ADD COLUMN info_json TEXT;
+                ALTER TABLE channels ADD COLUMN title TEXT;
+                """)
+        }
         return migrator
     }
 

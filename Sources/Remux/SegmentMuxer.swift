@@ -11,11 +11,14 @@ final class SegmentMuxer {
     private var output: HashingOutput?
     let path: String
     let container: ContainerFormat
+    /// A playable file for people (index at the front) instead of a hashed fragmented segment.
+    let faststartFile: Bool
 
     /// `streams` are the reader's stream indices, in output order.
-    init(path: String, reader: PacketReader, streams: [Int], container: ContainerFormat) throws {
+    init(path: String, reader: PacketReader, streams: [Int], container: ContainerFormat, faststartFile: Bool = false) throws {
         self.path = path
         self.container = container
+        self.faststartFile = faststartFile
         var context: UnsafeMutablePointer<AVFormatContext>?
         try checkAV(avformat_alloc_output_context2(&context, nil, container.muxerName, path), "creating a \(container.rawValue) segment muxer")
         format = context
@@ -56,12 +59,19 @@ final class SegmentMuxer {
     private func open() throws {
         guard let format else { return }
         format.pointee.flags |= tsv_fmt_flag_bitexact()
+        var options: OpaquePointer? = nil
+        defer { av_dict_free(&options) }
+        if faststartFile {
+            // A regular seekable file: the MP4 index moves to the front in a second pass.
+            try checkAV(avio_open(&format.pointee.pb, path, tsv_avio_flag_write()), "opening \(path)")
+            if container == .mp4 { av_dict_set(&options, "movflags", "+faststart", 0) }
+            try checkAV(avformat_write_header(format, &options), "writing the header of \(path)")
+            return
+        }
         let output = try HashingOutput(path: path)
         self.output = output
         format.pointee.pb = output.context
         format.pointee.flags |= tsv_fmt_flag_custom_io()
-        var options: OpaquePointer? = nil
-        defer { av_dict_free(&options) }
         if container == .mp4 {
             // Self-contained fragments: an empty moov up front, one fragment per keyframe.
             av_dict_set(&options, "movflags", "+frag_keyframe+empty_moov+default_base_moof", 0)
@@ -97,6 +107,14 @@ final class SegmentMuxer {
         try checkAV(av_interleaved_write_frame(format, packet), "writing a packet to \(path)")
     }
 
+    /// Writes the trailer and closes a `faststartFile` output.
+    func finishFile() throws {
+        guard let format else { throw RemuxError.invalidInput("\(path) already finished") }
+        defer { release() }
+        try checkAV(av_write_trailer(format), "finishing \(path)")
+        avio_closep(&format.pointee.pb)
+    }
+
     /// Writes the trailer; returns the segment's SHA-256 and size.
     @discardableResult
     func finish() throws -> (sha256: String, size: Int64) {
@@ -109,7 +127,8 @@ final class SegmentMuxer {
 
     private func release() {
         if let format {
-            format.pointee.pb = nil   // owned by `output`
+            if faststartFile, format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
+            format.pointee.pb = nil   // otherwise owned by `output`
             avformat_free_context(format)
             self.format = nil
         }

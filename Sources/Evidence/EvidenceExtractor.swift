@@ -1,0 +1,188 @@
+import Archive
+import Crypto
+import Foundation
+import Remux
+
+/// What an investigator asks for.
+public struct EvidenceRequest: Sendable {
+    public var server: String
+    public var channels: [Int]
+    public var from: Date
+    public var to: Date
+    public var caseID: String
+    public var requester: String
+    public var reason: String
+    public var outputDirectory: String
+    /// The recorder's zone: subtitles and the manifest show local times in it.
+    public var timeZone: TimeZone
+    public var vttSubtitles = false
+    public var placeHold = true
+
+    public init(server: String, channels: [Int], from: Date, to: Date, caseID: String, requester: String, reason: String,
+                outputDirectory: String, timeZone: TimeZone) {
+        self.server = server
+        self.channels = channels
+        self.from = from
+        self.to = to
+        self.caseID = caseID
+        self.requester = requester
+        self.reason = reason
+        self.outputDirectory = outputDirectory
+        self.timeZone = timeZone
+    }
+}
+
+/// Builds an evidence package: per channel one playable file per gap-free run (packets copied
+/// from the archived segments), wall-clock subtitles, a manifest with every hash and source,
+/// its Ed25519 signature, SHA256SUMS and a README for recipients without tsvault; places
+/// legal holds and writes the custody log.
+public enum EvidenceExtractor {
+    public static let toolVersion = "tsvault 0.3.0"
+
+    public static func extract(_ request: EvidenceRequest, archive: Archive) throws -> EvidenceManifest {
+        guard request.from < request.to else { throw EvidenceError.invalidInput("the range must end after it starts") }
+        guard !request.caseID.isEmpty, request.caseID.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw EvidenceError.invalidInput("case id must be letters, digits, '-', '_' or '.'")
+        }
+        try FileManager.default.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
+        guard (try FileManager.default.contentsOfDirectory(atPath: request.outputDirectory)).isEmpty else {
+            throw EvidenceError.invalidInput("\(request.outputDirectory) is not empty; an evidence package needs a directory of its own")
+        }
+        let key = try EvidenceSigningKey.loadOrCreate(archiveRoot: archive.root)
+        let identity = try archive.recorderIdentity(server: request.server)
+        let from = micros(request.from), to = micros(request.to)
+        var channels: [EvidenceManifest.Channel] = []
+        for channel in request.channels {
+            channels.append(try extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
+        }
+        guard channels.contains(where: { !$0.parts.isEmpty }) else {
+            throw EvidenceError.nothingArchived("\(request.server) channels \(request.channels) have no archived footage in the range")
+        }
+        var holds: [Int64] = []
+        if request.placeHold {
+            for channel in channels where !channel.parts.isEmpty {
+                holds.append(try archive.addHold(caseID: request.caseID, server: request.server, channel: channel.channel, startMicros: from,
+                                                 endMicros: to, reason: "evidence extraction: \(request.reason)", actor: request.requester).id)
+            }
+        }
+        let manifest = EvidenceManifest(caseID: request.caseID, requester: request.requester, reason: request.reason,
+                                        extractedAt: iso(Date()), tool: toolVersion, server: request.server, recorderInfo: identity.infoJSON,
+                                        timeZone: request.timeZone.identifier, requested: .init(from: iso(request.from), to: iso(request.to)),
+                                        channels: channels, holdsPlaced: holds, publicKey: key.publicKeyHex)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let manifestData = try encoder.encode(manifest)
+        try write(manifestData, to: request.outputDirectory + "/manifest.json")
+        try write(Data(try key.sign(manifestData).base64EncodedString().utf8), to: request.outputDirectory + "/manifest.json.sig")
+        try writeChecksums(manifest, data: manifestData, directory: request.outputDirectory)
+        try write(Data(PackageReadme.text(manifest).utf8), to: request.outputDirectory + "/README.txt")
+        try archive.appendCustody(action: "extract", caseID: request.caseID, actor: request.requester, details: [
+            "server": request.server, "channels": request.channels.map(String.init).joined(separator: ","),
+            "from": iso(request.from), "to": iso(request.to), "reason": request.reason, "output": request.outputDirectory,
+            "manifestSHA256": sha256Hex(manifestData), "publicKey": key.publicKeyHex])
+        return manifest
+    }
+
+    private static func extractChannel(_ channel: Int, from: Int64, to: Int64, request: EvidenceRequest, archive: Archive,
+                                       title: String?) throws -> EvidenceManifest.Channel {
+        let segments = try archive.segments(server: request.server, channel: channel).filter { $0.endMicros > from && $0.startMicros < to }
+        let sources = segments.map { ClipSource(path: archive.blobs.path(of: $0.sha256), startMicros: $0.startMicros, endMicros: $0.endMicros) }
+        let shaByPath = Dictionary(segments.map { (archive.blobs.path(of: $0.sha256), $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        let prefix = "\(request.caseID)_\(request.server)_CH\(String(format: "%02d", channel))"
+        let parts = try ClipExtractor.extract(sources, from: from, to: to) { index in
+            request.outputDirectory + "/\(prefix)_part\(index + 1).mp4"
+        }
+        var manifestParts: [EvidenceManifest.Part] = []
+        for var part in parts {
+            // Matroska parts get their proper extension.
+            if part.container == .matroska {
+                let renamed = (part.path as NSString).deletingPathExtension + ".mkv"
+                try FileManager.default.moveItem(atPath: part.path, toPath: renamed)
+                part.path = renamed
+            }
+            var subtitles = [try writeSubtitle(part, format: "srt", zone: request.timeZone)]
+            if request.vttSubtitles { subtitles.append(try writeSubtitle(part, format: "vtt", zone: request.timeZone)) }
+            let sourcesInfo = try part.sources.map { source -> EvidenceManifest.Source in
+                let sha = shaByPath[source.path] ?? ""
+                let origin = try archive.segmentSource(sha256: sha)
+                return .init(segmentSHA256: sha, start: iso(source.startMicros), end: iso(source.endMicros),
+                             exportFile: origin.exportFile, recorderMD5: origin.recorderMD5)
+            }
+            manifestParts.append(.init(video: try fileEntry(part.path), container: part.container.rawValue, subtitles: subtitles,
+                                       firstFrameUTC: iso(part.firstMicros), firstFrameLocal: local(part.firstMicros, request.timeZone),
+                                       endUTC: iso(part.endMicros), endLocal: local(part.endMicros, request.timeZone),
+                                       frames: part.videoFrames, sources: sourcesInfo))
+        }
+        var gaps: [EvidenceManifest.Range] = []
+        var cursor = from
+        for part in parts {
+            if part.firstMicros - cursor > ClipExtractor.gapToleranceMicros { gaps.append(.init(from: iso(cursor), to: iso(part.firstMicros))) }
+            cursor = max(cursor, part.endMicros)
+        }
+        if to - cursor > ClipExtractor.gapToleranceMicros { gaps.append(.init(from: iso(cursor), to: iso(to))) }
+        let actual = parts.isEmpty ? nil : EvidenceManifest.Range(from: iso(parts.first!.firstMicros), to: iso(parts.last!.endMicros))
+        return .init(channel: channel, title: title, actual: actual, gaps: gaps, parts: manifestParts)
+    }
+
+    /// One cue per second with the recorder's local date and time.
+    private static func writeSubtitle(_ part: ClipPart, format: String, zone: TimeZone) throws -> EvidenceManifest.FileEntry {
+        let path = (part.path as NSString).deletingPathExtension + "." + format
+        var text = format == "vtt" ? "WEBVTT\n\n" : ""
+        var second: Int64 = 0
+        let duration = part.endMicros - part.firstMicros
+        while second * 1_000_000 < duration {
+            let start = second * 1000, end = min((second + 1) * 1_000_000, duration) / 1000
+            let stamp = local(part.firstMicros + second * 1_000_000, zone)
+            if format == "srt" { text += "\(second + 1)\n" }
+            text += "\(cueTime(start, vtt: format == "vtt")) --> \(cueTime(end, vtt: format == "vtt"))\n\(stamp)\n\n"
+            second += 1
+        }
+        try write(Data(text.utf8), to: path)
+        return try fileEntry(path)
+    }
+
+    private static func cueTime(_ ms: Int64, vtt: Bool) -> String {
+        String(format: "%02lld:%02lld:%02lld%@%03lld", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, vtt ? "." : ",", ms % 1000)
+    }
+
+    private static func writeChecksums(_ m: EvidenceManifest, data: Data, directory: String) throws {
+        var lines = ["\(sha256Hex(data))  manifest.json"]
+        for part in m.channels.flatMap(\.parts) {
+            lines.append("\(part.video.sha256)  \(part.video.file)")
+            lines += part.subtitles.map { "\($0.sha256)  \($0.file)" }
+        }
+        try write(Data((lines.joined(separator: "\n") + "\n").utf8), to: directory + "/SHA256SUMS")
+    }
+
+    static func fileEntry(_ path: String) throws -> EvidenceManifest.FileEntry {
+        let digest = try BlobStore.digest(of: path)
+        return .init(file: (path as NSString).lastPathComponent, sha256: digest.sha256, size: digest.size)
+    }
+
+    static func write(_ data: Data, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw EvidenceError.invalidInput("cannot write \(path)")
+        }
+    }
+
+    static func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    static func iso(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+
+    static func iso(_ micros: Int64) -> String { iso(Date(timeIntervalSince1970: Double(micros) / 1_000_000)) }
+
+    /// `2026-11-25 10:00:00 +09:00` in the recorder's zone.
+    static func local(_ micros: Int64, _ zone: TimeZone) -> String {
+        let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
+        return f.string(from: date)
+    }
+}
