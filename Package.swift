@@ -107,7 +107,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport"]),
+        .testTarget(
+            name: "EvidenceTests",
+            dependencies: ["Evidence", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "NightlyTests",
             dependencies: ["Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport",

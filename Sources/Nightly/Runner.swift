@@ -68,7 +68,14 @@ public struct Runner: Sendable {
         tuneConnection(&settings)
         do {
             return try await TSAPIClient.withClient(settings, logger: logger) { client in
-                let zone = try client.timeZone(of: try await client.serverInfo())
+                let info = try await client.serverInfo()
+                let zone = try client.timeZone(of: info)
+                // Kept for evidence manifests: who the recorder says it is, and channel names.
+                let titles = Dictionary((try? await client.channels())?.map { ($0.chid, $0.displayName) } ?? [], uniquingKeysWith: { a, _ in a })
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                try archive.recordRecorderIdentity(server: server.name, infoJSON: String(decoding: try encoder.encode(info), as: UTF8.self),
+                                                   channelTitles: titles)
                 let plans = try await Planner.plan(client: client, zone: zone, archive: archive, server: server, settings: config, now: now)
                 let windows = plans.flatMap(\.windows).sorted { $0.start < $1.start }
                 progress(.planned(server: server.name, windows: windows.count, missingMinutes: windows.reduce(0) { $0 + $1.missingMinutes }))

@@ -9,7 +9,8 @@ struct TSVault: AsyncParsableCommand {
         discussion: "Start with `tsvault server check` against each recorder. `ingest`, `coverage` and `verify` work on the local archive; the nightly run and evidence commands follow (see the README for status).",
         version: "0.2.0",
         subcommands: [RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self, ServerCommand.self,
-                      IngestCommand.self, CoverageCommand.self, VerifyCommand.self])
+                      IngestCommand.self, CoverageCommand.self, VerifyCommand.self, EvidenceCommand.self, CustodyCommand.self,
+                      HoldCommand.self])
 }
 
 struct ServerCommand: AsyncParsableCommand {
