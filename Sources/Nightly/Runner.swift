@@ -176,6 +176,35 @@ public struct Runner: Sendable {
         }
     }
 
+    /// Exports and archives whatever the recorder holds in [from, to) on `channels` that the
+    /// archive lacks (evidence `--fetch-missing`); returns each window's record.
+    public func fetchRange(server: TSVaultConfiguration.Server, channels: [Int], from: Date, to: Date) async throws -> [WindowRecord] {
+        var settings = ConfigurationLoader.connection(server)
+        tuneConnection(&settings)
+        return try await TSAPIClient.withClient(settings, logger: logger) { client in
+            let zone = try client.timeZone(of: try await client.serverInfo())
+            var windows: [ExportWindow] = []
+            for channel in channels {
+                var day = zone.localDay(containing: from)
+                while day.start < to {
+                    let recorded = try await client.recordingMinutes(channel: channel, day: day, zone: zone).recorded
+                    let archived = try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
+                        .first?.minutes ?? []
+                    let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(earliest: from, horizon: to.addingTimeInterval(59))
+                    windows += Planner.windows(recorded: recorded, archived: archived, mergeGap: config.planner.mergeGapMinutes,
+                                               maxLength: config.planner.maxWindowMinutes, usable: usable).map {
+                        ExportWindow(server: server.name, channel: channel, start: day.start.addingTimeInterval(Double($0.lowerBound * 60)),
+                                     end: day.start.addingTimeInterval(Double($0.upperBound * 60)), missingMinutes: $0.count)
+                    }
+                    day = zone.localDay(containing: day.end.addingTimeInterval(3600))
+                }
+            }
+            var records: [WindowRecord] = []
+            for window in windows { records.append(await exportWindow(window, client: client, zone: zone, deadline: nil, progress: { _ in })) }
+            return records
+        }
+    }
+
     private func channelReport(_ plan: ChannelPlan, records: [WindowRecord], zone: RecorderTimeZone, now: Date,
                                lost: [LostDay]) throws -> RunReport.Channel {
         let mine = records.filter { $0.channel == plan.channel }

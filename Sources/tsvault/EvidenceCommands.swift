@@ -2,14 +2,16 @@ import Archive
 import ArgumentParser
 import Evidence
 import Foundation
+import Logging
+import Nightly
 
-struct EvidenceCommand: ParsableCommand {
+struct EvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence", abstract: "Evidence packages for investigators.",
         subcommands: [EvidenceExtractCommand.self, EvidenceVerifyCommand.self, EvidencePubkeyCommand.self])
 }
 
-struct EvidenceExtractCommand: ParsableCommand {
+struct EvidenceExtractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Write playable clips, subtitles, a signed manifest and a README for a case.",
@@ -32,10 +34,39 @@ struct EvidenceExtractCommand: ParsableCommand {
     @Option(help: "Recorder time zone (IANA) for subtitles and local times.") var timezone = "UTC"
     @Flag(help: "Also write WebVTT subtitles.") var vtt = false
     @Flag(help: "Do not place a legal hold.") var noHold = false
+    @Flag(help: "First export from the recorder the minutes of the range it still holds but the archive lacks (needs --config).")
+    var fetchMissing = false
+    @Option(help: "Configuration with the recorder's connection, for --fetch-missing.") var config: String?
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the manifest as JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
+        if fetchMissing { try await fetch() }
+        try extract()
+    }
+
+    /// Brings what the recorder still holds of the range into the archive, through the normal
+    /// export and ingest path, and logs it in the custody log.
+    private func fetch() async throws {
+        guard let config else { throw ValidationError("--fetch-missing needs --config") }
+        let configuration = try ConfigOptions(config: config).load()
+        guard let server = configuration.servers.first(where: { $0.name == self.server }) else {
+            throw ValidationError("\(self.server) is not a server in \(config)")
+        }
+        let store = try archive.open()
+        var logger = Logger(label: "tsvault")
+        logger.logLevel = .warning
+        let records = try await Runner(config: configuration, archive: store, logger: logger)
+            .fetchRange(server: server, channels: channel, from: try parseInstant(from, option: "--from"), to: try parseInstant(to, option: "--to"))
+        for record in records where record.status == "failed" {
+            FileHandle.standardError.write(Data("tsvault evidence extract: fetching CH\(record.channel) failed: \(record.error ?? "?")\n".utf8))
+        }
+        try store.appendCustody(action: "fetch-missing", caseID: caseID, actor: requester, details: [
+            "server": self.server, "windows": String(records.count), "archived": String(records.filter { $0.status == "archived" }.count),
+            "bytes": String(records.reduce(0) { $0 + $1.bytes })])
+    }
+
+    private func extract() throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
         var request = EvidenceRequest(server: server, channels: channel, from: try parseInstant(from, option: "--from"),
                                       to: try parseInstant(to, option: "--to"), caseID: caseID, requester: requester, reason: reason,

@@ -10,6 +10,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Configuration file (default: $TSVAULT_CONFIG or ./tsvault.yaml).")
     var config: String?
 
+    init() {}
+    init(config: String) { self.config = config }
+
     var path: String { config ?? ProcessInfo.processInfo.environment["TSVAULT_CONFIG"] ?? "./tsvault.yaml" }
 
     func load() throws -> TSVaultConfiguration {

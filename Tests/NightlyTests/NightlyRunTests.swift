@@ -196,3 +196,23 @@ enum FixtureDirectory {
         }
     }
 }
+
+/// Evidence `--fetch-missing`: only the requested minutes the archive lacks are exported.
+@Suite struct FetchRangeTests {
+    @Test func fetchRangeArchivesExactlyTheRequestedMinutesOnce() async throws {
+        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+            let work = try FixtureDirectory.make("fetch-range")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
+            let archive = try Archive(root: config.archive)
+            let runner = Runner(config: config, archive: archive, logger: NightlyRunTests.quiet)
+            let from = RecorderTimeZone(NightlyRunTests.zone).parse("2026-11-01T10:00:00")!
+            let to = from.addingTimeInterval(600)
+            let first = try await runner.fetchRange(server: config.servers[0], channels: [1], from: from, to: to)
+            #expect(first.map(\.status) == ["archived"])
+            let covered = try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max)
+            #expect(covered == [Int64(from.timeIntervalSince1970 * 1e6)..<Int64(to.timeIntervalSince1970 * 1e6)])
+            #expect(try await runner.fetchRange(server: config.servers[0], channels: [1], from: from, to: to).isEmpty, "nothing left to fetch")
+        }
+    }
+}
