@@ -22,7 +22,7 @@ python3 - "$work" <<'PY' >"$work/concat.txt"
 import sqlite3, sys
 root = sys.argv[1] + "/archive"
 db = sqlite3.connect(root + "/index.sqlite")
-rows = db.execute("SELECT blob_sha256 FROM segments WHERE start_us >= 1764000000000000 AND start_us < 1764003600000000 ORDER BY start_us")
+rows = db.execute("SELECT blob_sha256 FROM segments WHERE start_us >= 1795532400000000 AND start_us < 1795536000000000 ORDER BY start_us")
 for (sha,) in rows:
     print(f"file '{root}/blobs/{sha[:2]}/{sha[2:4]}/{sha}'")
 PY

@@ -27,6 +27,7 @@ public struct Archive: Sendable {
     public var segmentSeconds: Int64 = 60
 
     public init(root: String) throws {
+        FFmpegLogging.quiet()
         self.root = root
         try FileSystem.makeDirectory(root)
         blobs = try BlobStore(root: root + "/blobs")
