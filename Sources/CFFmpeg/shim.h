@@ -1,10 +1,7 @@
 #ifndef TSVAULT_CFFMPEG_SHIM_H
 #define TSVAULT_CFFMPEG_SHIM_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <fcntl.h>
+#include <stdint.h>
 
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
@@ -29,14 +26,12 @@ static inline int tsv_fmt_nofile(void) { return AVFMT_NOFILE; }
 static inline int tsv_avio_flag_write(void) { return AVIO_FLAG_WRITE; }
 static inline int tsv_fmt_flag_custom_io(void) { return AVFMT_FLAG_CUSTOM_IO; }
 
-// Starts writeback of a file range without waiting (Linux); 0 or -1 with errno.
+// Starts writeback of a file range without waiting (Linux); 0 or -1 with errno. Declared
+// here rather than through _GNU_SOURCE, which would change libc's struct definitions for this
+// module only and clash with the other modules on a clean build.
+extern int sync_file_range(int fd, int64_t offset, int64_t nbytes, unsigned int flags);
 static inline int tsv_start_writeback(int fd, int64_t offset, int64_t length) {
-#ifdef SYNC_FILE_RANGE_WRITE
-    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
-#else
-    (void)fd; (void)offset; (void)length;
-    return 0;
-#endif
+    return sync_file_range(fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */);
 }
 
 static inline void tsv_error_string(int code, char *buf, size_t size) {
