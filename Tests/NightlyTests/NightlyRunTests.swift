@@ -29,10 +29,12 @@ import TSAPISimulator
     }
 
     /// A configuration file for one recorder, with the API key in a 0600 file.
-    static func configuration(port: Int, key: String, directory: String, channels: String = "all", extra: String = "") throws -> TSVaultConfiguration {
+    static func configuration(port: Int, key: String, directory: String, channels: String = "all", extra: String = "",
+                              userPassword: Bool = false) throws -> TSVaultConfiguration {
         let keyFile = directory + "/nvr.key"
-        try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try (userPassword ? "1234" : key).write(toFile: keyFile, atomically: true, encoding: .utf8)
         chmod(keyFile, 0o600)
+        let credential = userPassword ? "user: admin\n    password: { file: \(keyFile) }" : "apiKey: { file: \(keyFile) }"
         let yaml = """
             archive: \(directory)/archive
             lookBackDays: 3
@@ -44,7 +46,7 @@ import TSAPISimulator
             servers:
               - name: nvr
                 url: http://127.0.0.1:\(port)
-                apiKey: { file: \(keyFile) }
+                \(credential)
                 channels: \(channels)
                 maxConcurrentExports: 2
             """
@@ -116,6 +118,32 @@ import TSAPISimulator
             #expect(report.complete, "\(RunReportText.render(report))")
             let retries = report.servers[0].channels.reduce(0) { $0 + $1.retries }
             #expect(retries >= 1, "the dropped socket cost a retry that the report names")
+            try await Self.expectExactCoverage(r, archive: archive, channels: [1, 3])
+        }
+    }
+
+    @Test func accessTokensExpiringThroughoutARunAreRefreshed() async throws {
+        try await RecorderFixture.with(Self.recorder()) { r in
+            let work = try FixtureDirectory.make("nightly-tokens")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]", userPassword: true)
+            let archive = try Archive(root: config.archive)
+            let runner = Runner(config: config, archive: archive, logger: Self.quiet)
+            let report = try await withThrowingTaskGroup(of: RunReport?.self) { group in
+                group.addTask { try await runner.run(now: Self.recorderNow) }
+                group.addTask {
+                    // The recorder expires every access token every 200 ms while the run goes on.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(200))
+                        try? await r.control("tokens/expire", json: "{}")
+                    }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() { if let report = result { return report } }
+                throw FixtureError("the run did not finish")
+            }
+            #expect(report.complete, "\(RunReportText.render(report))")
             try await Self.expectExactCoverage(r, archive: archive, channels: [1, 3])
         }
     }

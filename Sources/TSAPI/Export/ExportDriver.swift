@@ -42,6 +42,19 @@ public struct ExportDriver: Sendable {
     /// `TSAPIError` for every way the session can fail.
     public func run(_ request: ExportRequest, into directory: String,
                     onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
+        let used = try await client.auth.current()
+        do {
+            return try await session(request, into: directory, onFiles: onFiles)
+        } catch TSAPIError.unauthorized(_, let path) where path == "/wsapi/v1/export" {
+            // An access token that expired before the upgrade: refresh once and reconnect
+            // (an API key answers false here, and the 401 stands).
+            guard try await client.auth.recover(from: used) else { throw TSAPIError.unauthorized(server: client.settings.name, path: path) }
+            return try await session(request, into: directory, onFiles: onFiles)
+        }
+    }
+
+    private func session(_ request: ExportRequest, into directory: String,
+                         onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
         let server = client.settings.name
         let downloader = Downloader(client: client)
         return try await client.withExportConnection(request, zone: zone) { connection in
