@@ -59,22 +59,15 @@ public struct Archive: Sendable {
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
-        // Two passes over the input at once, one per core: segmenting, and hashing the source
-        // for the export record (skipped when the downloader already hashed it).
-        let segmentation = ResultSlot<([(SegmentInfo, StoredBlob)], SegmentationReport)>()
-        let sourceDigest = ResultSlot<(sha256: String, size: Int64)>()
-        DispatchQueue.concurrentPerform(iterations: sourceSHA256 == nil ? 2 : 1) { part in
-            if part == 0 {
-                segmentation.set(Result { try segment(file: file, fileStart: fileStart, work: work) })
-            } else {
-                sourceDigest.set(Result { try BlobStore.digest(of: file) })
-            }
-        }
+        // One read of the input: the demuxer's reads also feed the source hash (skipped when
+        // the downloader already hashed the file).
         let (stored, report): ([(SegmentInfo, StoredBlob)], SegmentationReport)
-        do { (stored, report) = try segmentation.get() } catch let error as ArchiveError { throw error } catch {
+        do { (stored, report) = try segment(file: file, fileStart: fileStart, work: work, hashSource: sourceSHA256 == nil) }
+        catch let error as ArchiveError { throw error } catch {
             throw ArchiveError.unreadableMedia(path: file, detail: "\(error)")
         }
-        let (sourceSHA, sourceSize) = try sourceSHA256.map { ($0, try fileSize(file)) } ?? sourceDigest.get()
+        let sourceSHA = sourceSHA256 ?? report.sourceSHA256 ?? ""
+        let sourceSize = try report.sourceSize ?? fileSize(file)
         let subtitleBlob = try subtitle.map { path -> (blob: StoredBlob, storedSize: Int64, compression: BlobCompression) in
             guard let data = FileManager.default.contents(atPath: path) else { throw FileSystem.error(path) }
             return try blobs.putCompressible([UInt8](data))
@@ -83,9 +76,10 @@ public struct Archive: Sendable {
                           source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
     }
 
-    private func segment(file: String, fileStart: Int64, work: String) throws -> ([(SegmentInfo, StoredBlob)], SegmentationReport) {
+    private func segment(file: String, fileStart: Int64, work: String, hashSource: Bool) throws -> ([(SegmentInfo, StoredBlob)], SegmentationReport) {
         var stored: [(SegmentInfo, StoredBlob)] = []
-        let report = try Segmenter.segment(file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work) { info in
+        let report = try Segmenter.segment(file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work,
+                                           hashSource: hashSource) { info in
             stored.append((info, try blobs.adopt(info.path, digest: (info.sha256, info.size))))
         }
         return (stored, report)
@@ -138,16 +132,5 @@ public struct Archive: Sendable {
                                 endMicros: stored.last?.0.endMicros, droppedVideoFrames: report.droppedVideoFrames,
                                 droppedAudioPackets: report.droppedAudioPackets, holes: report.holes)
         }
-    }
-}
-
-/// The result of one branch of a `concurrentPerform`: written once by that branch, read
-/// after `concurrentPerform` has returned (which orders the write before the read).
-final class ResultSlot<T>: @unchecked Sendable {
-    private var result: Result<T, any Error>?
-    func set(_ value: Result<T, any Error>) { result = value }
-    func get() throws -> T {
-        guard let result else { throw CancellationError() }
-        return try result.get()
     }
 }

@@ -138,3 +138,13 @@ extension Archive {
         try index.read { db in try String.fetchOne(db, sql: "SELECT subtitle_sha256 FROM exports WHERE id = ?", arguments: [exportID]) }
     }
 }
+
+extension Archive {
+    /// SHA-256 and size of the file an export was ingested from, as recorded.
+    public func exportSource(exportID: Int64) throws -> (sha256: String, size: Int64)? {
+        try index.read { db in
+            try Row.fetchOne(db, sql: "SELECT source_sha256, source_size FROM exports WHERE id = ?", arguments: [exportID])
+                .map { ($0["source_sha256"], $0["source_size"]) }
+        }
+    }
+}

@@ -25,6 +25,8 @@ static inline int tsv_fmt_globalheader(void) { return AVFMT_GLOBALHEADER; }
 static inline int tsv_fmt_nofile(void) { return AVFMT_NOFILE; }
 static inline int tsv_avio_flag_write(void) { return AVIO_FLAG_WRITE; }
 static inline int tsv_fmt_flag_custom_io(void) { return AVFMT_FLAG_CUSTOM_IO; }
+static inline int tsv_avseek_size(void) { return AVSEEK_SIZE; }
+static inline int tsv_avseek_force(void) { return AVSEEK_FORCE; }
 
 // Starts writeback of a file range without waiting (Linux); 0 or -1 with errno. Declared
 // here rather than through _GNU_SOURCE, which would change libc's struct definitions for this

@@ -28,8 +28,20 @@ public final class PacketReader {
     public let formatName: String
     public let metadata: [String: String]
 
-    public init(path: String) throws {
+    /// Set when the reader hashes the file while reading it.
+    private var hashingInput: HashingInput?
+
+    /// Opens `path`; with `hashing`, the file is SHA-256 hashed from the same reads
+    /// (`finishSourceHash()`).
+    public init(path: String, hashing: Bool = false) throws {
         var context: UnsafeMutablePointer<AVFormatContext>?
+        if hashing {
+            let input = try HashingInput(path: path)
+            hashingInput = input
+            context = avformat_alloc_context()
+            context?.pointee.pb = input.context
+            context?.pointee.flags |= tsv_fmt_flag_custom_io()
+        }
         try checkAV(avformat_open_input(&context, path, nil, nil), "opening \(path)")
         let status = avformat_find_stream_info(context, nil)
         if status < 0 { avformat_close_input(&context) }
@@ -49,6 +61,12 @@ public final class PacketReader {
                 width: par.width, height: par.height)
         }
         metadata = Self.dictionary(context.pointee.metadata)
+    }
+
+    /// SHA-256 and size of the whole file (reads what demuxing skipped); `hashing` readers only.
+    public func finishSourceHash() throws -> (sha256: String, size: Int64) {
+        guard let hashingInput else { throw RemuxError.invalidInput("this reader does not hash its input") }
+        return try hashingInput.finishHash()
     }
 
     /// The next packet without copying its payload: the demuxer's buffer moves into an

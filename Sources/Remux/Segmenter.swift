@@ -30,6 +30,9 @@ public struct SegmentationReport: Sendable, Hashable {
     public var holes = 0
     public var videoPackets = 0
     public var audioPackets = 0
+    /// SHA-256 and size of the input, when asked for (`hashSource`).
+    public var sourceSHA256: String?
+    public var sourceSize: Int64?
 }
 
 /// Cuts a recording into canonical segments aligned to wall-clock boundaries: a segment starts
@@ -44,11 +47,17 @@ public enum Segmenter {
     /// `fileStartMicros` is the UTC time of media time 0. Each finished segment is handed to
     /// `onSegment` (which may move or delete its file) before the next one is started.
     public static func segment(file: String, fileStartMicros: Int64, segmentSeconds: Int64 = 60, workDirectory: String,
-                               onSegment: (SegmentInfo) throws -> Void) throws -> SegmentationReport {
+                               hashSource: Bool = false, onSegment: (SegmentInfo) throws -> Void) throws -> SegmentationReport {
         try withoutActuallyEscaping(onSegment) { handler in
             let run = try SegmentationRun(file: file, fileStartMicros: fileStartMicros, segmentMicros: segmentSeconds * 1_000_000,
-                                          workDirectory: workDirectory, onSegment: handler)
-            return try run.execute()
+                                          workDirectory: workDirectory, hashSource: hashSource, onSegment: handler)
+            var report = try run.execute()
+            if hashSource {
+                let (sha, size) = try run.reader.finishSourceHash()
+                report.sourceSHA256 = sha
+                report.sourceSize = size
+            }
+            return report
         }
     }
 }
@@ -89,9 +98,9 @@ private final class SegmentationRun {
     var awaitingKeyframe = true
     var counter = 0
 
-    init(file: String, fileStartMicros: Int64, segmentMicros: Int64, workDirectory: String,
+    init(file: String, fileStartMicros: Int64, segmentMicros: Int64, workDirectory: String, hashSource: Bool,
          onSegment: @escaping (SegmentInfo) throws -> Void) throws {
-        reader = try PacketReader(path: file)
+        reader = try PacketReader(path: file, hashing: hashSource)
         self.file = file
         fileStart = fileStartMicros
         self.segmentMicros = segmentMicros

@@ -57,6 +57,11 @@ import TSAPISimulator
             #expect(segments.count == 5 && results[0].first?.timeSource == .metadata)
             #expect(segments.allSatisfy { $0.startMicros % 60_000_000 == 0 && $0.endMicros - $0.startMicros == 60_000_000 })
             #expect(segments.allSatisfy { $0.frames == 600 && $0.keyframes == 30 && $0.container == "mp4" })
+            // The source hash computed from the demuxer's own reads (index at the end, read
+            // out of order) is the file's SHA-256.
+            let recorded = try #require(try archive.exportSource(exportID: results[0][0].exportID))
+            let actual = try BlobStore.digest(of: files[0])
+            #expect(recorded.sha256 == actual.sha256 && recorded.size == actual.size)
         }
     }
 
