@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "TSAPISimulator",
                 "Remux",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

@@ -22,6 +22,8 @@ import urllib.parse
 
 import websockets
 
+from fetch_export import keep_waiting
+
 
 def curl_download(url, path):
     """Downloads url to path with curl; returns (seconds, bytes)."""
@@ -105,12 +107,6 @@ async def run(base, key, channel, begin, end, out):
     result["baseline_download_mib_per_s"] = round(mib / seconds, 1)
     result["download_ratio_sim_vs_baseline"] = round(seconds / result["sim_download_seconds"], 2)
     return result
-
-
-async def keep_waiting(ws, task_id, ttl_ms):
-    while True:
-        await asyncio.sleep(ttl_ms / 3000)
-        await ws.send(json.dumps({"task": task_id, "cmd": "wait"}))
 
 
 def main():

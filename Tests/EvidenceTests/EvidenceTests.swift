@@ -79,7 +79,7 @@ import TSAPISimulator
             #expect(Self.millis(part.endUTC) == (clip.last?.0 ?? 0) + 100, "ends after the last frame (10 fps)")
             #expect(part.firstFrameLocal == "2026-11-25 10:00:30 +09:00" && part.sources.count == 3)
             #expect(part.sources.allSatisfy { $0.recorderMD5?.count == 32 && $0.segmentSHA256.count == 64 })
-            #expect(try FFmpegDecode.errors(work + "/case/" + part.video.file) == "")
+            #expect(try FFmpegCommandLine.decodeErrors(work + "/case/" + part.video.file) == "")
 
             let srt = try String(contentsOfFile: work + "/case/" + part.subtitles[0].file, encoding: .utf8)
             #expect(srt.hasPrefix("1\n00:00:00,000 --> 00:00:01,000\n2026-11-25 10:00:30 +09:00\n"))
@@ -168,19 +168,5 @@ import TSAPISimulator
         #expect(try archive.checkCustody().problems.contains("entry 2 is missing (deleted)"))
         try await db.write { try $0.execute(sql: "DELETE FROM custody_log WHERE id = 3") }
         #expect(try archive.checkCustody().problems.contains { $0.contains("ends before its last entry 3") })
-    }
-}
-
-enum FFmpegDecode {
-    static func errors(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-xerror", "-i", path, "-f", "null", "-"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? text : "exit \(process.terminationStatus): \(text)"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Remux
 import Testing
+import TestSupport
 @testable import TSAPISimulator
 
 /// Exports under the other recorder profiles: H.265, AAC and G.711 audio, gaps kept as a

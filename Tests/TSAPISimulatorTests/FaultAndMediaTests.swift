@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Remux
 import Testing
+import TestSupport
 @testable import TSAPISimulator
 
 @Suite struct FaultInjectionTests {

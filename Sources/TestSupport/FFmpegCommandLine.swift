@@ -1,9 +1,9 @@
 import Foundation
 
 /// The ffmpeg command line as an outside referee: a file is good when it decodes cleanly.
-enum FFmpegCommandLine {
+public enum FFmpegCommandLine {
     /// Stderr of a full decode with `-xerror`; empty when every packet decodes.
-    static func decodeErrors(_ path: String) throws -> String {
+    public static func decodeErrors(_ path: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
         process.arguments = ["-v", "error", "-xerror", "-i", path, "-f", "null", "-"]
