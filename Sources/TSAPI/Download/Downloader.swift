@@ -86,12 +86,16 @@ struct Downloader: Sendable {
     }
 
     /// Opens the URL with the current credential in header and query; a 401 on an expired
-    /// JWT gets one refresh and one more try.
+    /// JWT gets a refresh and another try (a few times: the new token may expire too before
+    /// it is used when a recorder's token lifetime is very short).
     private func open(_ pathAndQuery: String, from offset: Int64) async throws -> HTTPClientResponse {
-        let first = try await client.auth.current()
-        let response = try await open(pathAndQuery, from: offset, credential: first)
-        guard response.status.code == 401, try await client.auth.recover(from: first) else { return response }
-        return try await open(pathAndQuery, from: offset, credential: try await client.auth.current())
+        var credential = try await client.auth.current()
+        for _ in 0..<3 {
+            let response = try await open(pathAndQuery, from: offset, credential: credential)
+            guard response.status.code == 401, try await client.auth.recover(from: credential) else { return response }
+            credential = try await client.auth.current()
+        }
+        return try await open(pathAndQuery, from: offset, credential: credential)
     }
 
     private func open(_ pathAndQuery: String, from offset: Int64, credential: AuthMaterial) async throws -> HTTPClientResponse {

@@ -42,14 +42,17 @@ public struct ExportDriver: Sendable {
     /// `TSAPIError` for every way the session can fail.
     public func run(_ request: ExportRequest, into directory: String,
                     onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
-        let used = try await client.auth.current()
-        do {
-            return try await session(request, into: directory, onFiles: onFiles)
-        } catch TSAPIError.unauthorized(_, let path) where path == "/wsapi/v1/export" {
-            // An access token that expired before the upgrade: refresh once and reconnect
-            // (an API key answers false here, and the 401 stands).
-            guard try await client.auth.recover(from: used) else { throw TSAPIError.unauthorized(server: client.settings.name, path: path) }
-            return try await session(request, into: directory, onFiles: onFiles)
+        var attempts = 0
+        while true {
+            let used = try await client.auth.current()
+            do {
+                return try await session(request, into: directory, onFiles: onFiles)
+            } catch TSAPIError.unauthorized(_, let path) where path == "/wsapi/v1/export" && attempts < 3 {
+                // An access token that expired before the upgrade: refresh and reconnect (an
+                // API key answers false here, and the 401 stands).
+                attempts += 1
+                guard try await client.auth.recover(from: used) else { throw TSAPIError.unauthorized(server: client.settings.name, path: path) }
+            }
         }
     }
 

@@ -54,14 +54,17 @@ public struct TSAPIClient: Sendable {
 
     private func authorizedSend(_ pathAndQuery: String, authenticated: Bool) async throws -> HTTPAnswer {
         guard authenticated else { return try await transport.send(.GET, pathAndQuery, headers: [:]) }
-        let material = try await auth.current()
-        var headers = HTTPHeaders()
-        material.apply(to: &headers)
-        let answer = try await transport.send(.GET, pathAndQuery, headers: headers)
-        guard answer.status == 401, try await auth.recover(from: material) else { return answer }
-        var retried = HTTPHeaders()
-        try await auth.current().apply(to: &retried)
-        return try await transport.send(.GET, pathAndQuery, headers: retried)
+        // A 401 on a JWT: refresh and retry, a few times (a very short token lifetime may let
+        // the new token expire too before it is used).
+        var material = try await auth.current()
+        for attempt in 0...3 {
+            var headers = HTTPHeaders()
+            material.apply(to: &headers)
+            let answer = try await transport.send(.GET, pathAndQuery, headers: headers)
+            guard answer.status == 401, attempt < 3, try await auth.recover(from: material) else { return answer }
+            material = try await auth.current()
+        }
+        throw TSAPIError.unauthorized(server: settings.name, path: pathAndQuery)
     }
 
     func check(_ answer: HTTPAnswer, path: String, permission: String?) throws {
