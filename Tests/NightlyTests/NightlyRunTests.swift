@@ -202,7 +202,7 @@ enum FixtureDirectory {
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                try await Task.sleep(for: .milliseconds(Int.random(in: 600...2500)))
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1000...3000)))
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 let archive = try Archive(root: config.archive)
