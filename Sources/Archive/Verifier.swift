@@ -33,6 +33,9 @@ public struct VerifyReport: Sendable, Codable {
     public var checked = 0
     public var bytes: Int64 = 0
     public var failures: [VerifyFailure] = []
+    /// Blob files on disk without an index row (left by an interrupted ingest; complete, and
+    /// linked again when their minutes are ingested). Reported, not counted as failures.
+    public var orphans: [String] = []
     public var ok: Bool { failures.isEmpty }
 }
 
@@ -55,6 +58,8 @@ extension Archive {
             }
             if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
         }
+        let known = Set(blobs.map { $0["sha256"] as String })
+        report.orphans = blobFilesOnDisk().filter { !known.contains($0) }.sorted()
         return report
     }
 
@@ -104,6 +109,15 @@ extension Archive {
             return nil
         } catch {
             return "demux failed: \(error)"
+        }
+    }
+
+    /// Names of every blob file under the store (`.zst` suffix removed).
+    private func blobFilesOnDisk() -> [String] {
+        let names = FileManager.default.enumerator(atPath: self.blobs.root)?.allObjects.compactMap { $0 as? String } ?? []
+        return names.map { ($0 as NSString).lastPathComponent }.compactMap { name in
+            let bare = name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
+            return bare.count == 64 && bare.allSatisfy(\.isHexDigit) ? bare : nil
         }
     }
 

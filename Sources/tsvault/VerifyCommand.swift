@@ -21,6 +21,9 @@ struct VerifyCommand: ParsableCommand {
                 try printJSON(report)
             } else {
                 print("verify --\(level.rawValue): \(report.checked) blobs, \(report.bytes) bytes, \(report.failures.count) failed")
+                if !report.orphans.isEmpty {
+                    print("\(report.orphans.count) blob files without an index row (from an interrupted ingest; linked again when their minutes are ingested)")
+                }
                 for failure in report.failures {
                     print("FAILED \(failure.sha256): \(failure.problem)")
                     for hold in failure.holds {

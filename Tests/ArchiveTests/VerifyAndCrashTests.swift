@@ -109,13 +109,16 @@ import TSAPISimulator
             let counts = try archive.counts()
             print("kill trial \(trial) after \(delay): \(counts.blobFiles) blobs on disk, \(counts.segments) segment rows")
             #expect(counts.segments == 0 || counts.segments == 20, "one transaction per file: all or nothing (trial \(trial))")
-            #expect(try archive.verify(level: .full).ok)
+            let afterKill = try archive.verify(level: .full)
+            #expect(afterKill.ok)
+            #expect(afterKill.orphans.count == counts.blobFiles - counts.blobs, "verify lists the blobs the kill left without rows")
             // Finishing the job gives exactly the uninterrupted result, with nothing left over.
             #expect(try await runIngest(file, archive: root, killAfter: nil) == 0)
             let finished = try Archive(root: root)
             #expect(try finished.segments(server: "sim", channel: 1).map(\.sha256) == expected.map(\.sha256))
             let after = try finished.counts()
             #expect(after.blobFiles == after.blobs, "every blob on disk has its row (trial \(trial))")
+            #expect(try finished.verify(level: .quick).orphans.isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/tmp").isEmpty, "no work files left (trial \(trial))")
             #expect(try finished.verify(level: .deep).ok)
         }
