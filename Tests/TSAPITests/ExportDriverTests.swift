@@ -147,6 +147,24 @@ import TSAPISimulator
         }
     }
 
+    @Test func aSilentRecorderIsDetectedAndAChattyOneIsNot() async throws {
+        // The recorder takes 3 s to produce each file.
+        try await RecorderFixture.with(RecorderFixture.configuration { $0.fileWriteMilliseconds = 3000 }) { r in
+            var silent = request(r)
+            silent.statusInterval = nil
+            silent.inactivityTimeout = .seconds(1)
+            let (error, files) = try await failingExport(r, silent)
+            guard case .socketClosed(_, let context) = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(context.contains("no message") && error?.isTransient == true && files.isEmpty)
+
+            var chatty = request(r)
+            chatty.statusInterval = "500ms"
+            chatty.inactivityTimeout = .seconds(1)
+            let (outcome, sets, _) = try await export(r, chatty)
+            #expect(sets.count == 1 && outcome.taskID != nil, "fileWriting every 500 ms keeps the session alive")
+        }
+    }
+
     @Test func droppedWebSocketIsATransientTypedError() async throws {
         try await RecorderFixture.with(faults: [FaultRule(kind: .dropWebSocket, param: 3)]) { r in
             let (error, files) = try await failingExport(r, request(r))

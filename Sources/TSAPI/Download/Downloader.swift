@@ -62,7 +62,12 @@ struct Downloader: Sendable {
             let before = sink.written
             do {
                 let response = try await open(pathAndQuery, from: sink.written)
-                expected = try accept(response, sink: &sink, expected: expected, file: displayName)
+                do {
+                    expected = try accept(response, sink: &sink, expected: expected, file: displayName)
+                } catch {
+                    await Self.discard(response)
+                    throw error
+                }
                 for try await chunk in response.body {
                     try sink.write(chunk)
                 }
@@ -92,7 +97,9 @@ struct Downloader: Sendable {
         var credential = try await client.auth.current()
         for _ in 0..<3 {
             let response = try await open(pathAndQuery, from: offset, credential: credential)
-            guard response.status.code == 401, try await client.auth.recover(from: credential) else { return response }
+            guard response.status.code == 401 else { return response }
+            await Self.discard(response)
+            guard try await client.auth.recover(from: credential) else { return response }
             credential = try await client.auth.current()
         }
         return try await open(pathAndQuery, from: offset, credential: credential)
@@ -130,6 +137,13 @@ struct Downloader: Sendable {
         case 500...599: throw TSAPIError.serverError(server: server, path: "/download", status: status, message: nil)
         default: throw TSAPIError.httpStatus(server: server, path: "/download", status: status, message: nil)
         }
+    }
+
+    /// Reads and drops the body of an answer we do not use. An unread body keeps its pooled
+    /// connection busy; enough of them (a 401 per expired token) exhaust the pool and stall
+    /// every later request.
+    static func discard(_ response: HTTPClientResponse) async {
+        _ = try? await response.body.collect(upTo: 4 << 20)
     }
 
     /// Keeps path and query of `src` to resolve them against our base URL: the recorder may

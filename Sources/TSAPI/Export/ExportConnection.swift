@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOHTTP1
 import HTTPTypes
+import Synchronization
 import WSClient
 
 /// One open `/wsapi/v1/export` socket: typed events in, commands out.
@@ -10,8 +11,10 @@ public struct ExportConnection: Sendable {
     /// decide; the stream ends when the socket closes and throws on transport failure.
     public let events: AsyncThrowingStream<ExportConnectionEvent, any Error>
     let commands: AsyncStream<String>.Continuation
+    let activity: ActivityClock
 
     public func send(_ command: ExportCommand, task: String) {
+        activity.touch()
         let object: [String: String] = ["task": task, "cmd": command.rawValue]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         commands.yield(String(decoding: data, as: UTF8.self))
@@ -42,7 +45,19 @@ extension TSAPIClient {
         let server = settings.name
         let logger = self.logger
 
+        let activity = ActivityClock()
+        let inactivity = request.inactivityTimeout
         return try await withThrowingTaskGroup(of: Void.self) { group in
+            // Watchdog: a session with no traffic either way for too long is dead.
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: min(inactivity, .seconds(1)))
+                    if activity.idle > inactivity {
+                        eventSink.finish(throwing: TSAPIError.socketClosed(server: server, context: "(no message and no command for \(inactivity))"))
+                        return
+                    }
+                }
+            }
             group.addTask {
                 do {
                     try await WebSocketClient.connect(
@@ -57,6 +72,7 @@ extension TSAPIClient {
                             for try await message in inbound.messages(maxSize: 1 << 24) {
                                 guard case .text(let text) = message else { continue }
                                 do {
+                                    activity.touch()
                                     let event = try ExportEvent.parse(text, server: server, after: previous)
                                     previous = event.stageName
                                     eventSink.yield(.message(event))
@@ -78,7 +94,7 @@ extension TSAPIClient {
                 commandSink.finish()
                 group.cancelAll()
             }
-            let connection = ExportConnection(events: events, commands: commandSink)
+            let connection = ExportConnection(events: events, commands: commandSink, activity: activity)
             return try await body(connection)
         }
     }
@@ -113,4 +129,11 @@ extension TSAPIClient {
         if text.lowercased().contains("certificate") || text.contains("SSL") { return .tls(server: server, detail: text) }
         return .socketClosed(server: server, context: "(\(text))")
     }
+}
+
+/// When the export socket last saw traffic in either direction.
+final class ActivityClock: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+    func touch() { last.withLock { $0 = .now } }
+    var idle: Duration { ContinuousClock.now - last.withLock { $0 } }
 }

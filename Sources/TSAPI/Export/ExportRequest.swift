@@ -11,8 +11,12 @@ public struct ExportRequest: Sendable, Hashable {
     public var subtitleFormat: String? = "srt"
     /// Largest file the recorder should produce, e.g. `1GB`.
     public var mediaSize: String? = "1GB"
-    /// Period of `fileWriting` messages, e.g. `5s`; nil for none.
-    public var statusInterval: String?
+    /// Period of `fileWriting` messages, e.g. `5s`; nil for none. On by default so that a
+    /// recorder busy producing a file keeps talking, which lets a silent one be detected.
+    public var statusInterval: String? = "5s"
+    /// With no message received and no command sent for this long, the session is taken for
+    /// dead (`socketClosed`, transient: the window is retried) instead of waiting forever.
+    public var inactivityTimeout: Duration = .seconds(120)
     public var language = "en-US"
 
     public init(channels: [Int], begin: Date, end: Date) {
