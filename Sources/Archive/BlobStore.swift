@@ -25,6 +25,16 @@ public struct BlobStore: Sendable {
         return "\(root)/\(a)/\(b)/\(sha256)"
     }
 
+    /// The SHA-256 name of every blob file in the store (`.zst` suffix removed); temporary
+    /// files are not blobs.
+    public func storedNames() -> [String] {
+        let paths = FileManager.default.enumerator(atPath: root)?.allObjects.compactMap { $0 as? String } ?? []
+        return paths.map { ($0 as NSString).lastPathComponent }.compactMap { name in
+            let bare = name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
+            return bare.count == 64 && bare.allSatisfy(\.isHexDigit) ? bare : nil
+        }
+    }
+
     /// Moves the file at `source` (on the same file system) into the store, or deletes it
     /// when an identical blob is already there. `digest` skips re-reading a file whose hash
     /// was computed while it was written.

@@ -112,12 +112,7 @@ extension Archive {
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exports")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments")!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs")!)
         }
-        let files = FileManager.default.enumerator(atPath: blobs.root)?.allObjects.compactMap { $0 as? String }
-            .filter { name in
-                let last = (name as NSString).lastPathComponent
-                return last.count == 64 || (last.count == 68 && last.hasSuffix(".zst"))
-            }.count ?? 0
-        return (e, s, b, files)
+        return (e, s, b, blobs.storedNames().count)
     }
 }
 

@@ -59,7 +59,7 @@ extension Archive {
             if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
         }
         let known = Set(blobs.map { $0["sha256"] as String })
-        report.orphans = blobFilesOnDisk().filter { !known.contains($0) }.sorted()
+        report.orphans = self.blobs.storedNames().filter { !known.contains($0) }.sorted()
         return report
     }
 
@@ -109,15 +109,6 @@ extension Archive {
             return nil
         } catch {
             return "demux failed: \(error)"
-        }
-    }
-
-    /// Names of every blob file under the store (`.zst` suffix removed).
-    private func blobFilesOnDisk() -> [String] {
-        let names = FileManager.default.enumerator(atPath: self.blobs.root)?.allObjects.compactMap { $0 as? String } ?? []
-        return names.map { ($0 as NSString).lastPathComponent }.compactMap { name in
-            let bare = name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
-            return bare.count == 64 && bare.allSatisfy(\.isHexDigit) ? bare : nil
         }
     }
 
