@@ -41,6 +41,20 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public struct Schedule: Sendable, Codable, Hashable {
         /// Daily start time, `HH:MM` local.
         public var daily: String?
+        /// A five-field cron expression, local time; instead of `daily`.
+        public var cron: String?
+
+        public init(daily: String? = nil, cron: String? = nil) {
+            self.daily = daily
+            self.cron = cron
+        }
+
+        /// What the daemon follows: the cron expression, else the daily time (01:00 when
+        /// neither is set). Call after validation.
+        public func resolved() throws -> DaemonSchedule {
+            if let cron { return .cron(try CronSchedule(cron)) }
+            return .daily(daily ?? "01:00")
+        }
     }
 
     /// Placeholders for the retention issue; parsed and validated, not acted on yet.

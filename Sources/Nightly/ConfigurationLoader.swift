@@ -69,6 +69,10 @@ public enum ConfigurationLoader {
             if Clock.minutes(w.end) == nil { error("runWindow.end", "must be HH:MM") }
         }
         if let daily = c.schedule?.daily, Clock.minutes(daily) == nil { error("schedule.daily", "must be HH:MM") }
+        if let cron = c.schedule?.cron {
+            if c.schedule?.daily != nil { error("schedule", "set either daily or cron, not both") }
+            do { _ = try CronSchedule(cron) } catch let problem { error("schedule.cron", "\(problem)") }
+        }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []
         for (i, s) in c.servers.enumerated() {

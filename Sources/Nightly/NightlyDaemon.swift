@@ -3,22 +3,42 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The long-running form of `tsvault run`: runs at the configured daily time (and once at
+/// When the daemon starts a run.
+public enum DaemonSchedule: Sendable, Hashable {
+    /// `HH:MM` on the worker's local clock, every day.
+    case daily(String)
+    case cron(CronSchedule)
+
+    /// The next start strictly after `now`; nil when a cron expression never matches.
+    public func next(after now: Date, calendar: Calendar = .current) -> Date? {
+        switch self {
+        case .daily(let time):
+            let minutes = Clock.minutes(time) ?? 60
+            var next = calendar.date(bySettingHour: minutes / 60, minute: minutes % 60, second: 0, of: now)!
+            if next <= now { next = calendar.date(byAdding: .day, value: 1, to: next)! }
+            return next
+        case .cron(let cron):
+            return cron.next(after: now, calendar: calendar)
+        }
+    }
+}
+
+/// The long-running form of `tsvault run`: runs on its schedule (and once at
 /// start when asked), records what it did for `/metrics` and `/health`, and on SIGTERM lets
 /// the exports in flight finish and archive before it exits.
 public struct NightlyDaemon: Service {
     let runner: Runner
     let state: DaemonState
-    let daily: String
+    let schedule: DaemonSchedule
     let runAtStart: Bool
     /// Plan for this instant instead of the real clock (recorders with a fixed clock).
     let fixedNow: Date?
     let logger: Logger
 
-    public init(runner: Runner, state: DaemonState, daily: String, runAtStart: Bool, fixedNow: Date? = nil, logger: Logger) {
+    public init(runner: Runner, state: DaemonState, schedule: DaemonSchedule, runAtStart: Bool, fixedNow: Date? = nil, logger: Logger) {
         self.runner = runner
         self.state = state
-        self.daily = daily
+        self.schedule = schedule
         self.runAtStart = runAtStart
         self.fixedNow = fixedNow
         self.logger = logger
@@ -28,7 +48,10 @@ public struct NightlyDaemon: Service {
         var first = runAtStart
         while !Task.isCancelled {
             if !first {
-                let next = Self.nextFire(daily, after: Date())
+                guard let next = schedule.next(after: Date()) else {
+                    logger.error("the schedule never fires; stopping", metadata: ["schedule": "\(schedule)"])
+                    return
+                }
                 await state.scheduled(next)
                 logger.notice("next run scheduled", metadata: ["at": "\(ISO8601DateFormatter().string(from: next))"])
                 // A graceful shutdown while waiting ends the daemon at once.
@@ -58,14 +81,5 @@ public struct NightlyDaemon: Service {
             await state.failed("\(error)")
             logger.error("run failed", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// The next `HH:MM` (worker's local clock) strictly after `now`.
-    static func nextFire(_ daily: String, after now: Date) -> Date {
-        let minutes = Clock.minutes(daily) ?? 60
-        let calendar = Calendar.current
-        var next = calendar.date(bySettingHour: minutes / 60, minute: minutes % 60, second: 0, of: now)!
-        if next <= now { next = calendar.date(byAdding: .day, value: 1, to: next)! }
-        return next
     }
 }

@@ -45,12 +45,18 @@ public struct Simulator: Sendable {
         state.addFallbackRoutes(to: router)
         router.middlewares.add(XHostPolicy(required: state.config.requireXHost))
         let state = self.state
-        let plain = HTTPServerBuilder.http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, channel, logger in
-            await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
+        let tls = try tlsConfiguration()
+        let server = HTTPServerBuilder { responder -> any ServerChildChannel in
+            let plain = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: .init(maxFrameSize: 1 << 20))) {
+                head, channel, logger in
+                await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
+            }
+            guard let tls else { return ClosingChildChannel(base: plain) }
+            return ClosingChildChannel(base: try TLSChannel(plain, tlsConfiguration: tls))
         }
         let app = Application(
             router: router,
-            server: try tlsConfiguration().map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
+            server: server,
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "TS-NVR"),
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -86,7 +92,7 @@ extension Simulator {
 
     public static var quietLogger: Logger {
         var logger = Logger(label: "tsapi-sim")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TSV_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return logger
     }
 }

@@ -11,7 +11,8 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Run nightly at the configured time; serve /metrics (Prometheus) and /health.",
         discussion: """
-        Runs at schedule.daily (HH:MM, the worker's local clock; default 01:00). On SIGTERM or
+        Runs at schedule.daily (HH:MM) or on schedule.cron (five fields, e.g. "30 1 * * 1-5"),
+        both on the worker's local clock; default daily at 01:00. On SIGTERM or
         SIGINT it starts no new export, lets the ones in flight finish and archive, then exits 0.
         /health answers 200 while the last run did not fail outright, 503 otherwise.
         """)
@@ -35,7 +36,7 @@ struct DaemonCommand: AsyncParsableCommand {
         let state = DaemonState()
         let fixedNow = try now.map { try parseInstant($0, option: "--now") }
         let daemon = NightlyDaemon(runner: Runner(config: config, archive: archive, logger: logger), state: state,
-                                   daily: config.schedule?.daily ?? "01:00", runAtStart: runNow, fixedNow: fixedNow, logger: logger)
+                                   schedule: try (config.schedule ?? .init()).resolved(), runAtStart: runNow, fixedNow: fixedNow, logger: logger)
         let router = Router()
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: await state.metrics())))

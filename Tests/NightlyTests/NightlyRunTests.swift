@@ -57,7 +57,7 @@ import TSAPISimulator
 
     static var quiet: Logger {
         var logger = Logger(label: "test-run")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TSV_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return logger
     }
 
