@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build --build-tests
-# Serialized: each live test runs its own simulator; run all at once they starve the
-# 2-core cooperative pool (see docs/SIMULATOR.md, "Known limits").
+# Serialized: a few tests measure the whole process (peak RSS of a 1 GB download) or
+# depend on timing under load (TLS handshakes with short timeouts), which tests running
+# beside them would distort on 2 cores.
 swift test --skip-build --no-parallel
 Scripts/vendor-client-check.sh

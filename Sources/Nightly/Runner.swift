@@ -7,6 +7,8 @@ import TSAPI
 public enum RunProgress: Sendable {
     case planned(server: String, windows: Int, missingMinutes: Int)
     case windowStarted(ExportWindow)
+    /// One exported file was downloaded, verified and archived (before `next` is sent).
+    case fileArchived(ExportWindow, file: String, bytes: Int64, segments: Int)
     case windowFinished(ExportWindow, WindowRecord)
     case retrying(ExportWindow, attempt: Int, error: String)
     case serverFailed(server: String, error: String)
@@ -26,6 +28,8 @@ public struct Runner: Sendable {
     public var tuneConnection: @Sendable (inout ConnectionSettings) -> Void = { _ in }
     /// Set by a graceful shutdown: no window starts after it, the ones running finish.
     public var stop = StopFlag()
+    /// Bytes downloaded so far by this runner, live (for a progress display).
+    public let transferred = TransferMeter()
 
     public init(config: TSVaultConfiguration, archive: Archive, logger: Logger) {
         self.config = config
@@ -138,7 +142,7 @@ public struct Runner: Sendable {
         while true {
             record.attempts += 1
             do {
-                let outcome = try await exportOnce(window, client: client, zone: zone)
+                let outcome = try await exportOnce(window, client: client, zone: zone, progress: progress)
                 record.status = outcome.noData ? "no-data" : "archived"
                 record.bytes = outcome.bytes
                 record.files = outcome.fileSets
@@ -158,21 +162,23 @@ public struct Runner: Sendable {
         return record
     }
 
-    private func exportOnce(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone) async throws -> ExportOutcome {
+    private func exportOnce(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone,
+                            progress: @escaping @Sendable (RunProgress) -> Void) async throws -> ExportOutcome {
         let directory = archive.root + "/tmp/download-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let request = ExportRequest(channels: [window.channel], begin: window.start, end: window.end)
         let archive = self.archive
-        return try await ExportDriver(client: client, zone: zone).run(request, into: directory) { set in
+        return try await ExportDriver(client: client, zone: zone, meter: transferred).run(request, into: directory) { set in
             guard let video = set.video else { return }
             // Ingest is blocking work (libavformat, hashing, fsync): keep it off the
             // cooperative pool, which also runs the socket and its wait ticker.
-            _ = try await IngestQueue.shared.run {
+            let result = try await IngestQueue.shared.run {
                 try archive.ingest(file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
                                    recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
             }
             for file in set.files { unlink(file.path) }
+            progress(.fileArchived(window, file: video.name, bytes: video.size, segments: result.segments))
         }
     }
 

@@ -57,68 +57,14 @@ struct RunCommand: AsyncParsableCommand {
         var runLogger = Logger(label: "tsvault")
         runLogger.logLevel = .notice
         let logger = runLogger
-        let terminal = isatty(STDOUT_FILENO) == 1 && !json
-        let tally = ProgressTally()
-        let report = try await Runner(config: config, archive: archive, logger: logger).run(now: planNow, deadline: deadline) { event in
-            ProgressPrinter.show(event, terminal: terminal, logger: logger, tally: tally)
+        let runner = Runner(config: config, archive: archive, logger: logger)
+        let display = RunProgressDisplay(terminal: isatty(STDOUT_FILENO) == 1 && !json, logger: logger, meter: runner.transferred)
+        let report = try await display.whileRunning {
+            try await runner.run(now: planNow, deadline: deadline) { display.show($0) }
         }
         if json { try printJSON(report) } else { print(RunReportText.render(report)) }
         if !report.complete { throw ExitCode(ExitCodes.failed) }
     }
-}
-
-/// Totals across a run, for rate and ETA in progress lines.
-final class ProgressTally: Sendable {
-    private struct State { var minutes = 0, doneMinutes = 0, windows = 0, doneWindows = 0, bytes: Int64 = 0 }
-    private let state = Mutex(State())
-    private let started = ContinuousClock.now
-
-    func planned(windows: Int, minutes: Int) { state.withLock { $0.windows += windows; $0.minutes += minutes } }
-
-    /// "12/40 windows, 1.2 GiB, 85 MiB/s, ETA 3m10s" after a window finished.
-    func finished(minutes: Int, bytes: Int64) -> String {
-        let s = state.withLock { s -> State in
-            s.doneWindows += 1
-            s.doneMinutes += minutes
-            s.bytes += bytes
-            return s
-        }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let rate = seconds > 0 ? Double(s.bytes) / 1_048_576 / seconds : 0
-        let remaining = s.doneMinutes > 0 ? seconds * Double(s.minutes - s.doneMinutes) / Double(s.doneMinutes) : 0
-        return String(format: "%d/%d windows, %.1f GiB, %.0f MiB/s, ETA %dm%02ds", s.doneWindows, s.windows,
-                      Double(s.bytes) / 1_073_741_824, rate, Int(remaining) / 60, Int(remaining) % 60)
-    }
-}
-
-/// Progress lines on a terminal; structured log records otherwise.
-enum ProgressPrinter {
-    static func show(_ event: RunProgress, terminal: Bool, logger: Logger, tally: ProgressTally) {
-        switch event {
-        case .planned(let server, let windows, let minutes):
-            tally.planned(windows: windows, minutes: minutes)
-            emit(terminal, logger, "\(server): \(windows) export windows, \(minutes) minutes missing", ["server": "\(server)", "windows": "\(windows)"])
-        case .windowStarted(let w):
-            if terminal { print("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start))) … exporting") }
-        case .windowFinished(let w, let record):
-            let size = record.bytes > 0 ? " \(record.bytes / 1_048_576) MiB" : ""
-            let totals = tally.finished(minutes: w.missingMinutes, bytes: record.bytes)
-            emit(terminal, logger, "\(w.server) CH\(w.channel) \(formatUTC(micros(w.start)))–\(formatUTC(micros(w.end))) \(record.status)\(size)"
-                 + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? "") + " [\(totals)]",
-                 ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status)", "bytes": "\(record.bytes)"])
-        case .retrying(let w, let attempt, let error):
-            emit(terminal, logger, "\(w.server) CH\(w.channel) retry after attempt \(attempt): \(error)", ["server": "\(w.server)", "attempt": "\(attempt)"])
-        case .serverFailed(let server, let error):
-            emit(terminal, logger, "\(server) FAILED: \(error)", ["server": "\(server)"])
-        }
-    }
-
-    private static func emit(_ terminal: Bool, _ logger: Logger, _ text: String, _ metadata: Logger.Metadata) {
-        if terminal { print(text) } else { logger.notice("\(text)", metadata: metadata) }
-    }
-
-    private static func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
 }
 
 /// When the configured run window closes, seen from `now` (local clock of the worker).

@@ -189,6 +189,10 @@ enum FixtureDirectory {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
+    static func blobFileCount(_ archiveRoot: String) -> Int {
+        (FileManager.default.enumerator(atPath: archiveRoot + "/blobs")?.allObjects.count ?? 0)
+    }
+
     @Test func aKilledRunIsCompletedByTheNextOne() async throws {
         try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
             let work = try FixtureDirectory.make("nightly-kill")
@@ -201,8 +205,15 @@ enum FixtureDirectory {
                 process.arguments = ["run", "--config", work + "/tsvault.yaml", "--now", "2026-11-02T01:00:00-05:00"]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
+                let blobsBefore = Self.blobFileCount(config.archive)
                 try process.run()
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1000...3000)))
+                // Kill at a random instant after this run began archiving (by the clock alone, a
+                // slow start on a loaded machine let every kill land before the first blob).
+                let began = ContinuousClock.now
+                while process.isRunning, Self.blobFileCount(config.archive) <= blobsBefore, ContinuousClock.now - began < .seconds(60) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...600)))
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 let archive = try Archive(root: config.archive)

@@ -164,3 +164,32 @@ import Testing
         return probe.status == .ok ? ["src": "http://127.0.0.1:\(sim.port)/download/\(task)/\(file)", "fileName": file] : nil
     }
 }
+
+/// A refused upgrade of the export socket answers as a recorder does: the HTTP status that
+/// says why, with the JSON error body, then the connection closes.
+@Suite struct ExportUpgradeRefusalTests {
+    static func upgrade(port: Int, query: String) -> String {
+        "GET /wsapi/v1/export?\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    }
+
+    @Test func badCredentialsMissingPermissionAndNoLicenseAre401And403And404() async throws {
+        let window = "ch=1&timeBegin=2026-11-25T10:00:00&timeEnd=2026-11-25T10:01:00"
+        try await LiveSimulator.with { sim in
+            let bad = try await RawSocket.exchange(port: sim.port, Self.upgrade(port: sim.port, query: window + "&apikey=tsapi_key_nope"))
+            #expect(bad.hasPrefix("HTTP/1.1 401 "), "\(bad)")
+            #expect(bad.contains(#""code":-1"#) && bad.contains("Unauthorized"), "\(bad)")
+
+            let login = try await sim.http(.post, "/api/v1/auth/login", json: #"{"auth":"YWRtaW46MTIzNA=="}"#)
+            let admin = sim.bearer(try #require(login.object["accessToken"] as? String))
+            let viewer = try await sim.http(.post, "/api/v1/auth/apikey", headers: admin, json: #"{"name":"viewer"}"#)
+            let key = try #require(viewer.object["key"] as? String)
+            let denied = try await RawSocket.exchange(port: sim.port, Self.upgrade(port: sim.port, query: window + "&apikey=\(key)"))
+            #expect(denied.hasPrefix("HTTP/1.1 403 ") && denied.contains("dataExport"), "\(denied)")
+        }
+        try await LiveSimulator.with(LiveSimulator.testConfiguration { $0.exportLicensed = false }) { sim in
+            let unlicensed = try await RawSocket.exchange(port: sim.port, Self.upgrade(port: sim.port, query: window + "&apikey=\(sim.apiKey)"))
+            #expect(unlicensed.hasPrefix("HTTP/1.1 404 "), "\(unlicensed)")
+        }
+    }
+}

@@ -33,6 +33,11 @@ import Testing
         #expect(stopped, "the simulator did not stop within 60 s while a silent connection was open")
     }
 
+    static func connect(port: Int) throws -> Int32 { try RawSocket.connect(port: port) }
+}
+
+/// Plain TCP to the simulator, for what an HTTP client library would not send or show.
+enum RawSocket {
     static func connect(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -44,6 +49,30 @@ import Testing
         }
         guard fd >= 0, result == 0 else { throw POSIXError(.ECONNREFUSED) }
         return fd
+    }
+
+    /// Sends `request` and reads until the server closes (10 s at most), off the
+    /// cooperative pool since the reads block.
+    static func exchange(port: Int, _ request: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let fd = try connect(port: port)
+                    defer { close(fd) }
+                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+                    var answer = [UInt8]()
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    while true {
+                        let n = recv(fd, &buffer, buffer.count, 0)
+                        if n <= 0 { break }
+                        answer += buffer[0..<n]
+                    }
+                    return String(decoding: answer, as: UTF8.self)
+                })
+            }
+        }
     }
 }
 

@@ -24,6 +24,7 @@ public struct DownloadedFile: Sendable, Hashable {
 /// final name only after its size and md5 check out, so nothing partial ever looks complete.
 struct Downloader: Sendable {
     let client: TSAPIClient
+    var meter: TransferMeter?
 
     func download(_ entry: DownloadEntry, into directory: String) async throws -> DownloadedFile {
         let server = client.settings.name
@@ -70,6 +71,7 @@ struct Downloader: Sendable {
                 }
                 for try await chunk in response.body {
                     try sink.write(chunk)
+                    meter?.add(chunk.readableBytes)
                 }
                 if let expected, sink.written != expected {
                     throw TSAPIError.incompleteDownload(server: server, file: displayName, received: sink.written, expected: expected)

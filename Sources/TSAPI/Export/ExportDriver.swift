@@ -31,10 +31,13 @@ public struct ExportOutcome: Sendable {
 public struct ExportDriver: Sendable {
     public let client: TSAPIClient
     public let zone: RecorderTimeZone
+    /// Counts downloaded bytes as they arrive, for live progress.
+    public let meter: TransferMeter?
 
-    public init(client: TSAPIClient, zone: RecorderTimeZone) {
+    public init(client: TSAPIClient, zone: RecorderTimeZone, meter: TransferMeter? = nil) {
         self.client = client
         self.zone = zone
+        self.meter = meter
     }
 
     /// Runs `request`, downloading into `directory`. `onFiles` must make the files durable
@@ -59,7 +62,7 @@ public struct ExportDriver: Sendable {
     private func session(_ request: ExportRequest, into directory: String,
                          onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
         let server = client.settings.name
-        let downloader = Downloader(client: client)
+        let downloader = Downloader(client: client, meter: meter)
         return try await client.withExportConnection(request, zone: zone) { connection in
             var outcome = ExportOutcome()
             var lastMalformed: TSAPIError?

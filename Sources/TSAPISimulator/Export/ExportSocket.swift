@@ -6,21 +6,33 @@ import NIOCore
 import WSCore
 
 /// The `/wsapi/v1/export` upgrade: credentials and permission are checked before upgrading;
-/// a refused upgrade falls through to the HTTP router, which answers 401/403/404 as JSON.
+/// a refused upgrade is answered 401/403/404 with the JSON error body (`UpgradeRefusal`).
 enum ExportSocket {
     static func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger, state: SimulatorState) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         let path = head.path ?? "/"
-        guard path.split(separator: "?", maxSplits: 1).first == "/wsapi/v1/export", state.config.exportLicensed else { return .dontUpgrade }
+        guard path.split(separator: "?", maxSplits: 1).first == "/wsapi/v1/export" else { return .dontUpgrade }
+        guard state.config.exportLicensed else { return await refuse(APIError.notFound, channel: channel) }
         let query = QueryString(uriPath: path)
-        guard let principal = try? await state.authenticator.require(.dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
-        else { return .dontUpgrade }
+        let principal: Principal
+        do {
+            principal = try await state.authenticator.require(.dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
+        } catch {
+            return await refuse(error, channel: channel)
+        }
         let base = state.baseURL(headers: head.headerFields, authority: head.authority)
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(query: query, principal: principal, base: base, inbound: inbound, outbound: outbound,
                         channel: channel, logger: logger, state: state)
         }
+    }
+
+    private static func refuse(_ error: APIError, channel: any Channel) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        try? await channel.pipeline.addHandler(UpgradeRefusal(error), position: .first).get()
+        return .dontUpgrade
     }
 
     private static func serve(query: QueryString, principal: Principal, base: String, inbound: WebSocketInboundStream,
