@@ -23,18 +23,16 @@ struct RunProgressDisplay: Sendable {
     /// Runs `body` with the status line ticking beside it (terminal only).
     func whileRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         guard terminal else { return try await body() }
+        // Runs after the group, when the ticker has stopped drawing.
+        defer { screen.status("") }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
+                while true {
+                    do { try await Task.sleep(for: .seconds(1)) } catch { return nil }
                     screen.status(tally.statusLine(receivedBytes: meter.bytes))
                 }
-                return nil
             }
-            defer {
-                group.cancelAll()
-                screen.status("")
-            }
+            defer { group.cancelAll() }
             return try await body()
         }
     }
@@ -48,10 +46,10 @@ struct RunProgressDisplay: Sendable {
             tally.started()
             if terminal { screen.line("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start))) … exporting") }
         case .fileArchived(let w, let file, let bytes, let segments):
-            emit("\(w.server) CH\(w.channel) \(file): \(bytes / 1_048_576) MiB archived as \(segments) segments",
+            emit("\(w.server) CH\(w.channel) \(file): \(Self.size(bytes)) archived as \(segments) segment\(segments == 1 ? "" : "s")",
                  ["server": "\(w.server)", "channel": "\(w.channel)", "file": "\(file)", "bytes": "\(bytes)", "segments": "\(segments)"])
         case .windowFinished(let w, let record):
-            let size = record.bytes > 0 ? " \(record.bytes / 1_048_576) MiB" : ""
+            let size = record.bytes > 0 ? " " + Self.size(record.bytes) : ""
             let totals = tally.finished(minutes: w.missingMinutes, bytes: record.bytes)
             emit("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start)))–\(formatUTC(micros(w.end))) \(record.status)\(size)"
                  + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? "") + " [\(totals)]",
@@ -65,6 +63,10 @@ struct RunProgressDisplay: Sendable {
 
     private func emit(_ text: String, _ metadata: Logger.Metadata) {
         if terminal { screen.line(text) } else { logger.notice("\(text)", metadata: metadata) }
+    }
+
+    static func size(_ bytes: Int64) -> String {
+        bytes < 1_048_576 ? String(format: "%.0f KiB", Double(bytes) / 1024) : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 
     private func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
