@@ -19,5 +19,6 @@ for _ in $(seq 1 600); do
 done
 SIM_URL=$(sed -n 's/^tsapi-sim listening on //p' "$log")
 [ -n "$SIM_URL" ] || { echo "tsapi-sim did not start:"; cat "$log"; exit 1; }
-export SIM_URL TSVAULT_API_KEY=tsapi_key_demo
+# SIM_PID lets benchmarks read the simulator's CPU time from /proc.
+export SIM_URL SIM_PID=$sim TSVAULT_API_KEY=tsapi_key_demo
 "$@"

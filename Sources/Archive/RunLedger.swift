@@ -8,7 +8,8 @@ public struct WindowRecord: Sendable, Codable, Hashable {
     public var startMicros: Int64
     public var endMicros: Int64
     public var attempts: Int
-    /// `archived`, `no-data`, `failed`, `not-started` (run window closed).
+    /// `archived`, `no-data`, `failed`, `archive-failed` (the local archive failed),
+    /// `not-started` (run window closed, shutdown, or the archive failed earlier).
     public var status: String
     public var error: String?
     public var bytes: Int64

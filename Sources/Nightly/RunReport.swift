@@ -16,6 +16,9 @@ public struct RunReport: Sendable, Codable {
         public var lostMinutes = 0
         public var windows = 0
         public var failedWindows = 0
+        /// Windows that failed because the local archive did (disk full, I/O or index
+        /// error); optional so reports stored before it existed still read.
+        public var archiveFailedWindows: Int?
         public var retries = 0
         public var bytes: Int64 = 0
     }
@@ -36,6 +39,8 @@ public struct RunReport: Sendable, Codable {
     public var bytes: Int64 { servers.flatMap(\.channels).reduce(0) { $0 + $1.bytes } }
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
     public var throughputMiBPerSecond: Double { durationSeconds > 0 ? Double(bytes) / 1_048_576 / durationSeconds : 0 }
+    /// The local archive failed during the run (the run stopped starting exports then).
+    public var archiveFailed: Bool { servers.contains { $0.channels.contains { ($0.archiveFailedWindows ?? 0) > 0 } } }
     /// Everything the recorders hold is archived, and every recorder was reached.
     public var complete: Bool { servers.allSatisfy { $0.error == nil && $0.channels.allSatisfy { $0.missing == 0 } } }
 }

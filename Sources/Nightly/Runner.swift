@@ -43,12 +43,14 @@ public struct Runner: Sendable {
         let runID = try archive.startRun()
         let started = Date()
         let global = AsyncLimiter(config.concurrency.global)
+        let archiveFailure = ArchiveFailureLatch()
         var servers: [RunReport.Server] = []
         var lost: [LostDay] = []
         await withTaskGroup(of: (RunReport.Server, [LostDay]).self) { group in
             for server in config.servers {
                 group.addTask {
-                    await runServer(server, runID: runID, now: now, deadline: deadline, global: global, progress: progress)
+                    await runServer(server, runID: runID, now: now, deadline: deadline, global: global,
+                                    archiveFailure: archiveFailure, progress: progress)
                 }
             }
             for await (report, lostDays) in group {
@@ -67,7 +69,7 @@ public struct Runner: Sendable {
     }
 
     private func runServer(_ server: TSVaultConfiguration.Server, runID: Int64, now: Date, deadline: Date?, global: AsyncLimiter,
-                           progress: @escaping @Sendable (RunProgress) -> Void) async -> (RunReport.Server, [LostDay]) {
+                           archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void) async -> (RunReport.Server, [LostDay]) {
         var settings = ConfigurationLoader.connection(server)
         tuneConnection(&settings)
         do {
@@ -84,7 +86,8 @@ public struct Runner: Sendable {
                 let windows = plans.flatMap(\.windows).sorted { $0.start < $1.start }
                 progress(.planned(server: server.name, windows: windows.count, missingMinutes: windows.reduce(0) { $0 + $1.missingMinutes }))
                 let records = await exportAll(windows, client: client, zone: zone, runID: runID, deadline: deadline,
-                                              perServer: AsyncLimiter(server.maxConcurrentExports), global: global, progress: progress)
+                                              perServer: AsyncLimiter(server.maxConcurrentExports), global: global,
+                                              archiveFailure: archiveFailure, progress: progress)
                 var lost: [LostDay] = []
                 var channels: [RunReport.Channel] = []
                 for plan in plans {
@@ -103,13 +106,15 @@ public struct Runner: Sendable {
     }
 
     private func exportAll(_ windows: [ExportWindow], client: TSAPIClient, zone: RecorderTimeZone, runID: Int64, deadline: Date?,
-                           perServer: AsyncLimiter, global: AsyncLimiter, progress: @escaping @Sendable (RunProgress) -> Void) async -> [WindowRecord] {
+                           perServer: AsyncLimiter, global: AsyncLimiter, archiveFailure: ArchiveFailureLatch,
+                           progress: @escaping @Sendable (RunProgress) -> Void) async -> [WindowRecord] {
         await withTaskGroup(of: WindowRecord.self) { group in
             for window in windows {
                 group.addTask {
                     await perServer.withSlot {
                         await global.withSlot {
-                            await exportWindow(window, client: client, zone: zone, deadline: deadline, progress: progress)
+                            await exportWindow(window, client: client, zone: zone, deadline: deadline,
+                                               archiveFailure: archiveFailure, progress: progress)
                         }
                     }
                 }
@@ -127,7 +132,7 @@ public struct Runner: Sendable {
 
     /// One window, retried while its failures are transient.
     private func exportWindow(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone, deadline: Date?,
-                              progress: @escaping @Sendable (RunProgress) -> Void) async -> WindowRecord {
+                              archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void) async -> WindowRecord {
         var record = WindowRecord(server: window.server, channel: window.channel, startMicros: micros(window.start),
                                   endMicros: micros(window.end), attempts: 0, status: "not-started", error: nil, bytes: 0, files: 0)
         if let deadline, Date() >= deadline {
@@ -136,6 +141,10 @@ public struct Runner: Sendable {
         }
         if stop.isSet {
             record.error = "tsvault was shutting down before this export could start"
+            return record
+        }
+        if let failure = archiveFailure.failure {
+            record.error = "not started: the archive failed earlier in this run (\(failure))"
             return record
         }
         progress(.windowStarted(window))
@@ -153,7 +162,7 @@ public struct Runner: Sendable {
                 progress(.retrying(window, attempt: record.attempts, error: error.description))
                 try? await Task.sleep(for: windowRetry.delay(afterAttempt: record.attempts))
             } catch {
-                record.status = "failed"
+                record.status = archiveFailure.record(error) ? "archive-failed" : "failed"
                 record.error = "\(error)"
                 break
             }
@@ -206,7 +215,10 @@ public struct Runner: Sendable {
                 }
             }
             var records: [WindowRecord] = []
-            for window in windows { records.append(await exportWindow(window, client: client, zone: zone, deadline: nil, progress: { _ in })) }
+            let archiveFailure = ArchiveFailureLatch()
+            for window in windows {
+                records.append(await exportWindow(window, client: client, zone: zone, deadline: nil, archiveFailure: archiveFailure, progress: { _ in }))
+            }
             return records
         }
     }
@@ -228,7 +240,8 @@ public struct Runner: Sendable {
             }
         }
         report.windows = mine.count
-        report.failedWindows = mine.filter { $0.status == "failed" || $0.status == "not-started" }.count
+        report.failedWindows = mine.filter { ["failed", "archive-failed", "not-started"].contains($0.status) }.count
+        report.archiveFailedWindows = mine.filter { $0.status == "archive-failed" }.count
         report.retries = mine.reduce(0) { $0 + max(0, $1.attempts - 1) }
         report.bytes = mine.reduce(0) { $0 + $1.bytes }
         report.missingReasons = mine.compactMap { $0.status == "archived" || $0.status == "no-data" ? nil : $0.error }

@@ -37,7 +37,8 @@ struct RunCommand: AsyncParsableCommand {
         look-back, minus what the archive holds; exports the missing minutes oldest first; ingests
         every file before acknowledging it to the recorder; retries transient failures; reports.
         Exit codes: 0 everything the recorders hold is archived, 1 something is missing (see the
-        report), 64 configuration or usage error, 74 archive I/O error.
+        report), 64 configuration or usage error, 74 archive I/O error (at open, or during the run:
+        disk full, I/O or index error; no export starts after it).
         """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -63,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             try await runner.run(now: planNow, deadline: deadline) { display.show($0) }
         }
         if json { try printJSON(report) } else { print(RunReportText.render(report)) }
+        if report.archiveFailed { throw ExitCode(ExitCodes.ioError) }
         if !report.complete { throw ExitCode(ExitCodes.failed) }
     }
 }

@@ -65,16 +65,9 @@ import TSAPISimulator
         #expect(result.segments == 2)
     }
 
-    /// The tsvault binary next to the test bundle.
-    var tsvault: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("tsvault").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
-
     func runIngest(_ file: String, archive: String, killAfter: Duration?) async throws -> Int32 {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: tsvault)
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
         process.arguments = ["ingest", file, "--server", "sim", "--channel", "1", "--archive", archive]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -7,12 +7,11 @@ import TestSupport
 
 /// `tsvault daemon` as a real process: runs, serves /metrics and /health, stops gracefully.
 @Suite struct DaemonTests {
-    var tsvault: String { KilledRunTests().tsvault }
 
     /// Starts the daemon and returns it with its base URL.
     func startDaemon(config: String) throws -> (Process, String, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: tsvault)
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
         process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0", "--run-now", "--now", "2026-11-02T01:00:00-05:00"]
         let output = Pipe()
         process.standardOutput = output

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import Nightly
+import Synchronization
 import Testing
 import TestSupport
 import TSAPI
@@ -148,6 +149,46 @@ import TSAPISimulator
         }
     }
 
+    /// The archive fails mid-run (its blob directory replaced by a file: an I/O error that
+    /// even root gets, like a full disk): the failing windows say so, no further export
+    /// starts, the report flags it (exit 74 for `tsvault run`), and once the archive is
+    /// repaired the next run completes exactly.
+    @Test func anArchiveFailureMidRunStopsNewExportsAndIsReported() async throws {
+        try await RecorderFixture.with(Self.recorder()) { r in
+            let work = try FixtureDirectory.make("nightly-archive-failure")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]")
+            let archive = try Archive(root: config.archive)
+            var runner = Runner(config: config, archive: archive, logger: Self.quiet)
+            runner.windowRetry = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20))
+            let blobs = config.archive + "/blobs"
+            let broken = Mutex(false)
+            let report = try await runner.run(now: Self.recorderNow) { event in
+                guard case .fileArchived = event else { return }
+                broken.withLock { done in
+                    guard !done else { return }
+                    done = true
+                    _ = rename(blobs, blobs + ".aside")
+                    FileManager.default.createFile(atPath: blobs, contents: Data("not a directory".utf8))
+                }
+            }
+            #expect(report.archiveFailed && !report.complete, "\(RunReportText.render(report))")
+            let channels = report.servers[0].channels
+            let reasons = channels.flatMap(\.missingReasons)
+            #expect(reasons.contains { $0.contains("cannot write or read") }, "the failing window names the archive error: \(reasons)")
+            #expect(reasons.contains { $0.hasPrefix("not started: the archive failed earlier in this run") }, "\(reasons)")
+            #expect(channels.reduce(0) { $0 + ($1.archiveFailedWindows ?? 0) } >= 1)
+
+            // Repaired: the next run archives exactly what is missing.
+            try FileManager.default.removeItem(atPath: blobs)
+            try FileManager.default.moveItem(atPath: blobs + ".aside", toPath: blobs)
+            let again = try await runner.run(now: Self.recorderNow)
+            #expect(again.complete && !again.archiveFailed, "\(RunReportText.render(again))")
+            try await Self.expectExactCoverage(r, archive: archive, channels: [1, 3])
+            #expect(try archive.verify(level: .full).ok)
+        }
+    }
+
     @Test func aDayTheRecorderOverwroteBeforeItWasArchivedIsReportedLostOnce() async throws {
         try await RecorderFixture.with(Self.recorder()) { r in
             let work = try FixtureDirectory.make("nightly-lost")
@@ -183,12 +224,6 @@ enum FixtureDirectory {
 /// A run killed with SIGKILL mid-export: the next run completes exactly, with no duplicate
 /// segment, no blob without its row, and no work file left behind.
 @Suite struct KilledRunTests {
-    public var tsvault: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("tsvault").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
-
     static func blobFileCount(_ archiveRoot: String) -> Int {
         (FileManager.default.enumerator(atPath: archiveRoot + "/blobs")?.allObjects.count ?? 0)
     }
@@ -201,7 +236,7 @@ enum FixtureDirectory {
             var killedWithData = 0
             for trial in 0..<3 {
                 let process = Process()
-                process.executableURL = URL(fileURLWithPath: tsvault)
+                process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
                 process.arguments = ["run", "--config", work + "/tsvault.yaml", "--now", "2026-11-02T01:00:00-05:00"]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice

@@ -57,14 +57,16 @@ public struct TSAPIClient: Sendable {
         // A 401 on a JWT: refresh and retry, a few times (a very short token lifetime may let
         // the new token expire too before it is used).
         var material = try await auth.current()
-        for attempt in 0...3 {
+        var attempts = 0
+        while true {
             var headers = HTTPHeaders()
             material.apply(to: &headers)
             let answer = try await transport.send(.GET, pathAndQuery, headers: headers)
-            guard answer.status == 401, attempt < 3, try await auth.recover(from: material) else { return answer }
+            attempts += 1
+            // The last 401 is returned as it is; `check` turns it into `.unauthorized`.
+            guard answer.status == 401, attempts <= 3, try await auth.recover(from: material) else { return answer }
             material = try await auth.current()
         }
-        throw TSAPIError.unauthorized(server: settings.name, path: pathAndQuery)
     }
 
     func check(_ answer: HTTPAnswer, path: String, permission: String?) throws {

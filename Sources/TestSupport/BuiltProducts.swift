@@ -1,0 +1,15 @@
+import Foundation
+
+/// Executables built beside the test bundle, for tests that run them as real processes.
+public enum BuiltProducts {
+    /// The `tsvault` command line: in the build directory next to the test bundle (swift
+    /// test runs `<build>/tsvaultPackageTests.xctest`, so the directory holding it or its
+    /// parent).
+    public static var tsvault: String { path(of: "tsvault") }
+
+    public static func path(of product: String) -> String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent(product).path }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+}
