@@ -35,11 +35,14 @@ let package = Package(
         ),
         // The only module that calls FFmpeg: encoding the simulator's GOP library, muxing
         // MP4/Matroska files, and reading packets back.
-        .target(name: "Remux", dependencies: ["CFFmpeg", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Remux", dependencies: ["CFFmpeg", "HexDigest", .product(name: "Crypto", package: "swift-crypto")]),
+        // Lowercase hex of digests, shared so every module spells hashes the same way.
+        .target(name: "HexDigest"),
         .target(
             name: "TSAPISimulator",
             dependencies: [
                 "Remux",
+                "HexDigest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -52,6 +55,7 @@ let package = Package(
         .target(
             name: "TSAPI",
             dependencies: [
+                "HexDigest",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -64,6 +68,7 @@ let package = Package(
             name: "Archive",
             dependencies: [
                 "Remux",
+                "HexDigest",
                 "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -84,7 +89,7 @@ let package = Package(
         // Evidence packages: clips, manifest, signature, verification.
         .target(
             name: "Evidence",
-            dependencies: ["Archive", "Remux", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Archive", "Remux", "HexDigest", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "tsapi-sim",

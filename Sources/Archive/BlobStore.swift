@@ -1,3 +1,4 @@
+import HexDigest
 import Crypto
 import Foundation
 
@@ -74,7 +75,7 @@ public struct BlobStore: Sendable {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             size += Int64(n)
         }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        return (hasher.finalize().lowercaseHex, size)
     }
 }
 
@@ -111,5 +112,5 @@ enum FileSystem {
 struct SHA256Hasher {
     private var state = SHA256()
     mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { state.update(bufferPointer: $0) } }
-    func hex() -> String { state.finalize().map { String(format: "%02x", $0) }.joined() }
+    func hex() -> String { state.finalize().lowercaseHex }
 }

@@ -1,3 +1,4 @@
+import HexDigest
 import Crypto
 import Foundation
 import GRDB
@@ -50,7 +51,7 @@ extension Archive {
     static func custodyHash(_ e: CustodyEntry) -> String {
         let text = [e.previousHash, String(e.id), String(format: "%.6f", e.at.timeIntervalSince1970), e.action, e.caseID ?? "", e.actor, e.details]
             .joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(text.utf8)).lowercaseHex
     }
 
     public func custodyEntries(caseID: String? = nil) throws -> [CustodyEntry] {

@@ -1,3 +1,4 @@
+import HexDigest
 import Archive
 import Crypto
 import Foundation
@@ -165,7 +166,7 @@ public enum EvidenceExtractor {
         }
     }
 
-    static func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    static func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).lowercaseHex }
     static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     static func iso(_ date: Date) -> String {

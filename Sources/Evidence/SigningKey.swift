@@ -1,3 +1,4 @@
+import HexDigest
 import Crypto
 import Foundation
 
@@ -5,7 +6,7 @@ import Foundation
 /// `<archive>/keys/evidence-ed25519.key` with owner-only permissions.
 public struct EvidenceSigningKey: Sendable {
     public let privateKey: Curve25519.Signing.PrivateKey
-    public var publicKeyHex: String { privateKey.publicKey.rawRepresentation.map { String(format: "%02x", $0) }.joined() }
+    public var publicKeyHex: String { privateKey.publicKey.rawRepresentation.lowercaseHex }
 
     public static func loadOrCreate(archiveRoot: String) throws -> EvidenceSigningKey {
         let directory = archiveRoot + "/keys"

@@ -1,3 +1,4 @@
+import HexDigest
 import Crypto
 import Foundation
 
@@ -44,7 +45,7 @@ final class BackgroundHasher: @unchecked Sendable {
             condition.lock()
             while queue.isEmpty && !closed { condition.wait() }
             if queue.isEmpty && closed {
-                digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                digest = hasher.finalize().lowercaseHex
                 condition.broadcast()
                 condition.unlock()
                 return

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import HexDigest
 import NIOCore
 import NIOHTTP1
 
@@ -198,7 +199,7 @@ struct HashingFileSink {
     }
 
     func digests() -> (md5: String, sha256: String) {
-        (hex(md5.finalize()), hex(sha256.finalize()))
+        (md5.finalize().lowercaseHex, sha256.finalize().lowercaseHex)
     }
 
     /// Makes the bytes durable before the rename publishes them.
@@ -224,9 +225,5 @@ struct HashingFileSink {
             fsync(dfd)
             close(dfd)
         }
-    }
-
-    private func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,3 +1,4 @@
+import HexDigest
 import Crypto
 import Foundation
 import Remux
@@ -106,6 +107,6 @@ enum FileDigest {
             md5.update(data: chunk)
             size += Int64(chunk.count)
         }
-        return (size, md5.finalize().map { String(format: "%02x", $0) }.joined())
+        return (size, md5.finalize().lowercaseHex)
     }
 }

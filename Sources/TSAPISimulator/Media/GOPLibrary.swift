@@ -1,3 +1,4 @@
+import HexDigest
 import Crypto
 import Foundation
 import Remux
@@ -32,7 +33,7 @@ public struct GOPLibrary: Sendable {
 
     static func cacheKey(_ settings: VideoEncoderSettings, _ variants: Int) -> String {
         let description = "v2|\(settings.codec)|\(settings.width)x\(settings.height)|\(settings.fps)|\(settings.gopFrames)|\(settings.bitrate)|\(settings.bFrames)|\(variants)"
-        return SHA256.hash(data: Data(description.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(description.utf8)).prefix(8).lowercaseHex
     }
 }
 
