@@ -55,6 +55,14 @@ public struct Archive: Sendable {
             throw ArchiveError.invalidInput("cannot read \(file)")
         }
         let (fileStart, source) = try StartTime.resolve(path: file, given: start, subtitle: subtitle, recorderZone: recorderZone)
+        return try StoreLock.holding(root, .shared) {
+            try ingestLocked(file: file, fileStart: fileStart, source: source, server: server, channel: channel, subtitle: subtitle,
+                             recorderMD5: recorderMD5, sourceSHA256: sourceSHA256)
+        }
+    }
+
+    private func ingestLocked(file: String, fileStart: Int64, source: TimeSource, server: String, channel: Int, subtitle: String?,
+                              recorderMD5: String?, sourceSHA256: String?) throws -> IngestResult {
         let work = root + "/tmp/ingest-\(getpid())-\(UUID().uuidString)"
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }

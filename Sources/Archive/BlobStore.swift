@@ -1,6 +1,6 @@
-import HexDigest
 import Crypto
 import Foundation
+import HexDigest
 
 /// Where a blob went.
 public struct StoredBlob: Sendable, Hashable {

@@ -1,7 +1,7 @@
-import HexDigest
 import Crypto
 import Foundation
 import GRDB
+import HexDigest
 
 /// One entry of the append-only custody log.
 public struct CustodyEntry: Sendable, Codable, Hashable {
@@ -31,21 +31,25 @@ extension Archive {
     /// any entry breaks every hash after it; the head row catches a deleted last entry.
     @discardableResult
     public func appendCustody(action: String, caseID: String?, actor: String, details: [String: String]) throws -> CustodyEntry {
+        try index.write { db in try Self.appendCustody(db, action: action, caseID: caseID, actor: actor, details: details) }
+    }
+
+    /// The same inside a transaction the caller holds, so an action and its custody entry
+    /// commit together (retention deletes segments and logs them atomically).
+    static func appendCustody(_ db: Database, action: String, caseID: String?, actor: String, details: [String: String]) throws -> CustodyEntry {
         let detailsJSON = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
-        return try index.write { db in
-            let previous = try String.fetchOne(db, sql: "SELECT hash FROM custody_log ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
-            let at = Date()
-            let nextID = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM custody_log") ?? 0) + 1
-            var entry = CustodyEntry(id: nextID, at: at, action: action, caseID: caseID, actor: actor, details: detailsJSON,
-                                     previousHash: previous, hash: "")
-            entry.hash = Self.custodyHash(entry)
-            try db.execute(sql: """
-                INSERT INTO custody_log(id, at, action, case_id, actor, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [entry.id, at.timeIntervalSince1970, action, caseID, actor, detailsJSON, previous, entry.hash])
-            try db.execute(sql: "INSERT INTO custody_head(id, last_id, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
-                           arguments: [entry.id, entry.hash])
-            return entry
-        }
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM custody_log ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
+        let at = Date()
+        let nextID = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM custody_log") ?? 0) + 1
+        var entry = CustodyEntry(id: nextID, at: at, action: action, caseID: caseID, actor: actor, details: detailsJSON,
+                                 previousHash: previous, hash: "")
+        entry.hash = Self.custodyHash(entry)
+        try db.execute(sql: """
+            INSERT INTO custody_log(id, at, action, case_id, actor, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.id, at.timeIntervalSince1970, action, caseID, actor, detailsJSON, previous, entry.hash])
+        try db.execute(sql: "INSERT INTO custody_head(id, last_id, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
+                       arguments: [entry.id, entry.hash])
+        return entry
     }
 
     static func custodyHash(_ e: CustodyEntry) -> String {

@@ -1,7 +1,7 @@
-import HexDigest
 import Archive
 import Crypto
 import Foundation
+import HexDigest
 import Remux
 
 /// What an investigator asks for.

@@ -1,6 +1,6 @@
-import HexDigest
 import Crypto
 import Foundation
+import HexDigest
 
 /// The archive's evidence signing key: Ed25519, created on first use under
 /// `<archive>/keys/evidence-ed25519.key` with owner-only permissions.

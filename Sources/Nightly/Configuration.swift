@@ -57,10 +57,17 @@ public struct TSVaultConfiguration: Sendable, Codable {
         }
     }
 
-    /// Placeholders for the retention issue; parsed and validated, not acted on yet.
+    /// Retention: `tsvault retention [--apply]`, and the daemon after each run.
     public struct Retention: Sendable, Codable, Hashable {
+        /// Segments older than this are deleted (must exceed lookBackDays).
         public var maxAgeDays: Int?
+        /// The oldest segments are deleted while the archive stores more (10^9 bytes).
         public var quotaGB: Double?
+
+        public init(maxAgeDays: Int? = nil, quotaGB: Double? = nil) {
+            self.maxAgeDays = maxAgeDays
+            self.quotaGB = quotaGB
+        }
     }
 
     public struct Server: Sendable, Codable {

@@ -73,6 +73,12 @@ public enum ConfigurationLoader {
             if c.schedule?.daily != nil { error("schedule", "set either daily or cron, not both") }
             do { _ = try CronSchedule(cron) } catch let problem { error("schedule.cron", "\(problem)") }
         }
+        if let r = c.retention {
+            if let days = r.maxAgeDays, days <= c.lookBackDays {
+                error("retention.maxAgeDays", "must exceed lookBackDays (\(c.lookBackDays)): younger footage would be deleted and fetched again every night")
+            }
+            if let gb = r.quotaGB, gb <= 0 { error("retention.quotaGB", "must be positive") }
+        }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []
         for (i, s) in c.servers.enumerated() {

@@ -67,6 +67,19 @@ public struct NightlyDaemon: Service {
         }
     }
 
+    /// After each run, when the configuration has a retention policy.
+    private func applyRetention() {
+        guard let (policy, text, now) = RetentionSettings.policy(runner.config, now: fixedNow ?? Date()) else { return }
+        do {
+            let plan = try runner.archive.retentionPlan(policy, now: now)
+            let result = try runner.archive.applyRetention(plan, actor: "tsvault daemon", policyText: text)
+            logger.notice("retention applied", metadata: ["segments": "\(result.deletedSegments)", "bytes": "\(result.bytesFreed)",
+                                                          "held": "\(plan.heldSegments)", "overQuota": "\(plan.quotaShortfallBytes)"])
+        } catch {
+            logger.error("retention failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func runOnce() async {
         await state.started()
         do {
@@ -77,6 +90,7 @@ public struct NightlyDaemon: Service {
             }
             await state.finished(report)
             logger.notice("run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
+            applyRetention()
         } catch {
             await state.failed("\(error)")
             logger.error("run failed", metadata: ["error": "\(error)"])

@@ -1,6 +1,6 @@
-import HexDigest
 import Crypto
 import Foundation
+import HexDigest
 
 /// SHA-256 on a thread of its own, fed through a small bounded queue: the muxing thread
 /// copies each output chunk (cheap) instead of hashing it (not cheap), so on two cores muxing

@@ -1,6 +1,6 @@
-import HexDigest
 import Crypto
 import Foundation
+import HexDigest
 import Remux
 
 /// One file of an export task as the client sees it.

@@ -1,6 +1,6 @@
-import HexDigest
 import Crypto
 import Foundation
+import HexDigest
 import Remux
 
 /// A small set of encoded GOPs, built once per video profile and cached under the data

@@ -1,0 +1,22 @@
+import Foundation
+
+/// An advisory lock on `<root>/store.lock` between ingests (shared) and retention (exclusive).
+/// Why: an ingest that finds a blob file already present reuses it; if retention unlinked that
+/// file after its own commit, the ingest's new index row would name a file that is gone. With
+/// the lock, retention's delete-and-unlink never interleaves with an ingest, in this process
+/// or another (`tsvault retention --apply` while a run is going).
+enum StoreLock {
+    enum Mode { case shared, exclusive }
+
+    static func holding<T>(_ root: String, _ mode: Mode, _ body: () throws -> T) throws -> T {
+        let path = root + "/store.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.error(path) }
+        defer { close(fd) }
+        while flock(fd, mode == .shared ? LOCK_SH : LOCK_EX) != 0 {
+            guard errno == EINTR else { throw FileSystem.error(path) }
+        }
+        // Closing the descriptor releases the lock.
+        return try body()
+    }
+}

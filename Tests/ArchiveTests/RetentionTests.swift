@@ -1,0 +1,83 @@
+import Archive
+import Foundation
+import Testing
+import TestSupport
+
+/// Retention over real ingested footage: what it deletes by age and by quota, what it keeps
+/// (legal holds, the protected recent days), the custody log, and an archive that verifies
+/// clean afterwards.
+@Suite struct RetentionTests {
+    /// Five minutes of channel 1 on each of Nov 23, 24 and 25 (Seoul), ingested.
+    static let windows = [("2026-11-23T10:00:00", "2026-11-23T10:05:00"), ("2026-11-24T10:00:00", "2026-11-24T10:05:00"),
+                          ("2026-11-25T10:00:00", "2026-11-25T10:05:00")]
+
+    func withArchive(_ body: @Sendable (Archive, RecorderFixture) throws -> Void) async throws {
+        try await RecorderFixture.with { r in
+            let work = try ArchiveFixture.temporaryDirectory("retention")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let exports = try await ArchiveFixture.export(r, channel: 1, windows: Self.windows, into: work)
+            let archive = try Archive(root: work + "/archive")
+            for file in exports.flatMap({ $0 }) { _ = try archive.ingest(file: file.path, server: "sim", channel: 1, recorderMD5: file.md5) }
+            try body(archive, r)
+        }
+    }
+
+    static func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
+
+    static func blobFiles(_ archive: Archive) -> Int { archive.blobs.storedNames().count }
+
+    @Test func ageDeletesOldFootageButNotWhatIsHeldAndLogsItInCustody() async throws {
+        try await withArchive { archive, r in
+            let now = r.date("2026-11-25T12:00:00")
+            #expect(try archive.segments(server: "sim", channel: 1).count == 15)
+            // A hold on two minutes of the oldest day.
+            _ = try archive.addHold(caseID: "CASE-7", server: "sim", channel: 1, startMicros: Self.micros(r.date("2026-11-23T10:01:00")),
+                                    endMicros: Self.micros(r.date("2026-11-23T10:03:00")), reason: "incident", actor: "tester")
+            let plan = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1), now: now)
+            // Cut-off Nov 24 12:00: all of Nov 23 and Nov 24 but the two held minutes.
+            #expect(plan.segments == 8 && plan.heldSegments == 2, "\(plan)")
+            #expect(plan.ranges.allSatisfy { $0.reason == "age" && $0.endMicros <= Self.micros(r.date("2026-11-24T12:00:00")) })
+            #expect(try archive.segments(server: "sim", channel: 1).count == 15, "planning deletes nothing")
+
+            let filesBefore = Self.blobFiles(archive)
+            let result = try archive.applyRetention(plan, actor: "tester", policyText: "maxAgeDays 1")
+            #expect(result.deletedSegments == 8 && result.deletedBlobs == 8 && result.bytesFreed == plan.bytesFreed)
+            #expect(Self.blobFiles(archive) == filesBefore - 8, "the blob files are gone")
+            let left = try archive.segments(server: "sim", channel: 1).map(\.startMicros)
+            let expected = [r.date("2026-11-23T10:01:00"), r.date("2026-11-23T10:02:00")].map(Self.micros)
+                + (0..<5).map { Self.micros(r.date("2026-11-25T10:00:00").addingTimeInterval(Double($0 * 60))) }
+            #expect(left == expected, "held minutes and the newest day remain, minute for minute")
+
+            let verify = try archive.verify(level: .full)
+            #expect(verify.ok && verify.orphans.isEmpty, "\(verify)")
+            let custody = try archive.custodyEntries().filter { $0.action == "retention-delete" }
+            #expect(custody.count == plan.ranges.count && custody.allSatisfy { $0.details.contains("maxAgeDays 1") && $0.actor == "tester" })
+            #expect(try archive.checkCustody().intact)
+        }
+    }
+
+    @Test func quotaDeletesOldestFirstAndNeverTheProtectedDays() async throws {
+        try await withArchive { archive, r in
+            let now = r.date("2026-11-25T12:00:00")
+            let segments = try archive.segments(server: "sim", channel: 1)
+            let stored = try archive.retentionPlan(RetentionPolicy(), now: now).storedBytesBefore
+            // Room for all but about three minutes: the three oldest go.
+            let firstThree = segments.prefix(3).reduce(Int64(0)) { total, segment in
+                total + ((try? FileManager.default.attributesOfItem(atPath: archive.blobs.path(of: segment.sha256))[.size] as? NSNumber)?.int64Value ?? 0)
+            }
+            let plan = try archive.retentionPlan(RetentionPolicy(quotaBytes: stored - firstThree + 1), now: now)
+            #expect(plan.segments == 3 && plan.quotaShortfallBytes == 0, "\(plan)")
+            #expect(plan.ranges.map(\.startMicros) == [segments[0].startMicros] && plan.ranges[0].reason == "quota")
+
+            // A quota nothing can meet: everything before the protected day goes, and the
+            // shortfall is reported; Nov 25 stays.
+            let protect = r.date("2026-11-25T00:00:00")
+            let tight = try archive.retentionPlan(RetentionPolicy(quotaBytes: 1, protectAfter: protect), now: now)
+            #expect(tight.segments == 10 && tight.quotaShortfallBytes > 0, "\(tight)")
+            _ = try archive.applyRetention(tight, actor: "tester", policyText: "quotaGB 0")
+            #expect(try archive.segments(server: "sim", channel: 1).allSatisfy { $0.startMicros >= Self.micros(protect) })
+            #expect(try archive.segments(server: "sim", channel: 1).count == 5)
+            #expect(try archive.verify(level: .quick).ok)
+        }
+    }
+}
