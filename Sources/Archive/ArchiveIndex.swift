@@ -140,6 +140,22 @@ public struct ArchiveIndex: Sendable {
                 ALTER TABLE channels ADD COLUMN title TEXT;
                 """)
         }
+        migrator.registerMigration("v5 recorder events") { db in
+            // The recorder's event log, kept for retention by events. System events (no
+            // channel) are not stored: no footage belongs to them.
+            try db.execute(sql: """
+                CREATE TABLE recorder_events (
+                    id INTEGER PRIMARY KEY,
+                    channel_id INTEGER NOT NULL REFERENCES channels(id),
+                    recorder_event_id INTEGER NOT NULL,
+                    type_name TEXT NOT NULL,
+                    code_name TEXT NOT NULL,
+                    begin_us INTEGER NOT NULL,
+                    end_us INTEGER,
+                    UNIQUE (channel_id, recorder_event_id, begin_us));
+                CREATE INDEX recorder_events_by_time ON recorder_events(channel_id, begin_us);
+                """)
+        }
         return migrator
     }
 

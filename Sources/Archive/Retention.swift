@@ -2,18 +2,21 @@ import Foundation
 import GRDB
 
 /// What retention may delete: segments older than an age, and the oldest segments while the
-/// archive is over a quota. Segments under an active legal hold are never deleted, and a
-/// quota never deletes segments ending after `protectAfter` (footage the recorder still holds
-/// and the nightly run would only fetch again).
+/// archive is over a quota. Segments under an active legal hold are never deleted, a quota
+/// never deletes segments ending after `protectAfter` (footage the recorder still holds and
+/// the nightly run would only fetch again), and footage around recorder events (`events`) is
+/// kept past the age and deleted by a quota only when nothing else is left to delete.
 public struct RetentionPolicy: Sendable, Hashable {
     public var maxAgeDays: Int?
     public var quotaBytes: Int64?
     public var protectAfter: Date?
+    public var events: EventRetention?
 
-    public init(maxAgeDays: Int? = nil, quotaBytes: Int64? = nil, protectAfter: Date? = nil) {
+    public init(maxAgeDays: Int? = nil, quotaBytes: Int64? = nil, protectAfter: Date? = nil, events: EventRetention? = nil) {
         self.maxAgeDays = maxAgeDays
         self.quotaBytes = quotaBytes
         self.protectAfter = protectAfter
+        self.events = events
     }
 }
 
@@ -37,11 +40,13 @@ public struct RetentionPlan: Sendable, Codable, Hashable {
     public var bytesFreed: Int64 { ranges.reduce(0) { $0 + $1.bytes } }
     /// Segments the policy selected but a legal hold keeps.
     public var heldSegments = 0
+    /// Segments the policy selected but recorder events keep (EventRetention).
+    public var eventKeptSegments = 0
     /// Bytes still over the quota after the plan (protected or held footage); 0 when met.
     public var quotaShortfallBytes: Int64 = 0
     var segmentIDs: [Int64] = []
 
-    enum CodingKeys: String, CodingKey { case storedBytesBefore, ranges, heldSegments, quotaShortfallBytes }
+    enum CodingKeys: String, CodingKey { case storedBytesBefore, ranges, heldSegments, eventKeptSegments, quotaShortfallBytes }
 }
 
 /// What applying a plan did.
@@ -57,41 +62,10 @@ extension Archive {
     public func retentionPlan(_ policy: RetentionPolicy, now: Date = Date()) throws -> RetentionPlan {
         let holds = try holds(includeReleased: false)
         return try index.read { db in
-            let stored = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(stored_size), 0) FROM blobs") ?? 0
-            var plan = RetentionPlan(storedBytesBefore: stored)
-            let ageCutoff = policy.maxAgeDays.map { Self.micros(now) - Int64($0) * 86_400_000_000 }
-            var needed = policy.quotaBytes.map { max(0, stored - $0) } ?? 0
-            let quotaLimit = policy.protectAfter.map(Self.micros) ?? Self.micros(now)
-            let scanUntil = max(ageCutoff ?? Int64.min, needed > 0 ? quotaLimit : Int64.min)
-            guard scanUntil > Int64.min else { return plan }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.id, s.start_us, s.end_us, c.chid, v.name, COALESCE(b.stored_size, b.size) AS bytes
-                FROM segments s JOIN channels c ON c.id = s.channel_id JOIN servers v ON v.id = c.server_id
-                JOIN blobs b ON b.sha256 = s.blob_sha256
-                WHERE s.end_us <= ? ORDER BY s.start_us, s.id
-                """, arguments: [scanUntil])
-            while let row = try rows.next() {
-                let (start, end): (Int64, Int64) = (row["start_us"], row["end_us"])
-                let reason: String
-                if let ageCutoff, end <= ageCutoff {
-                    reason = "age"
-                } else if needed > 0, end <= quotaLimit {
-                    reason = "quota"
-                } else {
-                    continue
-                }
-                let server: String = row["name"], channel: Int = row["chid"], bytes: Int64 = row["bytes"]
-                if holds.contains(where: { $0.server == server && $0.channel == channel && $0.startMicros < end && $0.endMicros > start }) {
-                    plan.heldSegments += 1
-                    continue
-                }
-                plan.segmentIDs.append(row["id"])
-                needed = max(0, needed - bytes)
-                plan.add(server: server, channel: channel, start: start, end: end, bytes: bytes, reason: reason)
-                if ageCutoff.map({ start > $0 }) ?? true, needed == 0 { break }
-            }
-            plan.quotaShortfallBytes = needed
-            return plan
+            var planner = try RetentionPlanner(db, policy: policy, now: Self.micros(now), holds: holds)
+            try planner.scan(db, eventFootage: false)
+            if planner.needed > 0, planner.events != nil { try planner.scan(db, eventFootage: true) }
+            return planner.finish()
         }
     }
 
@@ -145,10 +119,11 @@ extension Archive {
 }
 
 extension RetentionPlan {
-    /// Extends the channel's last range when this segment follows it, else starts one.
+    /// Extends the channel's last range when this segment continues it, else starts one (the
+    /// quota's second pass adds older segments after newer ones).
     mutating func add(server: String, channel: Int, start: Int64, end: Int64, bytes: Int64, reason: String) {
         if let i = ranges.lastIndex(where: { $0.server == server && $0.channel == channel }),
-           ranges[i].reason == reason, ranges[i].endMicros >= start {
+           ranges[i].reason == reason, ranges[i].startMicros <= start, ranges[i].endMicros >= start {
             ranges[i].endMicros = max(ranges[i].endMicros, end)
             ranges[i].segments += 1
             ranges[i].bytes += bytes

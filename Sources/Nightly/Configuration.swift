@@ -63,10 +63,31 @@ public struct TSVaultConfiguration: Sendable, Codable {
         public var maxAgeDays: Int?
         /// The oldest segments are deleted while the archive stores more (10^9 bytes).
         public var quotaGB: Double?
+        /// Footage around these recorder events is kept longer; the nightly run then also
+        /// stores the recorder's event log.
+        public var events: Events?
 
-        public init(maxAgeDays: Int? = nil, quotaGB: Double? = nil) {
+        public init(maxAgeDays: Int? = nil, quotaGB: Double? = nil, events: Events? = nil) {
             self.maxAgeDays = maxAgeDays
             self.quotaGB = quotaGB
+            self.events = events
+        }
+
+        public struct Events: Sendable, Codable, Hashable {
+            /// Event type or code names as the recorder reports them (`tsvault server check`
+            /// does not list them; `/api/v1/event/type` does), matched without regard to case.
+            public var types: [String]
+            /// Days the footage is kept after the event (must exceed maxAgeDays).
+            public var keepDays: Int
+            public var beforeSeconds: Int = 30
+            public var afterSeconds: Int = 60
+
+            public init(types: [String], keepDays: Int, beforeSeconds: Int = 30, afterSeconds: Int = 60) {
+                self.types = types
+                self.keepDays = keepDays
+                self.beforeSeconds = beforeSeconds
+                self.afterSeconds = afterSeconds
+            }
         }
     }
 
@@ -140,6 +161,16 @@ extension TSVaultConfiguration.Concurrency {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         global = try c.decodeIfPresent(Int.self, forKey: .global) ?? 4
+    }
+}
+
+extension TSVaultConfiguration.Retention.Events {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        types = try c.decode([String].self, forKey: .types)
+        keepDays = try c.decode(Int.self, forKey: .keepDays)
+        beforeSeconds = try c.decodeIfPresent(Int.self, forKey: .beforeSeconds) ?? 30
+        afterSeconds = try c.decodeIfPresent(Int.self, forKey: .afterSeconds) ?? 60
     }
 }
 

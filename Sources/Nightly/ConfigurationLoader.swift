@@ -78,6 +78,19 @@ public enum ConfigurationLoader {
                 error("retention.maxAgeDays", "must exceed lookBackDays (\(c.lookBackDays)): younger footage would be deleted and fetched again every night")
             }
             if let gb = r.quotaGB, gb <= 0 { error("retention.quotaGB", "must be positive") }
+            if r.events != nil, r.maxAgeDays == nil, r.quotaGB == nil {
+                warning("retention.events", "has no effect without maxAgeDays or quotaGB: it only keeps event footage longer than they would")
+            }
+            if let e = r.events {
+                if e.types.isEmpty || e.types.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                    error("retention.events.types", "list at least one event type or code name, none empty")
+                }
+                if e.keepDays <= max(r.maxAgeDays ?? 0, c.lookBackDays) {
+                    error("retention.events.keepDays", "must exceed maxAgeDays and lookBackDays: it is how long event footage outlives the rest")
+                }
+                if e.beforeSeconds < 0 { error("retention.events.beforeSeconds", "must not be negative") }
+                if e.afterSeconds < 0 { error("retention.events.afterSeconds", "must not be negative") }
+            }
         }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []

@@ -28,6 +28,11 @@ public struct RunReport: Sendable, Codable {
         /// A failure that stopped the whole recorder (unreachable, credentials, …).
         public var error: String?
         public var channels: [Channel] = []
+        /// Events new to the archive this run, when retention by events is configured.
+        public var newEvents: Int?
+        /// Why the event log could not be stored. Not a failure of the run: the next run reads
+        /// the whole look-back again.
+        public var eventLogError: String?
     }
 
     public var runID: Int64
@@ -60,6 +65,9 @@ public enum RunReportText {
                                     c.archivedBefore, c.archivedAfter, c.missing, c.lostMinutes, c.windows, c.retries, c.bytes))
                 for reason in c.missingReasons.prefix(3) { lines.append("              missing: \(reason)") }
             }
+        }
+        for server in r.servers {
+            if let error = server.eventLogError { lines.append("EVENTS \(server.name): event log not stored (the next run retries): \(error)") }
         }
         for day in r.lost { lines.append("LOST \(day.server) CH\(day.channel) \(day.day): \(day.minutes) minutes the recorder overwrote before they were archived") }
         return lines.joined(separator: "\n")

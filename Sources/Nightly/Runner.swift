@@ -88,6 +88,7 @@ public struct Runner: Sendable {
                 let records = await exportAll(windows, client: client, zone: zone, runID: runID, deadline: deadline,
                                               perServer: AsyncLimiter(server.maxConcurrentExports), global: global,
                                               archiveFailure: archiveFailure, progress: progress)
+                let events = await storeEvents(server: server.name, channels: Set(plans.map(\.channel)), client: client, zone: zone, now: now)
                 var lost: [LostDay] = []
                 var channels: [RunReport.Channel] = []
                 for plan in plans {
@@ -97,11 +98,31 @@ public struct Runner: Sendable {
                     channels.append(try channelReport(plan, records: records, zone: zone, now: now,
                                                       lost: lost.filter { $0.channel == plan.channel }))
                 }
-                return (RunReport.Server(name: server.name, error: nil, channels: channels), lost)
+                return (RunReport.Server(name: server.name, error: nil, channels: channels, newEvents: events.new,
+                                         eventLogError: events.error), lost)
             }
         } catch {
             progress(.serverFailed(server: server.name, error: "\(error)"))
             return (RunReport.Server(name: server.name, error: "\(error)", channels: []), [])
+        }
+    }
+
+    /// With retention by events configured, stores the recorder's channel events of the
+    /// look-back (all of it every night: what a failed night missed, the next one gets).
+    private func storeEvents(server: String, channels: Set<Int>, client: TSAPIClient, zone: RecorderTimeZone,
+                             now: Date) async -> (new: Int?, error: String?) {
+        guard config.retention?.events != nil else { return (nil, nil) }
+        do {
+            let from = now.addingTimeInterval(-Double(config.lookBackDays) * 86_400)
+            let events = try await client.eventLog(from: from, to: now, zone: zone).compactMap { e -> ArchivedEvent? in
+                guard let channel = e.channel, channels.contains(channel) else { return nil }
+                return ArchivedEvent(channel: channel, recorderID: Int64(e.id), typeName: e.typeName ?? "type \(e.type)",
+                                     codeName: e.codeName ?? "code \(e.code)", beginMicros: micros(e.begin), endMicros: e.end.map(micros))
+            }
+            return (try archive.recordEvents(server: server, events), nil)
+        } catch {
+            logger.warning("event log not stored", metadata: ["server": "\(server)", "error": "\(error)"])
+            return (nil, "\(error)")
         }
     }
 

@@ -12,6 +12,8 @@ struct RetentionCommand: ParsableCommand {
         the oldest segments while the archive stores more than that. Footage under an active
         legal hold (tsvault hold add) is never deleted, and the quota never deletes footage of
         the last lookBackDays (the recorder still holds it; the next run would fetch it again).
+        retention.events keeps footage around the named recorder events for keepDays, and the
+        quota deletes such footage only when nothing else is left to delete.
         Every deleted range is written to the custody log with the policy, in the same
         transaction as the deletion. Exit codes: 0 done (or nothing to do), 1 the archive is
         still over its quota (held or protected footage), 64 configuration error, 74 archive
@@ -57,6 +59,7 @@ struct RetentionCommand: ParsableCommand {
         }
         if plan.ranges.count > shown { lines.append("  (+\(plan.ranges.count - shown) more ranges; --json lists them all)") }
         if plan.heldSegments > 0 { lines.append("  kept under legal hold: \(plan.heldSegments) segments") }
+        if plan.eventKeptSegments > 0 { lines.append("  kept around recorder events: \(plan.eventKeptSegments) segments") }
         if plan.quotaShortfallBytes > 0 {
             lines.append("  still over quota by \(plan.quotaShortfallBytes) bytes: the rest is held or within lookBackDays")
         }

@@ -80,4 +80,39 @@ import TestSupport
             #expect(try archive.verify(level: .quick).ok)
         }
     }
+
+    @Test func eventFootageOutlivesTheAgeLimitAndGoesLastUnderAQuota() async throws {
+        try await withArchive { archive, r in
+            let now = r.date("2026-11-25T12:00:00")
+            // Motion at 10:02:10 on Nov 23 protects 10:01:40–10:03:10: the minutes 10:01, 10:02, 10:03.
+            // A camera event at 10:04:30 is not a kept type.
+            try archive.recordEvents(server: "sim", [
+                ArchivedEvent(channel: 1, recorderID: 7, typeName: "Motion detection", codeName: "Motion detected",
+                              beginMicros: Self.micros(r.date("2026-11-23T10:02:10")), endMicros: nil),
+                ArchivedEvent(channel: 1, recorderID: 8, typeName: "Camera", codeName: "Disconnected",
+                              beginMicros: Self.micros(r.date("2026-11-23T10:04:30")), endMicros: nil)])
+            #expect(try archive.recordEvents(server: "sim", archive.events(server: "sim", channel: 1)) == 0, "stored once")
+            let motion = EventRetention(names: ["motion DETECTION"], keepDays: 30, beforeSeconds: 30, afterSeconds: 60)
+            let minute = { (m: Int) in Self.micros(r.date("2026-11-23T10:00:00").addingTimeInterval(Double(m * 60))) }
+
+            let byAge = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1, events: motion), now: now)
+            #expect(byAge.segments == 7 && byAge.eventKeptSegments == 3, "\(byAge)")
+            #expect(byAge.ranges.filter { $0.startMicros < minute(5) }.map(\.startMicros) == [minute(0), minute(4)])
+            let expired = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1, events: EventRetention(names: ["Motion detection"], keepDays: 1)), now: now)
+            #expect(expired.segments == 10 && expired.eventKeptSegments == 0, "an event older than keepDays protects nothing")
+            let byCode = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1, events: EventRetention(names: ["disconnected"], keepDays: 30)), now: now)
+            #expect(byCode.eventKeptSegments == 1, "a code name matches too: 10:04:30 −30 s/+60 s keeps the minute 10:04")
+
+            // A quota nothing else can meet: the other footage goes first, then the event footage.
+            let tight = try archive.retentionPlan(RetentionPolicy(quotaBytes: 1, protectAfter: r.date("2026-11-25T00:00:00"), events: motion), now: now)
+            #expect(tight.segments == 10 && tight.eventKeptSegments == 0 && tight.quotaShortfallBytes > 0)
+            let order = tight.ranges.map(\.startMicros)
+            #expect(order.last == minute(1), "the event minutes are the last range: \(order)")
+            // A quota the first pass meets leaves every event minute.
+            let loose = try archive.retentionPlan(RetentionPolicy(quotaBytes: tight.storedBytesBefore - 1, events: motion), now: now)
+            #expect(loose.segments == 1 && loose.ranges.first?.startMicros == minute(0) && loose.eventKeptSegments == 0)
+            _ = try archive.applyRetention(byAge, actor: "tester", policyText: "maxAgeDays 1, events")
+            #expect(try archive.segments(server: "sim", channel: 1).prefix(3).map(\.startMicros) == [minute(1), minute(2), minute(3)])
+        }
+    }
 }

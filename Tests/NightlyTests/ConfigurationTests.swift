@@ -15,7 +15,7 @@ import Testing
             archive: /tmp/a
             lookBackDays: 0
             runWindow: { start: "25:00", end: "06:00" }
-            retention: { maxAgeDays: 0, quotaGB: -1 }
+            retention: { maxAgeDays: 0, quotaGB: -1, events: { types: [], keepDays: 0, beforeSeconds: -1 } }
             servers:
               - name: nvr1
                 url: ftp://nvr1
@@ -30,7 +30,7 @@ import Testing
             """)
         let (_, problems) = ConfigurationLoader.check(path: path)
         let paths = Set(problems.filter { $0.severity == .error }.map(\.path))
-        #expect(paths == ["lookBackDays", "runWindow.start", "retention.maxAgeDays", "retention.quotaGB", "servers[0].url", "servers[1].name", "servers[1].url",
+        #expect(paths == ["lookBackDays", "runWindow.start", "retention.maxAgeDays", "retention.quotaGB", "retention.events.types", "retention.events.keepDays", "retention.events.beforeSeconds", "servers[0].url", "servers[1].name", "servers[1].url",
                           "servers[1].password", "servers[2].channels"], "\(problems)")
         #expect(throws: ConfigurationError.self) { _ = try ConfigurationLoader.load(path: path) }
     }
@@ -39,15 +39,16 @@ import Testing
         let path = try write("""
             archive: /tmp/a
             lookBackDays: 3
-            retention: { maxAgeDays: 30, quotaGB: 2.5 }
+            retention: { maxAgeDays: 30, quotaGB: 2.5, events: { types: [Motion detection], keepDays: 90 } }
             servers:
               - { name: nvr1, url: "http://nvr1", apiKey: { env: K } }
             """)
         let config = try ConfigurationLoader.load(path: path).0
         let now = Date(timeIntervalSince1970: 1_795_000_000)
         let settings = try #require(RetentionSettings.policy(config, now: now))
-        #expect(settings.policy == RetentionPolicy(maxAgeDays: 30, quotaBytes: 2_500_000_000, protectAfter: now.addingTimeInterval(-3 * 86_400)))
-        #expect(settings.text == "maxAgeDays 30, quotaGB 2.5")
+        #expect(settings.policy == RetentionPolicy(maxAgeDays: 30, quotaBytes: 2_500_000_000, protectAfter: now.addingTimeInterval(-3 * 86_400),
+                                                   events: EventRetention(names: ["Motion detection"], keepDays: 90, beforeSeconds: 30, afterSeconds: 60)))
+        #expect(settings.text == "maxAgeDays 30, quotaGB 2.5, events Motion detection keepDays 90 (-30s/+60s)")
         let none = try ConfigurationLoader.load(path: try write("archive: /tmp/a\nservers:\n  - { name: n, url: \"http://x\", apiKey: { env: K } }\n")).0
         #expect(RetentionSettings.policy(none, now: now) == nil)
     }

@@ -189,6 +189,39 @@ import TSAPISimulator
         }
     }
 
+    @Test func retentionByEventsStoresTheEventLogAndKeepsTheFootageAroundIt() async throws {
+        try await RecorderFixture.with(Self.recorder()) { r in
+            let work = try FixtureDirectory.make("nightly-events")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let retention = "retention: { maxAgeDays: 4, events: { types: [\"Motion detection\"], keepDays: 30, beforeSeconds: 0, afterSeconds: 0 } }"
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2]", extra: retention)
+            let archive = try Archive(root: config.archive)
+            let runner = Runner(config: config, archive: archive, logger: Self.quiet)
+
+            let first = try await runner.run(now: Self.recorderNow)
+            #expect(first.complete && first.servers[0].eventLogError == nil, "\(RunReportText.render(first))")
+            // Channel 2 records motion clips; the recorder logs one motion event per clip.
+            let logged = try await r.client.eventLog(from: Self.recorderNow.addingTimeInterval(-3 * 86_400), to: Self.recorderNow, zone: r.zone)
+                .filter { $0.channel == 1 || $0.channel == 2 }
+            let stored = try archive.events(server: "nvr", channel: 2)
+            #expect(stored.count > 10 && first.servers[0].newEvents == logged.count)
+            #expect(stored.map { "\($0.recorderID) \($0.typeName) \($0.beginMicros) \($0.endMicros ?? -1)" }
+                    == logged.filter { $0.channel == 2 }.map { "\($0.id) \($0.typeName ?? "") \(Self.micros($0.begin)) \($0.end.map(Self.micros) ?? -1)" })
+            #expect(try archive.events(server: "nvr", channel: 3).isEmpty, "only the configured channels")
+            let second = try await runner.run(now: Self.recorderNow)
+            #expect(second.servers[0].newEvents == 0, "each event is stored once")
+
+            // Ten days later the age limit takes channel 1; channel 2's footage is all motion.
+            let settings = try #require(RetentionSettings.policy(config, now: Self.recorderNow.addingTimeInterval(10 * 86_400)))
+            let plan = try archive.retentionPlan(settings.policy, now: settings.now)
+            let (ch1, ch2) = (try archive.segments(server: "nvr", channel: 1).count, try archive.segments(server: "nvr", channel: 2).count)
+            #expect(plan.segments == ch1 && plan.eventKeptSegments == ch2 && ch2 > 0, "\(plan.segments) \(plan.eventKeptSegments)")
+            #expect(plan.ranges.allSatisfy { $0.channel == 1 && $0.reason == "age" })
+        }
+    }
+
+    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
     @Test func aDayTheRecorderOverwroteBeforeItWasArchivedIsReportedLostOnce() async throws {
         try await RecorderFixture.with(Self.recorder()) { r in
             let work = try FixtureDirectory.make("nightly-lost")

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+/// Retention by events: footage around matching recorder events is kept `keepDays` after the
+/// event, longer than the age limit, and a quota deletes it only after all other footage.
+public struct EventRetention: Sendable, Hashable {
+    /// Event type or code names as the recorder reports them, matched without regard to case
+    /// (type ids differ between recorders; names are what an operator knows).
+    public var names: [String]
+    public var keepDays: Int
+    public var beforeSeconds: Int
+    public var afterSeconds: Int
+
+    public init(names: [String], keepDays: Int, beforeSeconds: Int = 30, afterSeconds: Int = 60) {
+        self.names = names
+        self.keepDays = keepDays
+        self.beforeSeconds = beforeSeconds
+        self.afterSeconds = afterSeconds
+    }
+}
+
+/// Per channel, the merged time ranges that matching events still protect.
+struct ProtectedIntervals {
+    private var byChannel: [Int64: [(start: Int64, end: Int64)]] = [:]
+
+    /// Events whose protected range ends after `now − keepDays`, widened by before/after and
+    /// merged where they overlap (dense motion events become few ranges).
+    static func load(_ db: Database, rule: EventRetention, now: Int64) throws -> ProtectedIntervals {
+        var result = ProtectedIntervals()
+        let names = rule.names.map { $0.lowercased() }
+        guard !names.isEmpty else { return result }
+        let before = Int64(rule.beforeSeconds) * 1_000_000, after = Int64(rule.afterSeconds) * 1_000_000
+        let oldest = now - Int64(rule.keepDays) * 86_400_000_000
+        let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT channel_id, begin_us, COALESCE(end_us, begin_us) AS end_us FROM recorder_events
+            WHERE (lower(type_name) IN (\(marks)) OR lower(code_name) IN (\(marks))) AND COALESCE(end_us, begin_us) + ? > ?
+            ORDER BY channel_id, begin_us
+            """, arguments: StatementArguments(names + names + [after, oldest] as [any DatabaseValueConvertible]))
+        while let row = try rows.next() {
+            let channel: Int64 = row["channel_id"]
+            let begin: Int64 = row["begin_us"], finish: Int64 = row["end_us"]
+            let (start, end) = (begin - before, finish + after)
+            if let last = result.byChannel[channel]?.last, start <= last.end {
+                result.byChannel[channel]![result.byChannel[channel]!.count - 1].end = max(last.end, end)
+            } else {
+                result.byChannel[channel, default: []].append((start, end))
+            }
+        }
+        return result
+    }
+
+    /// Whether [start, end) of the channel overlaps a protected range.
+    func covers(channelID: Int64, start: Int64, end: Int64) -> Bool {
+        guard let ranges = byChannel[channelID] else { return false }
+        // Merged ranges are sorted by start and by end: find the first that ends after `start`.
+        var low = 0, high = ranges.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ranges[mid].end <= start { low = mid + 1 } else { high = mid }
+        }
+        return low < ranges.count && ranges[low].start < end
+    }
+}
