@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 /// What the daemon exposes on `/metrics` and `/health`.
@@ -11,6 +12,11 @@ public actor DaemonState {
     public private(set) var lastReport: RunReport?
     public private(set) var lastError: String?
     public private(set) var nextRun: Date?
+    public private(set) var retentionDeletedBytesTotal: Int64 = 0
+    public private(set) var retentionDeletedSegmentsTotal = 0
+    public private(set) var retentionFailuresTotal = 0
+    /// After the last retention: what the blobs store, and by how much that exceeds the quota.
+    public private(set) var lastRetention: (storedBytes: Int64, overQuotaBytes: Int64)?
 
     public init() {}
 
@@ -28,6 +34,14 @@ public actor DaemonState {
         lastReport = report
         lastError = nil
     }
+
+    func retained(_ result: RetentionResult) {
+        retentionDeletedBytesTotal += result.bytesFreed
+        retentionDeletedSegmentsTotal += result.deletedSegments
+        lastRetention = (result.plan.storedBytesBefore - result.plan.bytesFreed, result.plan.quotaShortfallBytes)
+    }
+
+    func retentionFailed() { retentionFailuresTotal += 1 }
 
     func failed(_ error: String) {
         running = false
@@ -48,6 +62,13 @@ public actor DaemonState {
         metric("tsvault_failed_windows_total", "counter", "Export windows that failed or could not start.", "\(failedWindowsTotal)")
         metric("tsvault_window_retries_total", "counter", "Export window retries after transient failures.", "\(retriesTotal)")
         metric("tsvault_run_in_progress", "gauge", "1 while a run is going on.", running ? "1" : "0")
+        metric("tsvault_retention_deleted_bytes_total", "counter", "Bytes retention deleted since start.", "\(retentionDeletedBytesTotal)")
+        metric("tsvault_retention_deleted_segments_total", "counter", "Segments retention deleted since start.", "\(retentionDeletedSegmentsTotal)")
+        metric("tsvault_retention_failures_total", "counter", "Retention passes that failed.", "\(retentionFailuresTotal)")
+        if let (stored, over) = lastRetention {
+            metric("tsvault_archive_stored_bytes", "gauge", "Bytes the archive's blobs store after the last retention.", "\(stored)")
+            metric("tsvault_archive_over_quota_bytes", "gauge", "Bytes over retention.quotaGB that held, protected or event footage keeps.", "\(over)")
+        }
         if let report = lastReport {
             metric("tsvault_last_run_complete", "gauge", "1 when the last run archived everything the recorders hold.", report.complete ? "1" : "0")
             metric("tsvault_last_run_timestamp_seconds", "gauge", "End of the last run.", "\(Int(report.finishedAt.timeIntervalSince1970))")

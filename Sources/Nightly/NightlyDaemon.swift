@@ -68,14 +68,18 @@ public struct NightlyDaemon: Service {
     }
 
     /// After each run, when the configuration has a retention policy.
-    private func applyRetention() {
-        guard let (policy, text, now) = RetentionSettings.policy(runner.config, now: fixedNow ?? Date()) else { return }
+    /// Not after a run cut short by SIGTERM: the daemon is asked to stop, not to start work.
+    private func applyRetention() async {
+        guard !runner.stop.isSet, let (policy, text, now) = RetentionSettings.policy(runner.config, now: fixedNow ?? Date()) else { return }
         do {
             let plan = try runner.archive.retentionPlan(policy, now: now)
             let result = try runner.archive.applyRetention(plan, actor: "tsvault daemon", policyText: text)
+            await state.retained(result)
             logger.notice("retention applied", metadata: ["segments": "\(result.deletedSegments)", "bytes": "\(result.bytesFreed)",
-                                                          "held": "\(plan.heldSegments)", "overQuota": "\(plan.quotaShortfallBytes)"])
+                                                          "held": "\(plan.heldSegments)", "eventKept": "\(plan.eventKeptSegments)",
+                                                          "overQuota": "\(plan.quotaShortfallBytes)"])
         } catch {
+            await state.retentionFailed()
             logger.error("retention failed", metadata: ["error": "\(error)"])
         }
     }
@@ -90,7 +94,7 @@ public struct NightlyDaemon: Service {
             }
             await state.finished(report)
             logger.notice("run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
-            applyRetention()
+            await applyRetention()
         } catch {
             await state.failed("\(error)")
             logger.error("run failed", metadata: ["error": "\(error)"])

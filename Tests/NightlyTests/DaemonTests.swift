@@ -43,7 +43,10 @@ import TestSupport
         try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
             let work = try FixtureDirectory.make("daemon")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]")
+            // A quota the footage of the look-back exceeds: retention runs after the run and
+            // deletes nothing of it, and /metrics says by how much the archive is over.
+            _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
+                                                  extra: "retention: { quotaGB: 0.001 }")
             let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(url.hasPrefix("http://127.0.0.1:"))
@@ -54,9 +57,18 @@ import TestSupport
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(health.contains("\"lastRunComplete\":true") && health.contains("\"status\":\"ok\""), "\(health)")
-            let (status, metrics) = try await get(url + "/metrics")
+            // Retention follows the run's end (and /health) by a moment.
+            var (status, metrics) = try await get(url + "/metrics")
+            for _ in 0..<100 where !metrics.contains("tsvault_archive_stored_bytes") {
+                try await Task.sleep(for: .milliseconds(100))
+                (status, metrics) = try await get(url + "/metrics")
+            }
             #expect(status == 200 && metrics.contains("tsvault_runs_total 1") && metrics.contains("tsvault_last_run_complete 1"))
             #expect(metrics.contains("tsvault_channel_missing_minutes{server=\"nvr\",channel=\"3\"} 0"))
+            let stored = try Archive(root: work + "/archive").retentionPlan(RetentionPolicy()).storedBytesBefore
+            #expect(stored > 1_000_000 && metrics.contains("tsvault_retention_deleted_segments_total 0")
+                    && metrics.contains("tsvault_archive_stored_bytes \(stored)\n")
+                    && metrics.contains("tsvault_archive_over_quota_bytes \(stored - 1_000_000)\n"), "\(metrics)")
             kill(daemon.processIdentifier, SIGTERM)
             #expect(await waitForExit(daemon, seconds: 15) && daemon.terminationStatus == 0)
         }
