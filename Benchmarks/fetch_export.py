@@ -9,10 +9,27 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import subprocess
+import time
 import urllib.parse
 
 import websockets
+
+
+def curl_download(url, path):
+    """Downloads url to path with curl; returns (seconds, bytes)."""
+    started = time.monotonic()
+    subprocess.run(["curl", "-sS", "--fail", "-o", path, url], check=True)
+    return time.monotonic() - started, os.path.getsize(path)
+
+
+def md5_of(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 async def keep_waiting(ws, task_id, ttl_ms):
@@ -38,13 +55,9 @@ async def fetch(base, key, channel, begin, end, out, out_dir=None):
                     out = f"{out_dir}/ch{channel}-{msg['channel']['file']['fid']:04d}.mp4"
                 waiter = asyncio.create_task(keep_waiting(ws, task_id, msg["channel"]["file"]["ttl"]))
                 url = f"{base}{urllib.parse.urlparse(entry['src']).path}?apikey={key}"
-                await asyncio.to_thread(subprocess.run, ["curl", "-sS", "--fail", "-o", out, url], check=True)
+                await asyncio.to_thread(curl_download, url, out)
                 waiter.cancel()
-                digest = hashlib.md5()
-                with open(out, "rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        digest.update(chunk)
-                assert digest.hexdigest() == entry["md5"], "md5 mismatch"
+                assert md5_of(out) == entry["md5"], "md5 mismatch"
                 await ws.send(json.dumps({"task": task_id, "cmd": "next"}))
             elif stage == "end":
                 return

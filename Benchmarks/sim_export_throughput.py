@@ -10,7 +10,6 @@ ratio. Downloads go through curl to /dev/null style sinks so that the client is 
 """
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import shutil
@@ -22,22 +21,7 @@ import urllib.parse
 
 import websockets
 
-from fetch_export import keep_waiting
-
-
-def curl_download(url, path):
-    """Downloads url to path with curl; returns (seconds, bytes)."""
-    started = time.monotonic()
-    subprocess.run(["curl", "-sS", "--fail", "-o", path, url], check=True)
-    return time.monotonic() - started, os.path.getsize(path)
-
-
-def md5_of(path):
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+from fetch_export import curl_download, keep_waiting, md5_of
 
 
 def free_port():
