@@ -34,7 +34,7 @@ func checkAV(_ code: Int32, _ operation: @autoclosure () -> String) throws -> In
 func avErrorString(_ code: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     tsv_error_string(code, &buffer, buffer.count)
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Keeps FFmpeg quiet on stderr except for real errors; encoders like libx265 are chatty.

@@ -279,7 +279,8 @@ private final class SegmentationRun {
 
     private func abandon(_ segment: OpenSegment?) {
         guard let segment else { return }
-        try? segment.muxer.finish()
+        // The file is deleted next; finishing only releases the muxer.
+        _ = try? segment.muxer.finish()
         unlink(segment.info.path)
     }
 }

@@ -37,7 +37,7 @@ import TSAPISimulator
         #expect(report.failures.map(\.sha256) == [victim.sha256] && report.checked == 3)
         let hold = try #require(report.failures.first?.holds.first)
         #expect(hold.channel == 1 && hold.server == "sim" && hold.startMicros == victim.startMicros && hold.endMicros == victim.endMicros)
-        #expect(try RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).format(Date(timeIntervalSince1970: Double(hold.startMicros) / 1e6))
+        #expect(RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).format(Date(timeIntervalSince1970: Double(hold.startMicros) / 1e6))
                 == "2026-11-25T10:01:00+09:00")
     }
 

@@ -169,7 +169,7 @@ import TSAPISimulator
                     guard !done else { return }
                     done = true
                     _ = rename(blobs, blobs + ".aside")
-                    FileManager.default.createFile(atPath: blobs, contents: Data("not a directory".utf8))
+                    _ = FileManager.default.createFile(atPath: blobs, contents: Data("not a directory".utf8))
                 }
             }
             #expect(report.archiveFailed && !report.complete, "\(RunReportText.render(report))")
