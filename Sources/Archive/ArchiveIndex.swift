@@ -156,6 +156,23 @@ public struct ArchiveIndex: Sendable {
                 CREATE INDEX recorder_events_by_time ON recorder_events(channel_id, begin_us);
                 """)
         }
+        migrator.registerMigration("v6 backup pushes") { db in
+            try db.execute(sql: """
+                CREATE TABLE backup_pushes (
+                    id INTEGER PRIMARY KEY,
+                    target_id TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    snapshot TEXT NOT NULL,
+                    snapshot_sha256 TEXT NOT NULL,
+                    blobs INTEGER NOT NULL,
+                    copied_blobs INTEGER NOT NULL,
+                    copied_bytes INTEGER NOT NULL,
+                    damaged_blobs INTEGER NOT NULL,
+                    pruned_blobs INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 

@@ -58,22 +58,11 @@ public struct BlobStore: Sendable {
     /// SHA-256 and size of a file, read in 1 MiB chunks (BoringSSL's SHA-256 uses the CPU's
     /// SHA instructions where present).
     public static func digest(of path: String) throws -> (sha256: String, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystem.error(path) }
-        defer { close(fd) }
         var hasher = SHA256()
         var size: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystem.error(path)
-            }
-            if n == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            size += Int64(n)
+        try FileSystem.readChunks(of: path) { chunk in
+            hasher.update(bufferPointer: chunk)
+            size += Int64(chunk.count)
         }
         return (hasher.finalize().lowercaseHex, size)
     }
@@ -86,6 +75,24 @@ enum FileSystem {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw ArchiveError.ioFailed(path: path, detail: "\(error.localizedDescription)")
+        }
+    }
+
+    /// Reads a file in 1 MiB chunks.
+    static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw error(path) }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw error(path)
+            }
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 

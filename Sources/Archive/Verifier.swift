@@ -63,26 +63,13 @@ extension Archive {
         return report
     }
 
-    /// A zstd blob: quick checks it exists; full and deep decompress and hash the original.
     private func checkCompressed(sha: String, size: Int64, level: VerifyLevel) -> String? {
-        guard FileManager.default.fileExists(atPath: blobs.path(of: sha) + ".zst") else { return "missing" }
-        guard level != .quick else { return nil }
-        guard let bytes = try? blobs.read(sha) else { return "does not decompress" }
-        guard Int64(bytes.count) == size else { return "decompresses to \(bytes.count) bytes, index says \(size)" }
-        let actual = BlobStore.sha256Hex(bytes)
-        return actual == sha ? nil : "content hashes to \(actual)"
+        blobs.problem(sha: sha, size: size, compressed: true, hash: level != .quick)
     }
 
     private func check(sha: String, size: Int64, level: VerifyLevel) -> String? {
-        let path = blobs.path(of: sha)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "missing" }
-        let actualSize = (attributes[.size] as? NSNumber)?.int64Value ?? -1
-        guard actualSize == size else { return "size \(actualSize), index says \(size)" }
-        guard level != .quick else { return nil }
-        guard let digest = try? BlobStore.digest(of: path) else { return "unreadable" }
-        guard digest.sha256 == sha else { return "content hashes to \(digest.sha256)" }
-        guard level == .deep else { return nil }
-        return deepCheck(sha: sha, path: path)
+        if let problem = blobs.problem(sha: sha, size: size, compressed: false, hash: level != .quick) { return problem }
+        return level == .deep ? deepCheck(sha: sha, path: blobs.path(of: sha)) : nil
     }
 
     /// Demuxes the segment and compares frames, keyframes and duration with its index rows.
@@ -120,5 +107,27 @@ extension Archive {
                 WHERE segments.blob_sha256 = ? ORDER BY s
                 """, arguments: [sha]).map { VerifyFailure.Holding(server: $0["server"], channel: $0["chid"], startMicros: $0["s"], endMicros: $0["e"]) }
         }
+    }
+}
+
+extension BlobStore {
+    /// What is wrong with one stored blob, or nil. Without `hash`: it exists (with its size
+    /// when stored plain). With it: its bytes (decompressed for zstd) hash to its name.
+    func problem(sha: String, size: Int64, compressed: Bool, hash: Bool) -> String? {
+        if compressed {
+            guard FileManager.default.fileExists(atPath: path(of: sha) + ".zst") else { return "missing" }
+            guard hash else { return nil }
+            guard let bytes = try? read(sha) else { return "does not decompress" }
+            guard Int64(bytes.count) == size else { return "decompresses to \(bytes.count) bytes, index says \(size)" }
+            let actual = Self.sha256Hex(bytes)
+            return actual == sha ? nil : "content hashes to \(actual)"
+        }
+        let path = path(of: sha)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "missing" }
+        let actualSize = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+        guard actualSize == size else { return "size \(actualSize), index says \(size)" }
+        guard hash else { return nil }
+        guard let digest = try? Self.digest(of: path) else { return "unreadable" }
+        return digest.sha256 == sha ? nil : "content hashes to \(digest.sha256)"
     }
 }

@@ -11,9 +11,9 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Run nightly at the configured time; serve /metrics (Prometheus) and /health.",
         discussion: """
-        Runs at schedule.daily (HH:MM) or on schedule.cron (five fields, e.g. "30 1 * * 1-5"),
-        both on the worker's local clock; default daily at 01:00. On SIGTERM or
-        SIGINT it starts no new export, lets the ones in flight finish and archive, then exits 0.
+        Runs at schedule.daily (HH:MM) or on schedule.cron (five fields, e.g. "30 1 * * 1-5"), \
+        both on the worker's local clock; default daily at 01:00. On SIGTERM or \
+        SIGINT it starts no new export, lets the ones in flight finish and archive, then exits 0. \
         /health answers 200 while the last run did not fail outright, 503 otherwise.
         """)
 

@@ -16,9 +16,9 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
         commandName: "extract",
         abstract: "Write playable clips, subtitles, a signed manifest and a README for a case.",
         discussion: """
-        Packets are copied from the archived segments (no re-encoding), from the keyframe at or
-        before --from to --to; a gap in the recording starts a new part and is listed in the
-        manifest. Places a legal hold on the range (unless --no-hold) and writes the custody log.
+        Packets are copied from the archived segments (no re-encoding), from the keyframe at or \
+        before --from to --to; a gap in the recording starts a new part and is listed in the \
+        manifest. Places a legal hold on the range (unless --no-hold) and writes the custody log. \
         Times are ISO 8601 with an offset (recorder local time with its offset, or Z).
         Exit codes: 0 written, 1 nothing archived in the range, 64 usage, 74 I/O.
         """)

@@ -7,11 +7,11 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Import an exported recording into the archive (also for old manual exports).",
         discussion: """
-        Cuts the file into canonical one-minute segments (packets copied, never re-encoded),
-        stores each under its SHA-256 and records them in the index in one transaction. The
-        wall-clock start comes from --start, else the subtitle file, else the file's
-        creation_time, else a recorder file name read in --timezone. Ingesting the same minutes
-        again stores nothing new. Exit codes: 0 ok, 65 unreadable recording or unknown start,
+        Cuts the file into canonical one-minute segments (packets copied, never re-encoded), \
+        stores each under its SHA-256 and records them in the index in one transaction. The \
+        wall-clock start comes from --start, else the subtitle file, else the file's \
+        creation_time, else a recorder file name read in --timezone. Ingesting the same minutes \
+        again stores nothing new. Exit codes: 0 ok, 65 unreadable recording or unknown start, \
         74 disk or index failure, 64 usage.
         """)
 

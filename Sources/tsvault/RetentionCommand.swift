@@ -8,15 +8,15 @@ struct RetentionCommand: ParsableCommand {
         commandName: "retention",
         abstract: "Delete archived footage by the configured retention policy (a dry run unless --apply).",
         discussion: """
-        retention.maxAgeDays deletes segments older than that many days; retention.quotaGB deletes
-        the oldest segments while the archive stores more than that. Footage under an active
-        legal hold (tsvault hold add) is never deleted, and the quota never deletes footage of
-        the last lookBackDays (the recorder still holds it; the next run would fetch it again).
-        retention.events keeps footage around the named recorder events for keepDays, and the
-        quota deletes such footage only when nothing else is left to delete.
-        Every deleted range is written to the custody log with the policy, in the same
-        transaction as the deletion. Exit codes: 0 done (or nothing to do), 1 the archive is
-        still over its quota (held or protected footage), 64 configuration error, 74 archive
+        retention.maxAgeDays deletes segments older than that many days; retention.quotaGB deletes \
+        the oldest segments while the archive stores more than that. Footage under an active \
+        legal hold (tsvault hold add) is never deleted, and the quota never deletes footage of \
+        the last lookBackDays (the recorder still holds it; the next run would fetch it again). \
+        retention.events keeps footage around the named recorder events for keepDays, and the \
+        quota deletes such footage only when nothing else is left to delete. \
+        Every deleted range is written to the custody log with the policy, in the same \
+        transaction as the deletion. Exit codes: 0 done (or nothing to do), 1 the archive is \
+        still over its quota (held or protected footage), 64 configuration error, 74 archive \
         I/O error.
         """)
 

@@ -33,11 +33,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "One nightly archival run: export and archive everything the recorders hold that the archive lacks.",
         discussion: """
-        Plans per recorder and channel from the recording days and minute bitmaps within the
-        look-back, minus what the archive holds; exports the missing minutes oldest first; ingests
+        Plans per recorder and channel from the recording days and minute bitmaps within the \
+        look-back, minus what the archive holds; exports the missing minutes oldest first; ingests \
         every file before acknowledging it to the recorder; retries transient failures; reports.
-        Exit codes: 0 everything the recorders hold is archived, 1 something is missing (see the
-        report), 64 configuration or usage error, 74 archive I/O error (at open, or during the run:
+        Exit codes: 0 everything the recorders hold is archived, 1 something is missing (see the \
+        report), 64 configuration or usage error, 74 archive I/O error (at open, or during the run: \
         disk full, I/O or index error; no export starts after it).
         """)
 

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+
+/// What one push to a backup target did.
+public struct BackupPushReport: Sendable, Codable, Hashable {
+    public struct DamagedBlob: Sendable, Codable, Hashable {
+        public var sha256: String
+        public var problem: String
+    }
+
+    public var label: String
+    public var targetID: String
+    public var snapshot: String
+    public var snapshotSHA256: String
+    /// Blobs the snapshot names.
+    public var blobs = 0
+    public var copiedBlobs = 0
+    public var copiedBytes: Int64 = 0
+    /// Blobs damaged or missing in the archive: not copied (`tsvault verify` names their minutes).
+    public var damaged: [DamagedBlob] = []
+    /// Older snapshots removed by rotation, and the blobs no kept snapshot names any more.
+    public var removedSnapshots: [String] = []
+    public var prunedBlobs = 0
+    public var prunedBytes: Int64 = 0
+    public var seconds = 0.0
+    public var ok: Bool { damaged.isEmpty }
+}
+
+extension Archive {
+    /// Copies to `target` a consistent snapshot of the index and every blob it names that the
+    /// target lacks (checked against its name on the way), publishes the snapshot only once
+    /// all of them are durable, keeps the newest `keepSnapshots`, and removes the blobs no kept
+    /// snapshot names. Holds the store lock shared: retention cannot remove a blob mid-copy.
+    public func pushBackup(to target: BackupTarget, keepSnapshots: Int = 7, actor: String,
+                           progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> BackupPushReport {
+        guard keepSnapshots >= 1 else { throw ArchiveError.invalidInput("keep at least one snapshot") }
+        // One push per target at a time: a second one would remove the first one's work files.
+        return try StoreLock.holding(target.root, .exclusive) {
+            try pushLocked(to: target, keepSnapshots: keepSnapshots, actor: actor, progress: progress)
+        }
+    }
+
+    private func pushLocked(to target: BackupTarget, keepSnapshots: Int, actor: String,
+                            progress: (_ done: Int, _ total: Int) -> Void) throws -> BackupPushReport {
+        let started = Date()
+        target.removeAbandonedWork()
+        var report = try StoreLock.holding(root, .shared) { () throws -> BackupPushReport in
+            let name = Self.snapshotName(started, existing: Set(target.snapshots()))
+            let temporary = target.snapshotPath(".tmp-" + name)
+            try snapshotIndex(to: temporary)
+            var report = BackupPushReport(label: target.identity.label, targetID: target.identity.id, snapshot: name, snapshotSHA256: "")
+            let blobs = try BackupTarget.readSnapshot(temporary) { db in try Row.fetchAll(db, sql: "SELECT sha256, size, compression FROM blobs ORDER BY sha256").map(SnapshotBlob.init) }
+            report.blobs = blobs.count
+            for (i, blob) in blobs.enumerated() {
+                switch try BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: self.blobs, to: target.blobs) {
+                case .present: break
+                case .copied(let bytes): report.copiedBlobs += 1; report.copiedBytes += bytes
+                case .damaged(let problem): report.damaged.append(.init(sha256: blob.sha256, problem: problem))
+                }
+                progress(i + 1, blobs.count)
+            }
+            report.snapshotSHA256 = try target.publishSnapshot(temporary: temporary, name: name)
+            return report
+        }
+        try target.rotate(keep: keepSnapshots, into: &report)
+        report.seconds = Date().timeIntervalSince(started)
+        try recordPush(report, path: target.root, snapshotAt: started, actor: actor)
+        return report
+    }
+
+    /// A consistent copy of the index (SQLite's backup API), as a self-contained file.
+    func snapshotIndex(to path: String) throws {
+        do {
+            let copy = try DatabaseQueue(path: path)
+            try index.pool.backup(to: copy)
+            try copy.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try copy.close()
+        } catch {
+            throw ArchiveError.ioFailed(path: path, detail: "cannot copy the index: \(error)")
+        }
+    }
+
+    static func snapshotName(_ date: Date, existing: Set<String>) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        let stem = formatter.string(from: date)
+        var name = stem + ".sqlite", n = 2
+        while existing.contains(name) { name = "\(stem)-\(n).sqlite"; n += 1 }
+        return name
+    }
+
+    /// `at` is when the snapshot was taken: what the archive gained after it is not in it.
+    private func recordPush(_ r: BackupPushReport, path: String, snapshotAt: Date, actor: String) throws {
+        try index.write { db in
+            try db.execute(sql: """
+                INSERT INTO backup_pushes(target_id, label, path, at, snapshot, snapshot_sha256, blobs, copied_blobs, copied_bytes,
+                                          damaged_blobs, pruned_blobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [r.targetID, r.label, path, snapshotAt.timeIntervalSince1970, r.snapshot, r.snapshotSHA256, r.blobs,
+                                 r.copiedBlobs, r.copiedBytes, r.damaged.count, r.prunedBlobs])
+            _ = try Self.appendCustody(db, action: "backup-push", caseID: nil, actor: actor, details: [
+                "target": r.label, "targetID": r.targetID, "snapshot": r.snapshot, "snapshotSHA256": r.snapshotSHA256,
+                "blobs": String(r.blobs), "copied": String(r.copiedBlobs), "damaged": String(r.damaged.count), "pruned": String(r.prunedBlobs)])
+        }
+    }
+}
+
+extension BackupTarget {
+    /// Makes the snapshot durable and visible, with a `.sha256` file beside it; returns its hash.
+    func publishSnapshot(temporary: String, name: String) throws -> String {
+        try FileSystem.fsync(path: temporary)
+        chmod(temporary, 0o444)
+        guard rename(temporary, snapshotPath(name)) == 0 else { throw FileSystem.error(snapshotPath(name)) }
+        let sha = try BlobStore.digest(of: snapshotPath(name)).sha256
+        let sumFile = snapshotPath(name) + ".sha256"
+        guard FileManager.default.createFile(atPath: sumFile, contents: Data("\(sha)  \(name)\n".utf8)) else { throw FileSystem.error(sumFile) }
+        try FileSystem.fsync(path: sumFile)
+        FileSystem.fsyncDirectory(root + "/snapshots")
+        return sha
+    }
+
+    /// Keeps the newest `keep` snapshots and the blobs they name; removes the rest.
+    func rotate(keep: Int, into report: inout BackupPushReport) throws {
+        let all = snapshots()
+        for name in all.dropLast(keep) {
+            unlink(snapshotPath(name))
+            unlink(snapshotPath(name) + ".sha256")
+            report.removedSnapshots.append(name)
+        }
+        var named = Set<String>()
+        for name in all.suffix(keep) { named.formUnion(try blobs(inSnapshot: name).map(\.sha256)) }
+        for sha in blobs.storedNames() where !named.contains(sha) {
+            for path in [blobs.path(of: sha), blobs.path(of: sha) + ".zst"] {
+                guard let size = BlobCopier.fileSize(path), unlink(path) == 0 else { continue }
+                report.prunedBlobs += 1
+                report.prunedBytes += size
+            }
+        }
+        FileSystem.fsyncDirectory(root + "/snapshots")
+    }
+}

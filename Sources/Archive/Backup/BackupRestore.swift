@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// What checking a backup target found.
+public struct BackupVerifyReport: Sendable, Codable, Hashable {
+    public struct Problem: Sendable, Codable, Hashable {
+        /// A blob's SHA-256, or a snapshot's name.
+        public var item: String
+        public var problem: String
+    }
+
+    public var label: String
+    public var snapshots: [String] = []
+    public var blobs = 0
+    public var bytes: Int64 = 0
+    public var problems: [Problem] = []
+    public var ok: Bool { problems.isEmpty && !snapshots.isEmpty }
+}
+
+/// What a restore produced.
+public struct BackupRestoreReport: Sendable, Codable, Hashable {
+    public var label: String
+    public var snapshot: String
+    public var archive: String
+    public var blobs = 0
+    public var bytes: Int64 = 0
+    /// Blobs the snapshot names that the target lacks or holds damaged: their minutes are
+    /// missing from the restored archive (its `verify` names them).
+    public var missing: [BackupVerifyReport.Problem] = []
+}
+
+extension BackupTarget {
+    /// Every kept snapshot against its `.sha256`, and every blob they name: present with its
+    /// size, or with `full` hashed against its name.
+    public func verify(full: Bool) throws -> BackupVerifyReport {
+        var report = BackupVerifyReport(label: identity.label, snapshots: snapshots())
+        if report.snapshots.isEmpty { report.problems.append(.init(item: root, problem: "no snapshot: nothing was pushed yet")) }
+        var named: [String: SnapshotBlob] = [:]
+        for name in report.snapshots {
+            if let problem = snapshotProblem(name) {
+                report.problems.append(.init(item: name, problem: problem))
+                continue
+            }
+            for blob in try blobs(inSnapshot: name) { named[blob.sha256] = blob }
+        }
+        for blob in named.values.sorted(by: { $0.sha256 < $1.sha256 }) {
+            report.blobs += 1
+            report.bytes += blob.size
+            if let problem = blobs.problem(sha: blob.sha256, size: blob.size, compressed: blob.compressed, hash: full) {
+                report.problems.append(.init(item: blob.sha256, problem: problem))
+            }
+        }
+        return report
+    }
+
+    func snapshotProblem(_ name: String) -> String? {
+        guard let line = try? String(contentsOfFile: snapshotPath(name) + ".sha256", encoding: .utf8),
+              let expected = line.split(separator: " ").first else { return "no .sha256 beside it" }
+        guard let actual = try? BlobStore.digest(of: snapshotPath(name)).sha256 else { return "unreadable" }
+        return actual == expected ? nil : "hashes to \(actual), its .sha256 says \(expected)"
+    }
+
+    /// Builds a new archive at `archiveRoot` (absent or empty) from a snapshot (the newest by
+    /// default): the index copied, every blob copied and checked against its name.
+    public func restore(snapshot: String? = nil, to archiveRoot: String, actor: String) throws -> BackupRestoreReport {
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: archiveRoot)) ?? []
+        guard existing.isEmpty else { throw ArchiveError.invalidInput("\(archiveRoot) is not empty; restore into a new directory") }
+        guard let name = snapshot ?? snapshots().last else { throw ArchiveError.invalidInput("\(root) holds no snapshot") }
+        guard snapshots().contains(name) else { throw ArchiveError.invalidInput("\(root) has no snapshot \(name)") }
+        if let problem = snapshotProblem(name) { throw ArchiveError.invalidInput("snapshot \(name) \(problem); restore another with --snapshot") }
+        try FileSystem.makeDirectory(archiveRoot)
+        do { try FileManager.default.copyItem(atPath: snapshotPath(name), toPath: archiveRoot + "/index.sqlite") } catch {
+            throw ArchiveError.ioFailed(path: archiveRoot + "/index.sqlite", detail: "\(error)")
+        }
+        chmod(archiveRoot + "/index.sqlite", 0o644)
+        let restoredBlobs = try BlobStore(root: archiveRoot + "/blobs")
+        var report = BackupRestoreReport(label: identity.label, snapshot: name, archive: archiveRoot)
+        for blob in try blobs(inSnapshot: name) {
+            switch try BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: blobs, to: restoredBlobs) {
+            case .present: break
+            case .copied(let bytes): report.blobs += 1; report.bytes += bytes
+            case .damaged(let problem): report.missing.append(.init(item: blob.sha256, problem: problem))
+            }
+        }
+        let archive = try Archive(root: archiveRoot)
+        _ = try archive.appendCustody(action: "backup-restore", caseID: nil, actor: actor, details: [
+            "target": identity.label, "targetID": identity.id, "snapshot": name, "blobs": String(report.blobs),
+            "missing": String(report.missing.count)])
+        return report
+    }
+}
+
+/// The last push to each backup target the archive knows, and what it lacks since.
+public struct BackupStatus: Sendable, Codable, Hashable {
+    public var label: String
+    public var targetID: String
+    public var path: String
+    public var lastPush: Date
+    public var snapshot: String
+    /// Blobs the archive gained after that push (what a restore from it would lack).
+    public var newerBlobs: Int
+    public var newerBytes: Int64
+}
+
+extension Archive {
+    public func backupStatus() throws -> [BackupStatus] {
+        try index.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.* FROM backup_pushes p
+                WHERE p.id = (SELECT MAX(id) FROM backup_pushes q WHERE q.target_id = p.target_id) ORDER BY p.label
+                """).map { row in
+                let at: Double = row["at"]
+                let newer = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE created_at > ?",
+                                             arguments: [at])
+                return BackupStatus(label: row["label"], targetID: row["target_id"], path: row["path"],
+                                    lastPush: Date(timeIntervalSince1970: at), snapshot: row["snapshot"],
+                                    newerBlobs: newer?["n"] ?? 0, newerBytes: newer?["bytes"] ?? 0)
+            }
+        }
+    }
+}

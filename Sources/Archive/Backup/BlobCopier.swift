@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import HexDigest
+
+/// Copies one blob into another store (a backup target, or back into a restored archive),
+/// checking the bytes against the blob's name on the way: a blob damaged in the source is
+/// reported, never copied, so a backup cannot spread silent corruption.
+enum BlobCopier {
+    enum Outcome: Equatable {
+        /// The target already has a file of the right size.
+        case present
+        case copied(bytes: Int64)
+        /// The source blob is missing or its content does not match its name.
+        case damaged(String)
+    }
+
+    static func copy(sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore) throws -> Outcome {
+        let suffix = compressed ? ".zst" : ""
+        let from = source.path(of: sha) + suffix, to = target.path(of: sha) + suffix
+        let expectedSize = compressed ? fileSize(from) : size
+        if let existing = fileSize(to), existing == expectedSize { return .present }
+        guard fileSize(from) != nil else { return .damaged("missing in the source") }
+        let directory = (to as NSString).deletingLastPathComponent
+        try FileSystem.makeDirectory(directory)
+        let temporary = directory + "/.tmp-\(UUID().uuidString)"
+        defer { unlink(temporary) }
+        let written = try compressed ? copyCompressed(sha: sha, size: size, from: from, to: temporary)
+                                     : copyHashing(sha: sha, size: size, from: from, to: temporary)
+        guard case .copied = written else { return written }
+        try FileSystem.fsync(path: temporary)
+        chmod(temporary, 0o444)
+        guard rename(temporary, to) == 0 else { throw FileSystem.error(to) }
+        FileSystem.fsyncDirectory(directory)
+        return written
+    }
+
+    /// Streams the file in 1 MiB chunks, hashing what it writes.
+    private static func copyHashing(sha: String, size: Int64, from: String, to: String) throws -> Outcome {
+        let output = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw FileSystem.error(to) }
+        defer { close(output) }
+        var hasher = SHA256()
+        var total: Int64 = 0
+        try FileSystem.readChunks(of: from) { chunk in
+            hasher.update(bufferPointer: chunk)
+            try writeAll(output, chunk, path: to)
+            total += Int64(chunk.count)
+        }
+        let actual = hasher.finalize().lowercaseHex
+        guard actual == sha, total == size else { return .damaged("content hashes to \(actual) (\(total) bytes, index says \(size))") }
+        return .copied(bytes: total)
+    }
+
+    /// zstd blobs are small (subtitles): decompressed in memory to check, copied as stored.
+    private static func copyCompressed(sha: String, size: Int64, from: String, to: String) throws -> Outcome {
+        guard let data = FileManager.default.contents(atPath: from) else { throw FileSystem.error(from) }
+        guard let original = try? Zstd.decompress([UInt8](data)) else { return .damaged("does not decompress") }
+        let actual = BlobStore.sha256Hex(original)
+        guard actual == sha, Int64(original.count) == size else { return .damaged("content hashes to \(actual)") }
+        guard FileManager.default.createFile(atPath: to, contents: data) else { throw FileSystem.error(to) }
+        return .copied(bytes: Int64(data.count))
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 { if errno == EINTR { continue }; throw FileSystem.error(path) }
+            offset += n
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+}
