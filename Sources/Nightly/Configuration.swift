@@ -14,6 +14,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public var planner: PlannerSettings = .init()
     public var schedule: Schedule?
     public var retention: Retention?
+    public var backup: Backup?
     public var servers: [Server]
 
     public struct RunWindow: Sendable, Codable, Hashable {
@@ -91,6 +92,19 @@ public struct TSVaultConfiguration: Sendable, Codable {
         }
     }
 
+    /// Offsite backup targets the daemon pushes to after each run (and retention).
+    public struct Backup: Sendable, Codable, Hashable {
+        /// Mount points of backup targets (initialized once with `tsvault backup push DIR
+        /// --label NAME`). Those not mounted — the disk swapped out — are skipped.
+        public var targets: [String]
+        public var keepSnapshots: Int = 7
+
+        public init(targets: [String], keepSnapshots: Int = 7) {
+            self.targets = targets
+            self.keepSnapshots = keepSnapshots
+        }
+    }
+
     public struct Server: Sendable, Codable {
         public var name: String
         public var url: String
@@ -140,7 +154,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case archive, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, servers
+        case archive, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, servers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -153,6 +167,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
         planner = try c.decodeIfPresent(PlannerSettings.self, forKey: .planner) ?? .init()
         schedule = try c.decodeIfPresent(Schedule.self, forKey: .schedule)
         retention = try c.decodeIfPresent(Retention.self, forKey: .retention)
+        backup = try c.decodeIfPresent(Backup.self, forKey: .backup)
         servers = try c.decode([Server].self, forKey: .servers)
     }
 }
@@ -171,6 +186,14 @@ extension TSVaultConfiguration.Retention.Events {
         keepDays = try c.decode(Int.self, forKey: .keepDays)
         beforeSeconds = try c.decodeIfPresent(Int.self, forKey: .beforeSeconds) ?? 30
         afterSeconds = try c.decodeIfPresent(Int.self, forKey: .afterSeconds) ?? 60
+    }
+}
+
+extension TSVaultConfiguration.Backup {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        targets = try c.decode([String].self, forKey: .targets)
+        keepSnapshots = try c.decodeIfPresent(Int.self, forKey: .keepSnapshots) ?? 7
     }
 }
 

@@ -92,6 +92,17 @@ public enum ConfigurationLoader {
                 if e.afterSeconds < 0 { error("retention.events.afterSeconds", "must not be negative") }
             }
         }
+        if let b = c.backup {
+            if b.targets.isEmpty { error("backup.targets", "list at least one target directory") }
+            for (i, target) in b.targets.enumerated() where !target.hasPrefix("/") {
+                error("backup.targets[\(i)]", "must be an absolute path (a mount point)")
+            }
+            let archive = (c.archive as NSString).standardizingPath + "/"
+            for (i, target) in b.targets.enumerated() where ((target as NSString).standardizingPath + "/").hasPrefix(archive) {
+                error("backup.targets[\(i)]", "is inside the archive: a backup must survive the archive's disk")
+            }
+            if b.keepSnapshots < 1 { error("backup.keepSnapshots", "must be at least 1") }
+        }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []
         for (i, s) in c.servers.enumerated() {

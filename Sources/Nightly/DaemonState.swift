@@ -17,6 +17,9 @@ public actor DaemonState {
     public private(set) var retentionFailuresTotal = 0
     /// After the last retention: what the blobs store, and by how much that exceeds the quota.
     public private(set) var lastRetention: (storedBytes: Int64, overQuotaBytes: Int64)?
+    /// Per backup target label: when its last push ended and how many damaged blobs it skipped.
+    public private(set) var lastBackups: [String: (at: Date, damaged: Int)] = [:]
+    public private(set) var backupFailuresTotal = 0
 
     public init() {}
 
@@ -43,6 +46,9 @@ public actor DaemonState {
 
     func retentionFailed() { retentionFailuresTotal += 1 }
 
+    func backedUp(_ report: BackupPushReport) { lastBackups[report.label] = (Date(), report.damaged.count) }
+    func backupFailed() { backupFailuresTotal += 1 }
+
     func failed(_ error: String) {
         running = false
         runsTotal += 1
@@ -68,6 +74,19 @@ public actor DaemonState {
         if let (stored, over) = lastRetention {
             metric("tsvault_archive_stored_bytes", "gauge", "Bytes the archive's blobs store after the last retention.", "\(stored)")
             metric("tsvault_archive_over_quota_bytes", "gauge", "Bytes over retention.quotaGB that held, protected or event footage keeps.", "\(over)")
+        }
+        metric("tsvault_backup_failures_total", "counter", "Backup pushes that failed (target full, unplugged, I/O).", "\(backupFailuresTotal)")
+        if !lastBackups.isEmpty {
+            lines += ["# HELP tsvault_backup_last_push_timestamp_seconds End of the last push per backup target.",
+                      "# TYPE tsvault_backup_last_push_timestamp_seconds gauge"]
+            for (label, last) in lastBackups.sorted(by: { $0.key < $1.key }) {
+                lines.append("tsvault_backup_last_push_timestamp_seconds{target=\"\(escape(label))\"} \(Int(last.at.timeIntervalSince1970))")
+            }
+            lines += ["# HELP tsvault_backup_damaged_blobs Archive blobs the last push skipped as damaged, per target.",
+                      "# TYPE tsvault_backup_damaged_blobs gauge"]
+            for (label, last) in lastBackups.sorted(by: { $0.key < $1.key }) {
+                lines.append("tsvault_backup_damaged_blobs{target=\"\(escape(label))\"} \(last.damaged)")
+            }
         }
         if let report = lastReport {
             metric("tsvault_last_run_complete", "gauge", "1 when the last run archived everything the recorders hold.", report.complete ? "1" : "0")

@@ -72,8 +72,11 @@ public struct NightlyDaemon: Service {
     private func applyRetention() async {
         guard !runner.stop.isSet, let (policy, text, now) = RetentionSettings.policy(runner.config, now: fixedNow ?? Date()) else { return }
         do {
-            let plan = try runner.archive.retentionPlan(policy, now: now)
-            let result = try runner.archive.applyRetention(plan, actor: "tsvault daemon", policyText: text)
+            let archive = runner.archive
+            let (plan, result) = try await IngestQueue.shared.run {
+                let plan = try archive.retentionPlan(policy, now: now)
+                return (plan, try archive.applyRetention(plan, actor: "tsvault daemon", policyText: text))
+            }
             await state.retained(result)
             logger.notice("retention applied", metadata: ["segments": "\(result.deletedSegments)", "bytes": "\(result.bytesFreed)",
                                                           "held": "\(plan.heldSegments)", "eventKept": "\(plan.eventKeptSegments)",
@@ -81,6 +84,31 @@ public struct NightlyDaemon: Service {
         } catch {
             await state.retentionFailed()
             logger.error("retention failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// After retention, a push to every configured backup target that is mounted; one that
+    /// is not (its disk swapped out for rotation) is skipped. Archive work runs on the ingest
+    /// queue, off Swift's cooperative threads (which also serve /metrics).
+    private func pushBackups() async {
+        guard !runner.stop.isSet, let backup = runner.config.backup else { return }
+        let archive = runner.archive
+        for path in backup.targets {
+            guard BackupTarget.isTarget(path) else {
+                logger.notice("backup target not mounted or not initialized; skipped", metadata: ["target": "\(path)"])
+                continue
+            }
+            do {
+                let report = try await IngestQueue.shared.run {
+                    try archive.pushBackup(to: try BackupTarget(root: path), keepSnapshots: backup.keepSnapshots, actor: "tsvault daemon")
+                }
+                await state.backedUp(report)
+                logger.notice("backup pushed", metadata: ["target": "\(report.label)", "snapshot": "\(report.snapshot)",
+                                                          "copied": "\(report.copiedBlobs)", "damaged": "\(report.damaged.count)"])
+            } catch {
+                await state.backupFailed()
+                logger.error("backup push failed", metadata: ["target": "\(path)", "error": "\(error)"])
+            }
         }
     }
 
@@ -95,6 +123,7 @@ public struct NightlyDaemon: Service {
             await state.finished(report)
             logger.notice("run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
             await applyRetention()
+            await pushBackups()
         } catch {
             await state.failed("\(error)")
             logger.error("run failed", metadata: ["error": "\(error)"])

@@ -45,8 +45,10 @@ import TestSupport
             defer { try? FileManager.default.removeItem(atPath: work) }
             // A quota the footage of the look-back exceeds: retention runs after the run and
             // deletes nothing of it, and /metrics says by how much the archive is over.
+            // Backup: disk A is mounted and initialized, disk B is swapped out (absent).
+            _ = try BackupTarget(root: work + "/disk-a", initializeWithLabel: "A")
             _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
-                                                  extra: "retention: { quotaGB: 0.001 }")
+                                                  extra: "retention: { quotaGB: 0.001 }\nbackup: { targets: [\(work)/disk-a, \(work)/disk-b] }")
             let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(url.hasPrefix("http://127.0.0.1:"))
@@ -59,7 +61,7 @@ import TestSupport
             #expect(health.contains("\"lastRunComplete\":true") && health.contains("\"status\":\"ok\""), "\(health)")
             // Retention follows the run's end (and /health) by a moment.
             var (status, metrics) = try await get(url + "/metrics")
-            for _ in 0..<100 where !metrics.contains("tsvault_archive_stored_bytes") {
+            for _ in 0..<100 where !metrics.contains("tsvault_backup_last_push_timestamp_seconds{target=\"A\"}") {
                 try await Task.sleep(for: .milliseconds(100))
                 (status, metrics) = try await get(url + "/metrics")
             }
@@ -69,6 +71,11 @@ import TestSupport
             #expect(stored > 1_000_000 && metrics.contains("tsvault_retention_deleted_segments_total 0")
                     && metrics.contains("tsvault_archive_stored_bytes \(stored)\n")
                     && metrics.contains("tsvault_archive_over_quota_bytes \(stored - 1_000_000)\n"), "\(metrics)")
+            #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0") && metrics.contains("tsvault_backup_failures_total 0"))
+            let disk = try BackupTarget(root: work + "/disk-a")
+            let pushed = try disk.verify(full: true)
+            #expect(pushed.ok && pushed.snapshots.count == 1 && pushed.blobs > 0, "\(pushed)")
+            #expect(!FileManager.default.fileExists(atPath: work + "/disk-b"), "an absent target is skipped, not created")
             kill(daemon.processIdentifier, SIGTERM)
             #expect(await waitForExit(daemon, seconds: 15) && daemon.terminationStatus == 0)
         }

@@ -119,3 +119,10 @@ extension BackupTarget {
     /// How many blob files the target holds.
     public func blobsStored() -> Int { blobs.storedNames().count }
 }
+
+extension BackupTarget {
+    /// Whether `path` holds an initialized target (a mounted backup disk).
+    public static func isTarget(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path + "/" + identityFile)
+    }
+}
