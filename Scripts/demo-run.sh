@@ -29,3 +29,6 @@ echo "== tsvault coverage"
 echo
 echo "== tsvault verify --full"
 .build/debug/tsvault verify --full --archive "$demo/archive"
+echo
+echo "== tsvault status"
+.build/debug/tsvault status --archive "$demo/archive"

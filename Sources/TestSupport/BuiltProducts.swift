@@ -12,4 +12,18 @@ public enum BuiltProducts {
         let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent(product).path }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
+
+    /// Runs `tsvault` with `arguments` to its end; returns the exit status and standard output.
+    public static func runTSVault(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tsvault)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
 }

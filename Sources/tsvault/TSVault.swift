@@ -10,7 +10,7 @@ struct TSVault: AsyncParsableCommand {
         version: "0.2.0",
         subcommands: [RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self, ServerCommand.self,
                       IngestCommand.self, CoverageCommand.self, VerifyCommand.self, EvidenceCommand.self, CustodyCommand.self,
-                      HoldCommand.self, RetentionCommand.self, BackupCommand.self])
+                      HoldCommand.self, RetentionCommand.self, BackupCommand.self, StatusCommand.self])
 }
 
 struct ServerCommand: AsyncParsableCommand {

@@ -118,30 +118,16 @@ import TestSupport
         }
     }
 
-    /// Runs `tsvault` with arguments; returns its exit status and standard output.
-    static func tsvault(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     @Test func theCommandLineSaysWhatHappenedByItsExitCode() async throws {
         try await withArchive { archive, _, work in
             let foreign = work + "/foreign"
             try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: foreign + "/notes.txt", contents: Data("x".utf8))
-            #expect(try Self.tsvault(["backup", "push", foreign, "--label", "A", "--archive", archive.root]).0 == 64)
-            let (pushed, report) = try Self.tsvault(["backup", "push", work + "/disk", "--label", "A", "--archive", archive.root, "--json"])
+            #expect(try BuiltProducts.runTSVault(["backup", "push", foreign, "--label", "A", "--archive", archive.root]).0 == 64)
+            let (pushed, report) = try BuiltProducts.runTSVault(["backup", "push", work + "/disk", "--label", "A", "--archive", archive.root, "--json"])
             let decoded = try JSONDecoder().decode(BackupPushReport.self, from: Data(report.utf8))
             #expect(pushed == 0 && decoded.copiedBlobs == decoded.blobs && decoded.blobs > 0)
-            #expect(try Self.tsvault(["backup", "verify", work + "/disk", "--full"]).0 == 0)
+            #expect(try BuiltProducts.runTSVault(["backup", "verify", work + "/disk", "--full"]).0 == 0)
             // One byte flipped on the target: only the full check sees it.
             let victim = try #require(Self.files(under: work + "/disk/blobs").first { ($0 as NSString).lastPathComponent.count == 64 })
             let path = work + "/disk/blobs/" + victim
@@ -149,10 +135,10 @@ import TestSupport
             var bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
             bytes[0] ^= 0xFF
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            #expect(try Self.tsvault(["backup", "verify", work + "/disk"]).0 == 0)
-            let (status, text) = try Self.tsvault(["backup", "verify", work + "/disk", "--full"])
+            #expect(try BuiltProducts.runTSVault(["backup", "verify", work + "/disk"]).0 == 0)
+            let (status, text) = try BuiltProducts.runTSVault(["backup", "verify", work + "/disk", "--full"])
             #expect(status == 1 && text.contains((victim as NSString).lastPathComponent))
-            let (restored, restoreText) = try Self.tsvault(["backup", "restore", work + "/disk", "--to", work + "/restored"])
+            let (restored, restoreText) = try BuiltProducts.runTSVault(["backup", "restore", work + "/disk", "--to", work + "/restored"])
             #expect(restored == 1 && restoreText.contains("MISSING \((victim as NSString).lastPathComponent)"), "\(restoreText)")
         }
     }
