@@ -45,22 +45,47 @@ extension Archive {
         let blobs = try index.read { db in try Row.fetchAll(db, sql: "SELECT sha256, size, compression, kind FROM blobs ORDER BY sha256") }
         var report = VerifyReport(level: level)
         for row in blobs where samplePercent >= 100 || Double.random(in: 0..<100) < samplePercent {
-            let sha: String = row["sha256"]
-            let size: Int64 = row["size"]
-            let compressed = (row["compression"] as String?) == BlobCompression.zstd.rawValue
-            let problem = compressed ? checkCompressed(sha: sha, size: size, level: level)
-                                     : check(sha: sha, size: size, level: (row["kind"] as String?) == "video" ? level : min(level, .full))
-            report.checked += 1
-            report.bytes += size
-            try index.write { db in
-                try db.execute(sql: "UPDATE blobs SET verified_at = ?, verify_result = ? WHERE sha256 = ?",
-                               arguments: [Date().timeIntervalSince1970, problem.map { "\(level.rawValue): \($0)" } ?? "\(level.rawValue): ok", sha])
-            }
-            if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
+            try checkAndRecord(row, level: level, into: &report)
         }
         let known = Set(blobs.map { $0["sha256"] as String })
         report.orphans = self.blobs.storedNames().filter { !known.contains($0) }.sorted()
         return report
+    }
+
+    /// Scrubbing: checks the blobs checked least recently (never-checked ones first) until
+    /// `budgetBytes` of them were read, so that passes repeated every night cover the whole
+    /// archive in turn without reading all of it each time.
+    public func scrub(level: VerifyLevel = .full, budgetBytes: Int64) throws -> VerifyReport {
+        let rows = try index.read { db -> [Row] in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT sha256, size, compression, kind FROM blobs ORDER BY verified_at IS NOT NULL, verified_at, sha256
+                """)
+            var picked: [Row] = [], bytes: Int64 = 0
+            while bytes < budgetBytes, let row = try cursor.next() {
+                picked.append(row.copy())
+                bytes += row["size"] as Int64
+            }
+            return picked
+        }
+        var report = VerifyReport(level: level)
+        for row in rows { try checkAndRecord(row, level: level, into: &report) }
+        return report
+    }
+
+    /// Checks one blob row and records the result (time and outcome) in the index.
+    private func checkAndRecord(_ row: Row, level: VerifyLevel, into report: inout VerifyReport) throws {
+        let sha: String = row["sha256"]
+        let size: Int64 = row["size"]
+        let compressed = (row["compression"] as String?) == BlobCompression.zstd.rawValue
+        let problem = compressed ? checkCompressed(sha: sha, size: size, level: level)
+                                 : check(sha: sha, size: size, level: (row["kind"] as String?) == "video" ? level : min(level, .full))
+        report.checked += 1
+        report.bytes += size
+        try index.write { db in
+            try db.execute(sql: "UPDATE blobs SET verified_at = ?, verify_result = ? WHERE sha256 = ?",
+                           arguments: [Date().timeIntervalSince1970, problem.map { "\(level.rawValue): \($0)" } ?? "\(level.rawValue): ok", sha])
+        }
+        if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
     }
 
     private func checkCompressed(sha: String, size: Int64, level: VerifyLevel) -> String? {

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import TSAPI
 import Yams
@@ -15,6 +16,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public var schedule: Schedule?
     public var retention: Retention?
     public var backup: Backup?
+    public var scrub: Scrub?
     public var servers: [Server]
 
     public struct RunWindow: Sendable, Codable, Hashable {
@@ -92,6 +94,18 @@ public struct TSVaultConfiguration: Sendable, Codable {
         }
     }
 
+    /// Integrity scrubbing by the daemon after each run: the blobs checked least recently,
+    /// `gbPerRun` of them, so the whole archive is re-read in turn.
+    public struct Scrub: Sendable, Codable, Hashable {
+        public var gbPerRun: Double
+        public var level: VerifyLevel = .full
+
+        public init(gbPerRun: Double, level: VerifyLevel = .full) {
+            self.gbPerRun = gbPerRun
+            self.level = level
+        }
+    }
+
     /// Offsite backup targets the daemon pushes to after each run (and retention).
     public struct Backup: Sendable, Codable, Hashable {
         /// Mount points of backup targets (initialized once with `tsvault backup push DIR
@@ -154,7 +168,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case archive, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, servers
+        case archive, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, scrub, servers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -168,6 +182,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
         schedule = try c.decodeIfPresent(Schedule.self, forKey: .schedule)
         retention = try c.decodeIfPresent(Retention.self, forKey: .retention)
         backup = try c.decodeIfPresent(Backup.self, forKey: .backup)
+        scrub = try c.decodeIfPresent(Scrub.self, forKey: .scrub)
         servers = try c.decode([Server].self, forKey: .servers)
     }
 }
@@ -186,6 +201,14 @@ extension TSVaultConfiguration.Retention.Events {
         keepDays = try c.decode(Int.self, forKey: .keepDays)
         beforeSeconds = try c.decodeIfPresent(Int.self, forKey: .beforeSeconds) ?? 30
         afterSeconds = try c.decodeIfPresent(Int.self, forKey: .afterSeconds) ?? 60
+    }
+}
+
+extension TSVaultConfiguration.Scrub {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        gbPerRun = try c.decode(Double.self, forKey: .gbPerRun)
+        level = try c.decodeIfPresent(VerifyLevel.self, forKey: .level) ?? .full
     }
 }
 

@@ -103,6 +103,7 @@ public enum ConfigurationLoader {
             }
             if b.keepSnapshots < 1 { error("backup.keepSnapshots", "must be at least 1") }
         }
+        if let scrub = c.scrub, scrub.gbPerRun <= 0 { error("scrub.gbPerRun", "must be positive") }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []
         for (i, s) in c.servers.enumerated() {

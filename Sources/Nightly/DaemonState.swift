@@ -20,6 +20,8 @@ public actor DaemonState {
     /// Per backup target label: when its last push ended and how many damaged blobs it skipped.
     public private(set) var lastBackups: [String: (at: Date, damaged: Int)] = [:]
     public private(set) var backupFailuresTotal = 0
+    public private(set) var scrubbedBytesTotal: Int64 = 0
+    public private(set) var scrubFailedBlobsTotal = 0
 
     public init() {}
 
@@ -49,6 +51,11 @@ public actor DaemonState {
     func backedUp(_ report: BackupPushReport) { lastBackups[report.label] = (Date(), report.damaged.count) }
     func backupFailed() { backupFailuresTotal += 1 }
 
+    func scrubbed(_ report: VerifyReport) {
+        scrubbedBytesTotal += report.bytes
+        scrubFailedBlobsTotal += report.failures.count
+    }
+
     func failed(_ error: String) {
         running = false
         runsTotal += 1
@@ -75,6 +82,8 @@ public actor DaemonState {
             metric("tsvault_archive_stored_bytes", "gauge", "Bytes the archive's blobs store after the last retention.", "\(stored)")
             metric("tsvault_archive_over_quota_bytes", "gauge", "Bytes over retention.quotaGB that held, protected or event footage keeps.", "\(over)")
         }
+        metric("tsvault_scrub_checked_bytes_total", "counter", "Bytes of blobs re-checked by scrubbing since start.", "\(scrubbedBytesTotal)")
+        metric("tsvault_scrub_failed_blobs_total", "counter", "Blobs scrubbing found damaged since start (tsvault verify names their minutes).", "\(scrubFailedBlobsTotal)")
         metric("tsvault_backup_failures_total", "counter", "Backup pushes that failed (target full, unplugged, I/O).", "\(backupFailuresTotal)")
         if !lastBackups.isEmpty {
             lines += ["# HELP tsvault_backup_last_push_timestamp_seconds End of the last push per backup target.",

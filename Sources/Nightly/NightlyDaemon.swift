@@ -112,6 +112,23 @@ public struct NightlyDaemon: Service {
         }
     }
 
+    /// Re-reads the blobs checked least recently, `scrub.gbPerRun` of them.
+    private func scrub() async {
+        guard !runner.stop.isSet, let scrub = runner.config.scrub else { return }
+        let archive = runner.archive
+        do {
+            let report = try await IngestQueue.shared.run {
+                try archive.scrub(level: scrub.level, budgetBytes: Int64(scrub.gbPerRun * 1_000_000_000))
+            }
+            await state.scrubbed(report)
+            let level: Logger.Level = report.ok ? .notice : .error
+            logger.log(level: level, "scrub finished", metadata: ["blobs": "\(report.checked)", "bytes": "\(report.bytes)",
+                                                                  "failed": "\(report.failures.map(\.sha256))"])
+        } catch {
+            logger.error("scrub failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func runOnce() async {
         await state.started()
         do {
@@ -123,6 +140,7 @@ public struct NightlyDaemon: Service {
             await state.finished(report)
             logger.notice("run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
             await applyRetention()
+            await scrub()
             await pushBackups()
         } catch {
             await state.failed("\(error)")

@@ -10,13 +10,18 @@ struct VerifyCommand: ParsableCommand {
 
     @Flag(help: "How hard to look.") var level: VerifyLevel = .full
     @Option(help: "Check this percentage of blobs, chosen at random.") var sample: Double = 100
+    @Option(help: "Scrub: check only the blobs checked least recently (never-checked first), this many GB (10^9 bytes) of them.")
+    var scrubGB: Double?
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
         guard (0...100).contains(sample) else { throw ValidationError("--sample must be 0...100") }
+        if let scrubGB, scrubGB <= 0 { throw ValidationError("--scrub-gb must be positive") }
         do {
-            let report = try archive.open().verify(level: level, samplePercent: sample)
+            let opened = try archive.open()
+            let report = try scrubGB.map { try opened.scrub(level: level, budgetBytes: Int64($0 * 1_000_000_000)) }
+                ?? opened.verify(level: level, samplePercent: sample)
             if json {
                 try printJSON(report)
             } else {

@@ -142,4 +142,37 @@ import TestSupport
             #expect(restored == 1 && restoreText.contains("MISSING \((victim as NSString).lastPathComponent)"), "\(restoreText)")
         }
     }
+
+    @Test func aFailingTargetPublishesNothingAndATamperedSnapshotIsRefused() async throws {
+        try await withArchive { archive, _, work in
+            let disk = try BackupTarget(root: work + "/disk-e", initializeWithLabel: "offsite-E")
+            // The disk fails mid-push (here: a fan-out directory cannot be created).
+            let first = try #require(try archive.segments(server: "sim", channel: 1).first).sha256
+            _ = FileManager.default.createFile(atPath: work + "/disk-e/blobs/" + String(first.prefix(2)), contents: Data("in the way".utf8))
+            #expect(throws: ArchiveError.self) { _ = try archive.pushBackup(to: disk, actor: "tester") }
+            #expect(disk.snapshots().isEmpty, "no snapshot names blobs that are not all there")
+            #expect(try archive.backupStatus().isEmpty, "a failed push is not recorded as a push")
+            try FileManager.default.removeItem(atPath: work + "/disk-e/blobs/" + String(first.prefix(2)))
+            let resumed = try archive.pushBackup(to: disk, actor: "tester")
+            let resumedCheck = try disk.verify(full: true)
+            #expect(resumed.ok && resumed.copiedBlobs > 0 && resumedCheck.ok)
+
+            // A snapshot altered on the disk: verify says so, restore refuses it.
+            let snapshot = work + "/disk-e/snapshots/" + resumed.snapshot
+            chmod(snapshot, 0o644)
+            let handle = try #require(FileHandle(forUpdatingAtPath: snapshot))
+            try handle.seek(toOffset: 200)
+            try handle.write(contentsOf: Data([0x42]))
+            try handle.close()
+            let checked = try disk.verify(full: false)
+            #expect(checked.problems.map(\.item) == [resumed.snapshot] && checked.problems[0].problem.contains("its .sha256 says"))
+            #expect(throws: ArchiveError.self) { _ = try disk.restore(to: work + "/restored", actor: "tester") }
+            #expect(!FileManager.default.fileExists(atPath: work + "/restored/index.sqlite"))
+
+            // An identity file that is not one: a clear error, nothing written.
+            try Data("{ not json".utf8).write(to: URL(fileURLWithPath: work + "/disk-e/tsvault-backup.json"))
+            let error = #expect(throws: ArchiveError.self) { _ = try BackupTarget(root: work + "/disk-e") }
+            #expect(error.map { "\($0)".contains("is not a tsvault backup identity") } == true)
+        }
+    }
 }

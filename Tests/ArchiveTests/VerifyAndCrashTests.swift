@@ -116,4 +116,37 @@ import TSAPISimulator
             #expect(try finished.verify(level: .deep).ok)
         }
     }
+
+    @Test func scrubbingReadsTheLeastRecentlyCheckedBlobsWithinItsBudget() async throws {
+        let work = try ArchiveFixture.temporaryDirectory("scrub")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let file = try await exportFile(minutes: 6, into: work)
+        let archive = try Archive(root: work + "/archive")
+        _ = try archive.ingest(file: file, server: "sim", channel: 1)
+        let total = try archive.overview()
+        #expect(total.blobs == 6 && total.unverifiedBlobs == 6)
+
+        // A budget of about half the bytes: the never-checked blobs go first, then the rest.
+        let first = try archive.scrub(budgetBytes: total.storedBytes / 2)
+        #expect(first.ok && first.checked >= 3 && first.checked < 6 && first.bytes >= total.storedBytes / 2)
+        #expect(try archive.overview().unverifiedBlobs == 6 - first.checked)
+        let second = try archive.scrub(budgetBytes: total.storedBytes)
+        let unverified = try archive.overview().unverifiedBlobs
+        #expect(second.checked == 6 && unverified == 0, "never-checked first, then the oldest checks")
+
+        // The second pass checked the never-checked blobs first (by name), then the first
+        // pass's. Damage the one checked longest ago: a one-byte budget reads exactly it.
+        let names = try archive.segments(server: "sim", channel: 1).map(\.sha256).sorted()
+        let oldest = try #require(names.indices.contains(first.checked) ? names[first.checked] : nil)
+        let path = archive.blobs.path(of: oldest)
+        chmod(path, 0o644)
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+        bytes[7] ^= 0x20
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let third = try archive.scrub(budgetBytes: 1)
+        #expect(third.checked == 1 && third.failures.map(\.sha256) == [oldest])
+        #expect(try archive.overview().failedBlobs == 1)
+        let (status, text) = try BuiltProducts.runTSVault(["verify", "--scrub-gb", "0.000000001", "--archive", work + "/archive"])
+        #expect(status == 0 && text.contains("1 blobs"), "the next scrub reads the next-oldest blob, which is sound: \(text)")
+    }
 }

@@ -17,6 +17,7 @@ import Testing
             runWindow: { start: "25:00", end: "06:00" }
             retention: { maxAgeDays: 0, quotaGB: -1, events: { types: [], keepDays: 0, beforeSeconds: -1 } }
             backup: { targets: [relative/disk, /tmp/a/inside], keepSnapshots: 0 }
+            scrub: { gbPerRun: 0 }
             servers:
               - name: nvr1
                 url: ftp://nvr1
@@ -31,7 +32,7 @@ import Testing
             """)
         let (_, problems) = ConfigurationLoader.check(path: path)
         let paths = Set(problems.filter { $0.severity == .error }.map(\.path))
-        #expect(paths == ["lookBackDays", "runWindow.start", "retention.maxAgeDays", "retention.quotaGB", "retention.events.types", "retention.events.keepDays", "retention.events.beforeSeconds", "backup.targets[0]", "backup.targets[1]", "backup.keepSnapshots", "servers[0].url", "servers[1].name", "servers[1].url",
+        #expect(paths == ["lookBackDays", "runWindow.start", "retention.maxAgeDays", "retention.quotaGB", "retention.events.types", "retention.events.keepDays", "retention.events.beforeSeconds", "backup.targets[0]", "backup.targets[1]", "backup.keepSnapshots", "scrub.gbPerRun", "servers[0].url", "servers[1].name", "servers[1].url",
                           "servers[1].password", "servers[2].channels"], "\(problems)")
         #expect(throws: ConfigurationError.self) { _ = try ConfigurationLoader.load(path: path) }
     }

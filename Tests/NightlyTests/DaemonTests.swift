@@ -48,7 +48,7 @@ import TestSupport
             // Backup: disk A is mounted and initialized, disk B is swapped out (absent).
             _ = try BackupTarget(root: work + "/disk-a", initializeWithLabel: "A")
             _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
-                                                  extra: "retention: { quotaGB: 0.001 }\nbackup: { targets: [\(work)/disk-a, \(work)/disk-b] }")
+                                                  extra: "retention: { quotaGB: 0.001 }\nscrub: { gbPerRun: 0.001 }\nbackup: { targets: [\(work)/disk-a, \(work)/disk-b] }")
             let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(url.hasPrefix("http://127.0.0.1:"))
@@ -72,6 +72,8 @@ import TestSupport
                     && metrics.contains("tsvault_archive_stored_bytes \(stored)\n")
                     && metrics.contains("tsvault_archive_over_quota_bytes \(stored - 1_000_000)\n"), "\(metrics)")
             #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0") && metrics.contains("tsvault_backup_failures_total 0"))
+            let scrubbed = metrics.split(separator: "\n").first { $0.hasPrefix("tsvault_scrub_checked_bytes_total ") }.flatMap { Int64($0.split(separator: " ")[1]) }
+            #expect((scrubbed ?? 0) >= 1_000_000 && metrics.contains("tsvault_scrub_failed_blobs_total 0"), "a scrub of 1 MB ran after the run")
             let disk = try BackupTarget(root: work + "/disk-a")
             let pushed = try disk.verify(full: true)
             #expect(pushed.ok && pushed.snapshots.count == 1 && pushed.blobs > 0, "\(pushed)")
