@@ -93,19 +93,16 @@ public struct NightlyDaemon: Service {
     private func pushBackups() async {
         guard !runner.stop.isSet, let backup = runner.config.backup else { return }
         let archive = runner.archive
-        for path in backup.targets {
-            guard BackupTarget.isTarget(path) else {
-                logger.notice("backup target not mounted or not initialized; skipped", metadata: ["target": "\(path)"])
-                continue
-            }
-            do {
-                let report = try await IngestQueue.shared.run {
-                    try archive.pushBackup(to: try BackupTarget(root: path), keepSnapshots: backup.keepSnapshots, actor: "tsvault daemon")
-                }
+        let outcomes = (try? await IngestQueue.shared.run { BackupRotation.pushMounted(archive, backup, actor: "tsvault daemon") }) ?? []
+        for outcome in outcomes {
+            switch outcome {
+            case .pushed(let report):
                 await state.backedUp(report)
                 logger.notice("backup pushed", metadata: ["target": "\(report.label)", "snapshot": "\(report.snapshot)",
                                                           "copied": "\(report.copiedBlobs)", "damaged": "\(report.damaged.count)"])
-            } catch {
+            case .skipped(let path):
+                logger.notice("backup target not mounted or not initialized; skipped", metadata: ["target": "\(path)"])
+            case .failed(let path, let error):
                 await state.backupFailed()
                 logger.error("backup push failed", metadata: ["target": "\(path)", "error": "\(error)"])
             }

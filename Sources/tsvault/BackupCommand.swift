@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Foundation
+import Nightly
 
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,28 +29,74 @@ struct BackupPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
         abstract: "Copy a snapshot of the archive and the blobs the target lacks.",
-        discussion: "Exit codes: 0 pushed, 1 pushed but some archive blobs are damaged (not copied; run tsvault verify), 64 not a backup target (or wrong label), 74 I/O error (target full or unplugged: the snapshot is not published, the next push resumes).")
+        discussion: """
+        With DIR, pushes there (archive from --archive). Without it, pushes to every \
+        backup.targets directory of the configuration that is mounted, skipping the others \
+        (the disks in the drawer).
+        Exit codes: 0 pushed, 1 pushed but some archive blobs are damaged (not copied; run tsvault verify) or no configured target is mounted, 64 not a backup target (or wrong label) or no backup.targets, 74 I/O error (target full or unplugged: the snapshot is not published, the next push resumes).
+        """)
 
-    @Argument(help: "The target directory.") var target: String
+    @Argument(help: "The target directory; omit it to push to the configuration's mounted backup.targets.") var target: String?
     @Option(help: "Initialize the target with this label if it is new; otherwise it must match.") var label: String?
-    @Option(help: "Snapshots to keep on the target (older ones and the blobs only they name are removed).") var keep = 7
+    @Option(help: "Snapshots to keep on the target (default 7, or backup.keepSnapshots); older ones and the blobs only they name are removed.")
+    var keep: Int?
     @Option(help: "Who pushes, for the custody log.") var actor = ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
     @OptionGroup var archive: ArchiveOptions
+    @OptionGroup var configOptions: ConfigOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
-        guard keep >= 1 else { throw ValidationError("--keep must be at least 1") }
+        if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
+        guard let target else { return try pushToConfiguredTargets() }
         try reportingArchiveErrors("backup push") {
             let destination = try BackupTarget(root: target, initializeWithLabel: label)
-            let terminal = isatty(STDERR_FILENO) == 1 && !json
-            let report = try archive.open().pushBackup(to: destination, keepSnapshots: keep, actor: actor) { done, total in
-                guard terminal, done == total || done % 100 == 0 else { return }
-                FileHandle.standardError.write(Data("\r\u{1B}[Kbackup \(destination.identity.label): \(done)/\(total) blobs".utf8))
+            let report = try archive.open().pushBackup(to: destination, keepSnapshots: keep ?? 7, actor: actor) { done, total in
+                showProgress(destination.identity.label, done, total)
             }
-            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            clearProgress()
             if json { try printJSON(report) } else { print(Self.render(report)) }
             if !report.ok { throw ExitCode(ExitCodes.failed) }
         }
+    }
+
+    private func pushToConfiguredTargets() throws {
+        guard label == nil else { throw ValidationError("--label initializes one target: give its directory") }
+        let config = try configOptions.load()
+        guard let backup = config.backup else {
+            FileHandle.standardError.write(Data("tsvault backup push: no DIR and no backup.targets in \(configOptions.path)\n".utf8))
+            throw ExitCode(ExitCodes.usage)
+        }
+        try reportingArchiveErrors("backup push") {
+            let outcomes = BackupRotation.pushMounted(try Archive(root: config.archive), backup, keepSnapshots: keep, actor: actor,
+                                                      progress: showProgress)
+            clearProgress()
+            var reports: [BackupPushReport] = [], skipped: [String] = [], failed: [String] = []
+            for outcome in outcomes {
+                switch outcome {
+                case .pushed(let report): reports.append(report)
+                case .skipped(let path): skipped.append(path)
+                case .failed(let path, let error): failed.append("\(path): \(error)")
+                }
+            }
+            if json {
+                try printJSON(ConfiguredPushOutput(pushed: reports, skipped: skipped, failed: failed))
+            } else {
+                reports.forEach { print(Self.render($0)) }
+                skipped.forEach { print("skipped \($0): not mounted or not a backup target") }
+                failed.forEach { print("FAILED \($0)") }
+            }
+            if !failed.isEmpty { throw ExitCode(ExitCodes.ioError) }
+            if reports.isEmpty || reports.contains(where: { !$0.ok }) { throw ExitCode(ExitCodes.failed) }
+        }
+    }
+
+    private func showProgress(_ label: String, _ done: Int, _ total: Int) {
+        guard !json, isatty(STDERR_FILENO) == 1, done == total || done % 100 == 0 else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[Kbackup \(label): \(done)/\(total) blobs".utf8))
+    }
+
+    private func clearProgress() {
+        if !json, isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
     static func render(_ r: BackupPushReport) -> String {
@@ -134,4 +181,10 @@ struct BackupRestoreCommand: ParsableCommand {
             if !report.missing.isEmpty { throw ExitCode(ExitCodes.failed) }
         }
     }
+}
+
+struct ConfiguredPushOutput: Encodable {
+    var pushed: [BackupPushReport]
+    var skipped: [String]
+    var failed: [String]
 }
