@@ -30,5 +30,9 @@ echo
 echo "== tsvault verify --full"
 .build/debug/tsvault verify --full --archive "$demo/archive"
 echo
+echo "== tsvault backup push (an offsite disk, here a directory) and backup verify --full"
+.build/debug/tsvault backup push "$demo/offsite" --label demo-offsite --archive "$demo/archive"
+.build/debug/tsvault backup verify "$demo/offsite" --full
+echo
 echo "== tsvault status"
 .build/debug/tsvault status --archive "$demo/archive"
