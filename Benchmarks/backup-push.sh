@@ -10,12 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 m=${1:-7}
 
-swift build -c release --product tsvault >/dev/null
-swift build -c release --product tsapi-sim >/dev/null
-venv=.build/pyenv
-[ -x "$venv/bin/python" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q requests websockets; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source Benchmarks/setup.sh
 tsvault=.build/release/tsvault
 
 end=$(printf '%02d:%02d:00' $((10 + m / 60)) $((m % 60)))

@@ -8,12 +8,7 @@
 # Needs ~35 GB free under TMPDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product tsvault >/dev/null
-swift build -c release --product tsapi-sim >/dev/null
-venv=.build/pyenv
-[ -x "$venv/bin/python" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q requests websockets; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source Benchmarks/setup.sh
 export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work
 
 config() { # archive-dir → writes $work/tsvault.yaml for the simulator at $SIM_URL
