@@ -26,6 +26,17 @@ public struct BlobStore: Sendable {
         return "\(root)/\(a)/\(b)/\(sha256)"
     }
 
+    /// Removes a blob's file (plain or zstd); returns the bytes freed, nil when there was none.
+    /// The caller has made sure no index row names it any more.
+    func remove(_ sha256: String) -> Int64? {
+        var freed: Int64?
+        for path in [path(of: sha256), path(of: sha256) + ".zst"] {
+            guard let size = FileSystem.size(of: path), unlink(path) == 0 else { continue }
+            freed = (freed ?? 0) + size
+        }
+        return freed
+    }
+
     /// The SHA-256 name of every blob file in the store (`.zst` suffix removed); temporary
     /// files are not blobs.
     public func storedNames() -> [String] {
@@ -76,6 +87,12 @@ enum FileSystem {
         } catch {
             throw ArchiveError.ioFailed(path: path, detail: "\(error.localizedDescription)")
         }
+    }
+
+    /// A file's size, or nil when it does not exist.
+    static func size(of path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     /// Reads a file in 1 MiB chunks.

@@ -74,7 +74,7 @@ extension BlobStore {
 
     private func storedSize(_ sha256: String, _ compression: BlobCompression) -> Int64 {
         let stored = path(of: sha256) + (compression == .zstd ? ".zst" : "")
-        return ((try? FileManager.default.attributesOfItem(atPath: stored))?[.size] as? NSNumber)?.int64Value ?? 0
+        return FileSystem.size(of: stored) ?? 0
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {

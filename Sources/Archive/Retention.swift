@@ -62,7 +62,7 @@ extension Archive {
     public func retentionPlan(_ policy: RetentionPolicy, now: Date = Date()) throws -> RetentionPlan {
         let holds = try holds(includeReleased: false)
         return try index.read { db in
-            var planner = try RetentionPlanner(db, policy: policy, now: Self.micros(now), holds: holds)
+            var planner = try RetentionPlanner(db, policy: policy, now: StartTime.micros(now), holds: holds)
             try planner.scan(db, eventFootage: false)
             if planner.needed > 0, planner.events != nil { try planner.scan(db, eventFootage: true) }
             return planner.finish()
@@ -101,17 +101,9 @@ extension Archive {
             }
             return unreferenced
         }
-        var freed: Int64 = 0
-        for sha in doomed {
-            for path in [blobs.path(of: sha), blobs.path(of: sha) + ".zst"] {
-                guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value else { continue }
-                if unlink(path) == 0 { freed += size }
-            }
-        }
+        let freed = doomed.reduce(Int64(0)) { $0 + (blobs.remove($1) ?? 0) }
         return RetentionResult(plan: plan, deletedSegments: plan.segmentIDs.count, deletedBlobs: doomed.count, bytesFreed: freed)
     }
-
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     static func iso(_ micros: Int64) -> String {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(micros) / 1_000_000))

@@ -66,9 +66,15 @@ public actor DaemonState {
     /// Prometheus text exposition format 0.0.4.
     public func metrics() -> String {
         var lines: [String] = []
-        func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
-            lines += ["# HELP \(name) \(help)", "# TYPE \(name) \(type)", "\(name) \(value)"]
+        // One family: its HELP and TYPE lines, then a sample per label set.
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: String)]) {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) \(type)"]
+            for sample in samples {
+                let labels = sample.labels.isEmpty ? "" : "{" + sample.labels.map { "\($0)=\"\(escape($1))\"" }.joined(separator: ",") + "}"
+                lines.append("\(name)\(labels) \(sample.value)")
+            }
         }
+        func metric(_ name: String, _ type: String, _ help: String, _ value: String) { family(name, type, help, [([], value)]) }
         metric("tsvault_runs_total", "counter", "Nightly runs finished since start.", "\(runsTotal)")
         metric("tsvault_runs_incomplete_total", "counter", "Runs that left recorded minutes unarchived.", "\(incompleteRunsTotal)")
         metric("tsvault_archived_bytes_total", "counter", "Bytes downloaded and archived since start.", "\(bytesTotal)")
@@ -86,29 +92,19 @@ public actor DaemonState {
         metric("tsvault_scrub_failed_blobs_total", "counter", "Blobs scrubbing found damaged since start (tsvault verify names their minutes).", "\(scrubFailedBlobsTotal)")
         metric("tsvault_backup_failures_total", "counter", "Backup pushes that failed (target full, unplugged, I/O).", "\(backupFailuresTotal)")
         if !lastBackups.isEmpty {
-            lines += ["# HELP tsvault_backup_last_push_timestamp_seconds End of the last push per backup target.",
-                      "# TYPE tsvault_backup_last_push_timestamp_seconds gauge"]
-            for (label, last) in lastBackups.sorted(by: { $0.key < $1.key }) {
-                lines.append("tsvault_backup_last_push_timestamp_seconds{target=\"\(escape(label))\"} \(Int(last.at.timeIntervalSince1970))")
-            }
-            lines += ["# HELP tsvault_backup_damaged_blobs Archive blobs the last push skipped as damaged, per target.",
-                      "# TYPE tsvault_backup_damaged_blobs gauge"]
-            for (label, last) in lastBackups.sorted(by: { $0.key < $1.key }) {
-                lines.append("tsvault_backup_damaged_blobs{target=\"\(escape(label))\"} \(last.damaged)")
-            }
+            let targets = lastBackups.sorted { $0.key < $1.key }
+            family("tsvault_backup_last_push_timestamp_seconds", "gauge", "End of the last push per backup target.",
+                   targets.map { ([("target", $0.key)], "\(Int($0.value.at.timeIntervalSince1970))") })
+            family("tsvault_backup_damaged_blobs", "gauge", "Archive blobs the last push skipped as damaged, per target.",
+                   targets.map { ([("target", $0.key)], "\($0.value.damaged)") })
         }
         if let report = lastReport {
             metric("tsvault_last_run_complete", "gauge", "1 when the last run archived everything the recorders hold.", report.complete ? "1" : "0")
             metric("tsvault_last_run_timestamp_seconds", "gauge", "End of the last run.", "\(Int(report.finishedAt.timeIntervalSince1970))")
             let missing = report.servers.flatMap(\.channels).reduce(0) { $0 + $1.missing }
             metric("tsvault_last_run_missing_minutes", "gauge", "Recorded minutes still missing after the last run.", "\(missing)")
-            lines += ["# HELP tsvault_channel_missing_minutes Recorded minutes still missing per channel after the last run.",
-                      "# TYPE tsvault_channel_missing_minutes gauge"]
-            for server in report.servers {
-                for c in server.channels {
-                    lines.append("tsvault_channel_missing_minutes{server=\"\(escape(server.name))\",channel=\"\(c.channel)\"} \(c.missing)")
-                }
-            }
+            family("tsvault_channel_missing_minutes", "gauge", "Recorded minutes still missing per channel after the last run.",
+                   report.servers.flatMap { server in server.channels.map { ([("server", server.name), ("channel", "\($0.channel)")], "\($0.missing)") } })
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -41,9 +41,7 @@ public struct OperatorStatus: Sendable, Codable {
 
     static func missingMinutes(_ archive: Archive, run: Int64) throws -> Int? {
         guard let json = try archive.runReportJSON(run) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let report = try? decoder.decode(RunReport.self, from: Data(json.utf8)) else { return nil }
+        guard let report = try? RunReport(storedJSON: json) else { return nil }
         return report.servers.flatMap(\.channels).reduce(0) { $0 + $1.missing }
     }
 

@@ -50,6 +50,23 @@ public struct RunReport: Sendable, Codable {
     public var complete: Bool { servers.allSatisfy { $0.error == nil && $0.channels.allSatisfy { $0.missing == 0 } } }
 }
 
+extension RunReport {
+    /// The form stored with the run (`runs.report_json`, printed by `tsvault report --json`):
+    /// ISO 8601 dates, sorted keys.
+    public func storedJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public init(storedJSON: String) throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        self = try decoder.decode(RunReport.self, from: Data(storedJSON.utf8))
+    }
+}
+
 /// The human form of a run report.
 public enum RunReportText {
     public static func render(_ r: RunReport) -> String {

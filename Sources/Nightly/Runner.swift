@@ -60,11 +60,7 @@ public struct Runner: Sendable {
         }
         servers.sort { $0.name < $1.name }
         let report = RunReport(runID: runID, startedAt: started, finishedAt: Date(), servers: servers, lost: lost)
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        try archive.finishRun(runID, status: report.complete ? "complete" : "incomplete",
-                              reportJSON: String(decoding: try encoder.encode(report), as: UTF8.self))
+        try archive.finishRun(runID, status: report.complete ? "complete" : "incomplete", reportJSON: try report.storedJSON())
         return report
     }
 

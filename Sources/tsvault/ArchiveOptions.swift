@@ -29,6 +29,14 @@ enum ExitCodes {
     }
 }
 
+/// Runs `body`, turning archive errors into a message on stderr and the matching exit code.
+func reportingArchiveErrors(_ command: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let error as ArchiveError {
+        FileHandle.standardError.write(Data("tsvault \(command): \(error)\n".utf8))
+        throw ExitCode(ExitCodes.code(for: error))
+    }
+}
+
 /// ISO 8601 instants on the command line: offset or `Z` required, so nothing is ambiguous.
 func parseInstant(_ text: String, option: String) throws -> Date {
     let formatter = ISO8601DateFormatter()

@@ -17,14 +17,6 @@ struct BackupCommand: ParsableCommand {
         subcommands: [BackupPushCommand.self, BackupStatusCommand.self, BackupVerifyCommand.self, BackupRestoreCommand.self])
 }
 
-/// Runs `body`, turning archive errors into a message on stderr and the matching exit code.
-func reportingArchiveErrors(_ command: String, _ body: () throws -> Void) throws {
-    do { try body() } catch let error as ArchiveError {
-        FileHandle.standardError.write(Data("tsvault \(command): \(error)\n".utf8))
-        throw ExitCode(ExitCodes.code(for: error))
-    }
-}
-
 struct BackupPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",

@@ -18,7 +18,7 @@ struct CoverageCommand: ParsableCommand {
 
     func run() throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
-        do {
+        try reportingArchiveErrors("coverage") {
             let store = try archive.open()
             guard let span = try store.span() else {
                 print("the archive is empty")
@@ -34,9 +34,6 @@ struct CoverageCommand: ParsableCommand {
                 print("\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
                       + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
             }
-        } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault coverage: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
         }
     }
 

@@ -36,7 +36,7 @@ struct IngestCommand: ParsableCommand {
             return zone
         }
         let startDate = try start.map { try parseInstant($0, option: "--start") }
-        do {
+        try reportingArchiveErrors("ingest") {
             let result = try archive.open().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
                                                    recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
             if json { try printJSON(result); return }
@@ -47,9 +47,6 @@ struct IngestCommand: ParsableCommand {
                 print("  dropped \(result.droppedVideoFrames) video frames and \(result.droppedAudioPackets) audio packets before a keyframe")
             }
             if result.holes > 0 { print("  \(result.holes) timestamp holes inside the file") }
-        } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault ingest: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
         }
     }
 }

@@ -32,7 +32,7 @@ struct RetentionCommand: ParsableCommand {
             FileHandle.standardError.write(Data("tsvault retention: no retention.maxAgeDays or retention.quotaGB in \(configOptions.path)\n".utf8))
             throw ExitCode(ExitCodes.usage)
         }
-        do {
+        try reportingArchiveErrors("retention") {
             let archive = try Archive(root: config.archive)
             let plan = try archive.retentionPlan(policy.policy, now: policy.now)
             let result = apply ? try archive.applyRetention(plan, actor: actor, policyText: policy.text) : nil
@@ -42,9 +42,6 @@ struct RetentionCommand: ParsableCommand {
                 print(Self.render(plan, result: result, policy: policy.text))
             }
             if plan.quotaShortfallBytes > 0 { throw ExitCode(ExitCodes.failed) }
-        } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault retention: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
         }
     }
 

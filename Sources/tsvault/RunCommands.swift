@@ -117,9 +117,7 @@ struct ReportCommand: ParsableCommand {
             throw ExitCode(ExitCodes.failed)
         }
         if json { print(text); return }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let report = try decoder.decode(RunReport.self, from: Data(text.utf8))
+        let report = try RunReport(storedJSON: text)
         print(RunReportText.render(report))
         if !report.complete { throw ExitCode(ExitCodes.failed) }
     }

@@ -18,7 +18,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         guard (0...100).contains(sample) else { throw ValidationError("--sample must be 0...100") }
         if let scrubGB, scrubGB <= 0 { throw ValidationError("--scrub-gb must be positive") }
-        do {
+        try reportingArchiveErrors("verify") {
             let opened = try archive.open()
             let report = try scrubGB.map { try opened.scrub(level: level, budgetBytes: Int64($0 * 1_000_000_000)) }
                 ?? opened.verify(level: level, samplePercent: sample)
@@ -37,9 +37,6 @@ struct VerifyCommand: ParsableCommand {
                 }
             }
             if !report.ok { throw ExitCode(ExitCodes.failed) }
-        } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault verify: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
         }
     }
 }

@@ -49,7 +49,7 @@ extension Archive {
             let temporary = target.snapshotPath(".tmp-" + name)
             try snapshotIndex(to: temporary)
             var report = BackupPushReport(label: target.identity.label, targetID: target.identity.id, snapshot: name, snapshotSHA256: "")
-            let blobs = try BackupTarget.readSnapshot(temporary) { db in try Row.fetchAll(db, sql: "SELECT sha256, size, compression FROM blobs ORDER BY sha256").map(SnapshotBlob.init) }
+            let blobs = try target.blobs(inSnapshot: ".tmp-" + name)
             report.blobs = blobs.count
             for (i, blob) in blobs.enumerated() {
                 switch try BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: self.blobs, to: target.blobs) {
@@ -131,11 +131,9 @@ extension BackupTarget {
         var named = Set<String>()
         for name in all.suffix(keep) { named.formUnion(try blobs(inSnapshot: name).map(\.sha256)) }
         for sha in blobs.storedNames() where !named.contains(sha) {
-            for path in [blobs.path(of: sha), blobs.path(of: sha) + ".zst"] {
-                guard let size = BlobCopier.fileSize(path), unlink(path) == 0 else { continue }
-                report.prunedBlobs += 1
-                report.prunedBytes += size
-            }
+            guard let size = blobs.remove(sha) else { continue }
+            report.prunedBlobs += 1
+            report.prunedBytes += size
         }
         FileSystem.fsyncDirectory(root + "/snapshots")
     }

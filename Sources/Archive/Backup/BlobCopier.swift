@@ -17,9 +17,9 @@ enum BlobCopier {
     static func copy(sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore) throws -> Outcome {
         let suffix = compressed ? ".zst" : ""
         let from = source.path(of: sha) + suffix, to = target.path(of: sha) + suffix
-        let expectedSize = compressed ? fileSize(from) : size
-        if let existing = fileSize(to), existing == expectedSize { return .present }
-        guard fileSize(from) != nil else { return .damaged("missing in the source") }
+        let expectedSize = compressed ? FileSystem.size(of: from) : size
+        if let existing = FileSystem.size(of: to), existing == expectedSize { return .present }
+        guard FileSystem.size(of: from) != nil else { return .damaged("missing in the source") }
         let directory = (to as NSString).deletingLastPathComponent
         try FileSystem.makeDirectory(directory)
         let temporary = directory + "/.tmp-\(UUID().uuidString)"
@@ -68,10 +68,5 @@ enum BlobCopier {
             if n < 0 { if errno == EINTR { continue }; throw FileSystem.error(path) }
             offset += n
         }
-    }
-
-    static func fileSize(_ path: String) -> Int64? {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 }
