@@ -39,12 +39,20 @@ public struct BlobStore: Sendable {
 
     /// The SHA-256 name of every blob file in the store (`.zst` suffix removed); temporary
     /// files are not blobs.
-    public func storedNames() -> [String] {
+    public func storedNames() -> [String] { contents().names }
+
+    /// One walk of the store: the blob names, and the paths of temporary files (`.tmp-…`)
+    /// left by a copy that was cut off.
+    func contents() -> (names: [String], temporary: [String]) {
         let paths = FileManager.default.enumerator(atPath: root)?.allObjects.compactMap { $0 as? String } ?? []
-        return paths.map { ($0 as NSString).lastPathComponent }.compactMap { name in
+        var names: [String] = [], temporary: [String] = []
+        for path in paths {
+            let name = (path as NSString).lastPathComponent
+            if name.hasPrefix(".tmp-") { temporary.append(root + "/" + path); continue }
             let bare = name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
-            return bare.count == 64 && bare.allSatisfy(\.isHexDigit) ? bare : nil
+            if bare.count == 64 && bare.allSatisfy(\.isHexDigit) { names.append(bare) }
         }
+        return (names, temporary)
     }
 
     /// Moves the file at `source` (on the same file system) into the store, or deletes it

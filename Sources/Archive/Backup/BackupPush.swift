@@ -120,7 +120,8 @@ extension BackupTarget {
         return sha
     }
 
-    /// Keeps the newest `keep` snapshots and the blobs they name; removes the rest.
+    /// Keeps the newest `keep` snapshots and the blobs they name; removes the rest, and the
+    /// temporary files a cut-off push left among the blobs (one walk of the store for both).
     func rotate(keep: Int, into report: inout BackupPushReport) throws {
         let all = snapshots()
         for name in all.dropLast(keep) {
@@ -130,7 +131,9 @@ extension BackupTarget {
         }
         var named = Set<String>()
         for name in all.suffix(keep) { named.formUnion(try blobs(inSnapshot: name).map(\.sha256)) }
-        for sha in blobs.storedNames() where !named.contains(sha) {
+        let stored = blobs.contents()
+        stored.temporary.forEach { unlink($0) }
+        for sha in stored.names where !named.contains(sha) {
             guard let size = blobs.remove(sha) else { continue }
             report.prunedBlobs += 1
             report.prunedBytes += size

@@ -77,15 +77,14 @@ public struct BackupTarget: Sendable {
         }
     }
 
-    /// Work files of a push that was cut off (kill, unplugged disk).
+    /// Work files of a push that was cut off (kill, unplugged disk) in the target's top
+    /// directories; those among the blobs go in `rotate`'s walk of the store.
     func removeAbandonedWork() {
         for directory in [root, root + "/snapshots"] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".tmp-") {
                 unlink(directory + "/" + name)
             }
         }
-        let paths = FileManager.default.enumerator(atPath: blobs.root)?.allObjects.compactMap { $0 as? String } ?? []
-        for path in paths where (path as NSString).lastPathComponent.hasPrefix(".tmp-") { unlink(blobs.root + "/" + path) }
     }
 
     static var encoder: JSONEncoder {
