@@ -128,9 +128,29 @@ public struct TSVaultConfiguration: Sendable, Codable {
         public var tls: TLS?
         public var channels: ChannelSelection = .all
         public var maxConcurrentExports: Int = 2
+        /// Bounds on every wait on this recorder, in seconds; absent ones keep the defaults.
+        public var timeouts: Timeouts?
 
         public struct TLS: Sendable, Codable, Hashable {
             public var caFile: String?
+        }
+
+        public struct Timeouts: Sendable, Codable, Hashable {
+            /// TCP and TLS connect (default 10).
+            public var connectSeconds: Double?
+            /// One REST request, and a download that receives nothing (default 30).
+            public var requestSeconds: Double?
+            /// Opening the export socket until the recorder's first message (default 30).
+            public var firstMessageSeconds: Double?
+            /// An export session with no traffic either way (default 120).
+            public var idleSeconds: Double?
+            /// One whole export session, downloads included (default 21600).
+            public var exportSeconds: Double?
+
+            var all: [(key: String, value: Double?)] {
+                [("connectSeconds", connectSeconds), ("requestSeconds", requestSeconds), ("firstMessageSeconds", firstMessageSeconds),
+                 ("idleSeconds", idleSeconds), ("exportSeconds", exportSeconds)]
+            }
         }
     }
 

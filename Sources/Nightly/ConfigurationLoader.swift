@@ -138,6 +138,9 @@ public enum ConfigurationLoader {
                 error("\(at).channels", "must be all or a list of channel numbers ≥ 1")
             }
             if s.maxConcurrentExports < 1 { error("\(at).maxConcurrentExports", "must be at least 1") }
+            for (key, value) in s.timeouts?.all ?? [] where value.map({ !($0 > 0) }) == true {
+                error("\(at).timeouts.\(key)", "must be a positive number of seconds")
+            }
         }
         return problems
     }
@@ -150,7 +153,16 @@ public enum ConfigurationLoader {
         } else {
             credential = .apiKey(s.apiKey?.source ?? .environment("TSVAULT_API_KEY"))
         }
-        return ConnectionSettings(name: s.name, baseURL: URL(string: s.url)!, credential: credential, tls: TLSSettings(caFile: s.tls?.caFile))
+        var settings = ConnectionSettings(name: s.name, baseURL: URL(string: s.url)!, credential: credential,
+                                          tls: TLSSettings(caFile: s.tls?.caFile))
+        if let t = s.timeouts {
+            if let v = t.connectSeconds { settings.connectTimeout = .seconds(v) }
+            if let v = t.requestSeconds { settings.requestTimeout = .seconds(v) }
+            if let v = t.firstMessageSeconds { settings.exportTimeouts.firstMessage = .seconds(v) }
+            if let v = t.idleSeconds { settings.exportTimeouts.idle = .seconds(v) }
+            if let v = t.exportSeconds { settings.exportTimeouts.session = .seconds(v) }
+        }
+        return settings
     }
 }
 

@@ -193,7 +193,8 @@ public struct Runner: Sendable {
         let directory = archive.root + "/tmp/download-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let request = ExportRequest(channels: [window.channel], begin: window.start, end: window.end)
+        var request = ExportRequest(channels: [window.channel], begin: window.start, end: window.end)
+        request.timeouts = client.settings.exportTimeouts
         let archive = self.archive
         return try await ExportDriver(client: client, zone: zone, meter: transferred).run(request, into: directory) { set in
             guard let video = set.video else { return }

@@ -123,6 +123,37 @@ import TSAPISimulator
         }
     }
 
+    /// A recorder whose export socket goes silent without closing (nothing after the upgrade,
+    /// then silence mid-session) and whose download stalls mid-body: each wait ends at its
+    /// configured bound and the window is retried, so the run completes exactly.
+    @Test func silentlyClosedSocketsAndStalledDownloadsEndInARetryWithinTheirBounds() async throws {
+        let faults = [FaultRule(kind: .stallWebSocket, param: 0, times: 1), FaultRule(kind: .stallWebSocket, param: 3, times: 1),
+                      FaultRule(kind: .stallDownload, param: 3_000, times: 1)]
+        try await RecorderFixture.with(Self.recorder(), faults: faults) { r in
+            let work = try FixtureDirectory.make("nightly-silent")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
+            let archive = try Archive(root: config.archive)
+            var runner = Runner(config: config, archive: archive, logger: Self.quiet)
+            runner.windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(50))
+            runner.tuneConnection = {
+                $0.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20))
+                $0.requestTimeout = .seconds(2)
+                // Idle above the recorder's 5 s fileWriting interval, so only the stall crosses it.
+                $0.exportTimeouts = ExportTimeouts(firstMessage: .seconds(2), idle: .seconds(8), session: .seconds(300))
+            }
+            let started = ContinuousClock.now
+            let report = try await runner.run(now: Self.recorderNow)
+            let took = ContinuousClock.now - started
+            #expect(report.complete, "\(RunReportText.render(report))")
+            let retries = report.servers[0].channels.reduce(0) { $0 + $1.retries }
+            #expect(retries == 2, "the silent socket at open and the one mid-session each cost one window retry: \(RunReportText.render(report))")
+            // Bounds of 2, 8 and 2 s were crossed; nothing waited for a 30 s or 120 s default.
+            #expect(took < .seconds(45), "took \(took)")
+            try await Self.expectExactCoverage(r, archive: archive, channels: [1])
+        }
+    }
+
     @Test func accessTokensExpiringThroughoutARunAreRefreshed() async throws {
         try await RecorderFixture.with(Self.recorder()) { r in
             let work = try FixtureDirectory.make("nightly-tokens")

@@ -165,6 +165,40 @@ import TSAPISimulator
         }
     }
 
+    @Test func aSocketSilentFromTheStartEndsAtTheFirstMessageBound() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .stallWebSocket, param: 0)]) { r in
+            var silent = request(r)
+            silent.timeouts = ExportTimeouts(firstMessage: .seconds(1), idle: .seconds(60), session: .seconds(60))
+            let started = ContinuousClock.now
+            let (error, files) = try await failingExport(r, silent)
+            let took = ContinuousClock.now - started
+            guard case .socketClosed(_, let context) = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(context.contains("no message within 1.0 seconds of opening") && error?.isTransient == true && files.isEmpty)
+            #expect(took >= .seconds(1) && took < .seconds(10), "took \(took)")
+        }
+    }
+
+    @Test func aSocketSilentMidSessionEndsAtTheIdleBound() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .stallWebSocket, param: 3)]) { r in
+            var silent = request(r)
+            silent.timeouts = ExportTimeouts(firstMessage: .seconds(60), idle: .seconds(1), session: .seconds(60))
+            let (error, files) = try await failingExport(r, silent)
+            guard case .socketClosed(_, let context) = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(context.contains("no message and no command for 1.0 seconds") && error?.isTransient == true && files.isEmpty)
+        }
+    }
+
+    @Test func aDownloadThatStallsMidBodyResumesAfterTheRequestTimeout() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .stallDownload, param: 5_000)], requestTimeout: .seconds(1)) { r in
+            let started = ContinuousClock.now
+            let (outcome, sets, _) = try await export(r, request(r))
+            let took = ContinuousClock.now - started
+            let video = try #require(sets.first?.video)
+            #expect(video.resumes == 1 && outcome.resumes == 1, "the stalled transfer was resumed with a Range request once")
+            #expect(took < .seconds(10), "took \(took)")
+        }
+    }
+
     @Test func droppedWebSocketIsATransientTypedError() async throws {
         try await RecorderFixture.with(faults: [FaultRule(kind: .dropWebSocket, param: 3)]) { r in
             let (error, files) = try await failingExport(r, request(r))

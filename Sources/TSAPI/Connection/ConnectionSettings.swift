@@ -12,6 +12,9 @@ public struct ConnectionSettings: Sendable {
     public var requestTimeout: Duration
     /// Timeout of establishing one TCP (and TLS) connection.
     public var connectTimeout: Duration = .seconds(10)
+    /// Bounds on export sessions (first message, idle, whole session); the whole-session bound
+    /// also caps one download.
+    public var exportTimeouts = ExportTimeouts()
     public var retry: RetryPolicy
 
     public enum Credential: Sendable {

@@ -61,11 +61,13 @@ struct HTTPTransport: Sendable {
         }
     }
 
-    /// Opens a streaming response (downloads); the caller reads the body.
+    /// Opens a streaming response (downloads); the caller reads the body. Connect and every
+    /// read are bounded by the client's configuration (a peer that goes silent mid-body is a
+    /// read timeout); the whole transfer by the export session bound.
     func stream(_ pathAndQuery: String, headers: HTTPHeaders) async throws -> HTTPClientResponse {
         let req = request(.GET, pathAndQuery, headers: headers)
         do {
-            return try await client.execute(req, timeout: .hours(24))
+            return try await client.execute(req, timeout: TimeAmount(settings.exportTimeouts.session))
         } catch {
             throw mapTransportError(error, what: "GET \(Redaction.path(pathAndQuery))")
         }

@@ -46,14 +46,15 @@ extension TSAPIClient {
         let logger = self.logger
 
         let activity = ActivityClock()
-        let inactivity = request.inactivityTimeout
+        let timeouts = request.timeouts
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            // Watchdog: a session with no traffic either way for too long is dead.
+            // Watchdog: every wait on the socket is bounded (first message, idle, session), also
+            // when the peer's close never reaches us (see ExportTimeouts.firstMessage).
             group.addTask {
                 while true {
-                    try await Task.sleep(for: min(inactivity, .seconds(1)))
-                    if activity.idle > inactivity {
-                        eventSink.finish(throwing: TSAPIError.socketClosed(server: server, context: "(no message and no command for \(inactivity))"))
+                    try await Task.sleep(for: .milliseconds(250))
+                    if let why = timeouts.exceeded(elapsed: activity.elapsed, idle: activity.idle, sawFirstMessage: activity.sawMessage) {
+                        eventSink.finish(throwing: TSAPIError.socketClosed(server: server, context: why))
                         return
                     }
                 }
@@ -72,7 +73,7 @@ extension TSAPIClient {
                             for try await message in inbound.messages(maxSize: 1 << 24) {
                                 guard case .text(let text) = message else { continue }
                                 do {
-                                    activity.touch()
+                                    activity.received()
                                     let event = try ExportEvent.parse(text, server: server, after: previous)
                                     previous = event.stageName
                                     eventSink.yield(.message(event))
@@ -131,9 +132,14 @@ extension TSAPIClient {
     }
 }
 
-/// When the export socket last saw traffic in either direction.
+/// When the export socket opened, last saw traffic in either direction, and whether the
+/// recorder has said anything yet.
 final class ActivityClock: Sendable {
-    private let last = Mutex(ContinuousClock.now)
-    func touch() { last.withLock { $0 = .now } }
-    var idle: Duration { ContinuousClock.now - last.withLock { $0 } }
+    private let opened = ContinuousClock.now
+    private let last = Mutex((at: ContinuousClock.now, sawMessage: false))
+    func touch() { last.withLock { $0.at = .now } }
+    func received() { last.withLock { $0 = (.now, true) } }
+    var idle: Duration { ContinuousClock.now - last.withLock { $0.at } }
+    var elapsed: Duration { ContinuousClock.now - opened }
+    var sawMessage: Bool { last.withLock { $0.sawMessage } }
 }

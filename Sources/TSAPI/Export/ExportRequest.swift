@@ -14,9 +14,14 @@ public struct ExportRequest: Sendable, Hashable {
     /// Period of `fileWriting` messages, e.g. `5s`; nil for none. On by default so that a
     /// recorder busy producing a file keeps talking, which lets a silent one be detected.
     public var statusInterval: String? = "5s"
+    /// How long each wait on the recorder may last (first message, idle, whole session).
+    public var timeouts = ExportTimeouts()
     /// With no message received and no command sent for this long, the session is taken for
     /// dead (`socketClosed`, transient: the window is retried) instead of waiting forever.
-    public var inactivityTimeout: Duration = .seconds(120)
+    public var inactivityTimeout: Duration {
+        get { timeouts.idle }
+        set { timeouts.idle = newValue }
+    }
     public var language = "en-US"
 
     public init(channels: [Int], begin: Date, end: Date) {

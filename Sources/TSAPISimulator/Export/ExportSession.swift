@@ -25,6 +25,7 @@ struct ExportSession {
 
     struct SessionFaults: Sendable {
         var dropAfter: Int?
+        var stallAfter: Int?
         var malformedAfter: Int?
         var errorAfter: Int?
         var hostileName: Int?
@@ -251,6 +252,16 @@ struct ExportSession {
         return .object(fields)
     }
 
+    /// Sends nothing more; ends when the client closes (or after 10 minutes, so a client that
+    /// never gives up cannot hold the simulator forever).
+    private func stallUntilClientLeaves() async throws -> Never {
+        let until = ContinuousClock.now + .seconds(600)
+        while ContinuousClock.now < until, !Task.isCancelled {
+            if await mailbox.receive(withinMilliseconds: 1000) == .closed { break }
+        }
+        throw Stop.clientGone
+    }
+
     private func statusJSON(_ code: Int, _ message: String) -> JSONValue {
         .object([("code", .int(code)), ("message", .string(message))])
     }
@@ -264,6 +275,7 @@ struct ExportSession {
     /// Sends one message, applying the session's message-count faults first.
     private mutating func send(_ message: JSONValue) async throws {
         if let n = faults.dropAfter, sent >= n { throw Stop.dropped }
+        if let n = faults.stallAfter, sent >= n { try await stallUntilClientLeaves() }
         if let n = faults.errorAfter, sent == n {
             sent += 1
             try await outbound.write(.text(JSONValue.object([("stage", .string("error")), ("message", .string("Internal export error (injected)"))]).render()))

@@ -70,6 +70,7 @@ enum ExportSocket {
     private static func sessionFaults(_ faults: FaultInjector) async -> ExportSession.SessionFaults {
         ExportSession.SessionFaults(
             dropAfter: await faults.take(.dropWebSocket)?.param,
+            stallAfter: await faults.take(.stallWebSocket)?.param,
             malformedAfter: await faults.take(.malformedMessage)?.param,
             errorAfter: await faults.take(.errorStage)?.param,
             hostileName: await faults.take(.hostileFileName)?.param,

@@ -24,11 +24,18 @@ public enum FaultKind: String, Sendable, CaseIterable {
     case diskFullReady
     /// Send `{"stage":"error"}` and close after `param` messages (default 2).
     case errorStage
+    /// Go silent on the export socket after `param` messages (default 0: not even `ready`):
+    /// nothing more is sent and the socket stays open until the client leaves (at most 10
+    /// minutes). What a client sees when a recorder hangs, or when its frames never arrive.
+    case stallWebSocket
+    /// Send `param` bytes of a download's body (default 65536), then nothing, keeping the
+    /// connection open (at most 10 minutes): a transfer that goes silent without closing.
+    case stallDownload
 
     var defaultParam: Int {
         switch self {
         case .dropWebSocket: 3
-        case .cutDownload: 65_536
+        case .cutDownload, .stallDownload: 65_536
         case .throttleDownload: 262_144
         case .malformedMessage, .errorStage: 2
         case .tinyTTL: 300

@@ -39,17 +39,24 @@ extension SimulatorState {
         if headOnly { return Response(status: status, headers: headers) }
         let cutAfter = await faults.take(.cutDownload)?.param
         let throttle = await faults.take(.throttleDownload)?.param
+        let stallAfter = await faults.take(.stallDownload)?.param
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            try await Self.stream(path: file.path, range: range, length: length, cutAfter: cutAfter, bytesPerSecond: throttle, to: &writer)
+            let complete = try await Self.stream(path: file.path, range: range, length: length, cutAfter: cutAfter ?? stallAfter,
+                                                 bytesPerSecond: throttle, to: &writer)
+            guard !complete else { return }
+            // A stall holds the connection open, sending nothing; a cut closes it.
+            if stallAfter != nil, cutAfter == nil { try await Task.sleep(for: .seconds(600)) }
+            throw DownloadCut()
         }
         return Response(status: status, headers: headers, body: body)
     }
 
     struct DownloadCut: Error {}
 
+    /// Writes the range, or its first `cutAfter` bytes; true when the whole range went out.
     private static func stream(path: String, range: ClosedRange<Int64>, length: Int64, cutAfter: Int?,
-                               bytesPerSecond: Int?, to writer: inout any ResponseBodyWriter) async throws {
-        guard length > 0 else { try await writer.finish(nil); return }
+                               bytesPerSecond: Int?, to writer: inout any ResponseBodyWriter) async throws -> Bool {
+        guard length > 0 else { try await writer.finish(nil); return true }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw APIError.notFound }
         defer { close(fd) }
@@ -59,7 +66,7 @@ extension SimulatorState {
         while sent < length {
             var want = Int(min(Int64(chunkSize), length - sent))
             if let cut = cutAfter { want = min(want, max(0, cut - Int(sent))) }
-            if want == 0 { throw DownloadCut() }
+            if want == 0 { return false }
             var buffer = ByteBufferAllocator().buffer(capacity: want)
             let offset = off_t(range.lowerBound + sent)
             let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
@@ -71,6 +78,7 @@ extension SimulatorState {
             if let bps = bytesPerSecond { try await Task.sleep(for: .milliseconds(count * 1000 / max(1, bps))) }
         }
         try await writer.finish(nil)
+        return true
     }
 
     /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; nil when unsatisfiable or malformed.
