@@ -250,7 +250,7 @@ extension TSVaultConfiguration.PlannerSettings {
 }
 
 extension TSVaultConfiguration.Server {
-    enum CodingKeys: String, CodingKey { case name, url, apiKey, user, password, tls, channels, maxConcurrentExports }
+    enum CodingKeys: String, CodingKey { case name, url, apiKey, user, password, tls, channels, maxConcurrentExports, timeouts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -262,5 +262,6 @@ extension TSVaultConfiguration.Server {
         tls = try c.decodeIfPresent(TLS.self, forKey: .tls)
         channels = try c.decodeIfPresent(TSVaultConfiguration.ChannelSelection.self, forKey: .channels) ?? .all
         maxConcurrentExports = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentExports) ?? 2
+        timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts)
     }
 }

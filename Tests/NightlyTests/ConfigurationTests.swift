@@ -1,9 +1,10 @@
 import Archive
 import Foundation
 import Nightly
+import TSAPI
 import Testing
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigurationTests {
     func write(_ yaml: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString).yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -53,6 +54,28 @@ import Testing
         #expect(settings.text == "maxAgeDays 30, quotaGB 2.5, events Motion detection keepDays 90 (-30s/+60s)")
         let none = try ConfigurationLoader.load(path: try write("archive: /tmp/a\nservers:\n  - { name: n, url: \"http://x\", apiKey: { env: K } }\n")).0
         #expect(RetentionSettings.policy(none, now: now) == nil)
+    }
+
+    @Test func serverTimeoutsBoundEveryWaitAndMustBePositive() throws {
+        let path = try write("""
+            archive: /tmp/a
+            servers:
+              - name: nvr1
+                url: http://nvr1
+                apiKey: { env: K }
+                timeouts: { connectSeconds: 3, requestSeconds: 7, firstMessageSeconds: 11, idleSeconds: 45, exportSeconds: 600 }
+              - name: nvr2
+                url: http://nvr2
+                apiKey: { env: K }
+                timeouts: { idleSeconds: 0, exportSeconds: -5 }
+            """)
+        let (config, problems) = ConfigurationLoader.check(path: path)
+        #expect(Set(problems.map(\.path)) == ["servers[1].timeouts.idleSeconds", "servers[1].timeouts.exportSeconds"], "\(problems)")
+        let settings = ConfigurationLoader.connection(try #require(config?.servers.first))
+        #expect(settings.connectTimeout == .seconds(3) && settings.requestTimeout == .seconds(7))
+        #expect(settings.exportTimeouts == ExportTimeouts(firstMessage: .seconds(11), idle: .seconds(45), session: .seconds(600)))
+        let defaults = ConfigurationLoader.connection(try #require(config?.servers.last))
+        #expect(defaults.connectTimeout == .seconds(10) && defaults.requestTimeout == .seconds(30))
     }
 
     @Test func missingAndMistypedKeysAreLocated() throws {
