@@ -8,5 +8,8 @@ swift build --build-tests
 # Serialized: a few tests measure the whole process (peak RSS of a 1 GB download) or
 # depend on timing under load (TLS handshakes with short timeouts), which tests running
 # beside them would distort on 2 cores.
-swift test --skip-build --no-parallel
+# Line-buffered (stdbuf), so a log going to a file or a pipe always ends at the test that is
+# running: swift test's output is block-buffered otherwise, and a stuck run's log stopped
+# tests before the one that hung. Every suite also has a time limit, so a hang fails by name.
+stdbuf -oL -eL swift test --skip-build --no-parallel
 Scripts/vendor-client-check.sh

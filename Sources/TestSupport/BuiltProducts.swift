@@ -14,7 +14,8 @@ public enum BuiltProducts {
     }
 
     /// Runs `tsvault` with `arguments` to its end; returns the exit status and standard output.
-    public static func runTSVault(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// A command that runs longer than `limit` is killed and the call throws.
+    public static func runTSVault(_ arguments: [String], limit: Duration = .seconds(120)) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tsvault)
         process.arguments = arguments
@@ -22,8 +23,9 @@ public enum BuiltProducts {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        let deadline = ProcessDeadline(process, limit: limit, what: "tsvault \(arguments.joined(separator: " "))")
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        try deadline.waitForExit(process)
         return (process.terminationStatus, text)
     }
 }

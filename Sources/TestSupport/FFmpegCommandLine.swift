@@ -10,8 +10,9 @@ public enum FFmpegCommandLine {
         let errors = Pipe()
         process.standardError = errors
         try process.run()
+        let deadline = ProcessDeadline(process, limit: .seconds(120), what: "ffmpeg decode of \(path)")
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        try deadline.waitForExit(process)
         return process.terminationStatus == 0 ? message : "exit \(process.terminationStatus): \(message)"
     }
 }

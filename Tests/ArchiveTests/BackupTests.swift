@@ -5,7 +5,7 @@ import TestSupport
 
 /// Offsite backup rotation over real ingested footage: push, rotate, verify, restore, and the
 /// failures a backup admin meets (damaged source blobs, cut pushes, foreign disks).
-@Suite struct BackupTests {
+@Suite(.timeLimit(.minutes(5))) struct BackupTests {
     /// Four minutes of channel 1 (with subtitles) on Nov 24 and on Nov 25 (Seoul).
     static let windows = [("2026-11-24T10:00:00", "2026-11-24T10:04:00"), ("2026-11-25T10:00:00", "2026-11-25T10:04:00")]
 

@@ -6,7 +6,7 @@ import TSAPI
 
 /// After ingesting an export, the archive's per-minute coverage equals the recorder's own
 /// minutes bitmap over that window, gaps included.
-@Suite struct CoverageTests {
+@Suite(.timeLimit(.minutes(5))) struct CoverageTests {
     @Test func coverageMatchesTheRecorderBitmapMinuteForMinute() async throws {
         try await RecorderFixture.with { r in
             let work = try ArchiveFixture.temporaryDirectory("coverage")

@@ -7,7 +7,7 @@ import TSAPI
 import TSAPISimulator
 
 /// Ingest of real simulator exports: lossless, deduplicated, aligned to wall-clock minutes.
-@Suite struct IngestTests {
+@Suite(.timeLimit(.minutes(5))) struct IngestTests {
     /// Exports each window, ingests every file, and checks losslessness per file.
     func exportAndIngest(_ config: SimulatorConfiguration = RecorderFixture.configuration(), channel: Int = 1,
                          windows: [(String, String)], check: @Sendable (Archive, [[ArchiveFixture.Exported]], [[IngestResult]]) throws -> Void) async throws {

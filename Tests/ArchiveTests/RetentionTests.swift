@@ -6,7 +6,7 @@ import TestSupport
 /// Retention over real ingested footage: what it deletes by age and by quota, what it keeps
 /// (legal holds, the protected recent days), the custody log, and an archive that verifies
 /// clean afterwards.
-@Suite struct RetentionTests {
+@Suite(.timeLimit(.minutes(5))) struct RetentionTests {
     /// Five minutes of channel 1 on each of Nov 23, 24 and 25 (Seoul), ingested.
     static let windows = [("2026-11-23T10:00:00", "2026-11-23T10:05:00"), ("2026-11-24T10:00:00", "2026-11-24T10:05:00"),
                           ("2026-11-25T10:00:00", "2026-11-25T10:05:00")]

@@ -5,7 +5,7 @@ import TestSupport
 import TSAPI
 
 /// The export's subtitle gives the start time and is kept, zstd-compressed, beside the export.
-@Suite struct SubtitleTests {
+@Suite(.timeLimit(.minutes(5))) struct SubtitleTests {
     @Test func subtitleGivesTheStartAndIsStoredCompressed() async throws {
         try await RecorderFixture.with { r in
             let work = try ArchiveFixture.temporaryDirectory("subtitle")

@@ -7,7 +7,7 @@ import TestSupport
 import TSAPI
 import TSAPISimulator
 
-@Suite struct VerifyAndCrashTests {
+@Suite(.timeLimit(.minutes(5))) struct VerifyAndCrashTests {
     /// One exported file of `minutes` minutes from a live simulator, copied to `directory`.
     func exportFile(minutes: Int, into directory: String) async throws -> String {
         try await RecorderFixture.with { r in
@@ -72,11 +72,12 @@ import TSAPISimulator
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        let deadline = ProcessDeadline(process, limit: .seconds(120), what: "tsvault ingest \(file)")
         if let killAfter {
             try await Task.sleep(for: killAfter)
             kill(process.processIdentifier, SIGKILL)
         }
-        process.waitUntilExit()
+        try deadline.waitForExit(process)
         return process.terminationStatus
     }
 

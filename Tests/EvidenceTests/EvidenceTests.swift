@@ -8,7 +8,7 @@ import TestSupport
 import TSAPI
 import TSAPISimulator
 
-@Suite struct EvidenceTests {
+@Suite(.timeLimit(.minutes(5))) struct EvidenceTests {
     static let seoul = TimeZone(identifier: "Asia/Seoul")!
 
     /// Exports a window through the client and ingests it, as a nightly run would.

@@ -6,7 +6,7 @@ import TestSupport
 
 /// `tsvault backup push --config`: every mounted backup.targets directory, the absent ones
 /// skipped, a failing one not stopping the rest, and exit codes that say which happened.
-@Suite struct BackupRotationTests {
+@Suite(.timeLimit(.minutes(5))) struct BackupRotationTests {
     struct Output: Decodable {
         var pushed: [BackupPushReport]
         var skipped: [String]

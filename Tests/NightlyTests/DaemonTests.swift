@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// `tsvault daemon` as a real process: runs, serves /metrics and /health, stops gracefully.
-@Suite struct DaemonTests {
+@Suite(.timeLimit(.minutes(5))) struct DaemonTests {
 
     /// Starts the daemon and returns it with its base URL.
     func startDaemon(config: String) throws -> (Process, String, Pipe) {
@@ -17,6 +17,9 @@ import TestSupport
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Killed if still running after 5 minutes, so a daemon that never prints its address
+        // (or never stops) ends the read below and fails the test instead of hanging it.
+        _ = ProcessDeadline(process, limit: .seconds(300), what: "tsvault daemon")
         var text = ""
         while !text.contains("\n") {
             let chunk = output.fileHandleForReading.availableData

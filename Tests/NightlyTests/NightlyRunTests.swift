@@ -11,7 +11,7 @@ import TSAPISimulator
 
 /// Whole nightly runs against a live simulator: 4 channels (continuous, motion clips, a daily
 /// outage, reboots) over 2 days in New York, one of them the 25-hour day DST ends.
-@Suite struct NightlyRunTests {
+@Suite(.timeLimit(.minutes(5))) struct NightlyRunTests {
     static let zone = TimeZone(identifier: "America/New_York")!
     /// 01:00 on the day after DST ends: the recorder holds all of Nov 1 (25 h) and one hour.
     static let recorderNow = RecorderTimeZone(zone).parse("2026-11-02T01:00:00-05:00")!
@@ -287,7 +287,7 @@ enum FixtureDirectory {
 
 /// A run killed with SIGKILL mid-export: the next run completes exactly, with no duplicate
 /// segment, no blob without its row, and no work file left behind.
-@Suite struct KilledRunTests {
+@Suite(.timeLimit(.minutes(5))) struct KilledRunTests {
     static func blobFileCount(_ archiveRoot: String) -> Int {
         (FileManager.default.enumerator(atPath: archiveRoot + "/blobs")?.allObjects.count ?? 0)
     }
@@ -314,7 +314,7 @@ enum FixtureDirectory {
                 }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...600)))
                 kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                try ProcessDeadline(process, limit: .seconds(30), what: "killed tsvault run").waitForExit(process)
                 let archive = try Archive(root: config.archive)
                 if try archive.counts().blobFiles > 0 { killedWithData += 1 }
                 #expect(try archive.verify(level: .full).ok, "trial \(trial): what is on disk is sound")
@@ -336,7 +336,7 @@ enum FixtureDirectory {
 }
 
 /// Evidence `--fetch-missing`: only the requested minutes the archive lacks are exported.
-@Suite struct FetchRangeTests {
+@Suite(.timeLimit(.minutes(5))) struct FetchRangeTests {
     @Test func fetchRangeArchivesExactlyTheRequestedMinutesOnce() async throws {
         try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
             let work = try FixtureDirectory.make("fetch-range")

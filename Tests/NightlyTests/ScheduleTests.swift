@@ -4,7 +4,7 @@ import Testing
 
 /// When the daemon starts runs: daily times and cron expressions on the worker's local clock,
 /// across the days the clock jumps.
-@Suite struct ScheduleTests {
+@Suite(.timeLimit(.minutes(5))) struct ScheduleTests {
     static let newYork: Calendar = {
         var c = Calendar(identifier: .gregorian)
         c.timeZone = TimeZone(identifier: "America/New_York")!

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// `tsvault status`: quiet when all is well, and each thing that needs an operator named.
-@Suite struct StatusTests {
+@Suite(.timeLimit(.minutes(5))) struct StatusTests {
     @Test func statusIsOKAfterACompleteRunAndNamesWhatNeedsAttention() async throws {
         try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
             let work = try FixtureDirectory.make("status")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Remux
 
-@Suite struct RoundTripTests {
+@Suite(.timeLimit(.minutes(5))) struct RoundTripTests {
     func roundTrip(_ codec: VideoCodec, bFrames: Int, container: ContainerFormat) throws {
         FFmpegLogging.quiet()
         let settings = VideoEncoderSettings(codec: codec, width: 128, height: 72, fps: 10, gopFrames: 10, bitrate: 100_000, bFrames: bFrames)

@@ -4,7 +4,7 @@ import Testing
 @testable import TSAPISimulator
 
 /// The export WebSocket against the protocol reference §6, including every fault mode.
-@Suite struct ExportSocketTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportSocketTests {
     let window = "timeBegin=2026-11-25T10:00:00%2B09:00&timeEnd=2026-11-25T10:01:00%2B09:00"
 
     @Test func fullStageSequenceWithMD5AndSubtitles() async throws {
@@ -167,7 +167,7 @@ import Testing
 
 /// A refused upgrade of the export socket answers as a recorder does: the HTTP status that
 /// says why, with the JSON error body, then the connection closes.
-@Suite struct ExportUpgradeRefusalTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportUpgradeRefusalTests {
     static func upgrade(port: Int, query: String) -> String {
         "GET /wsapi/v1/export?\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"

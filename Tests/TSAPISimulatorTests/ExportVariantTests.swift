@@ -6,7 +6,7 @@ import TestSupport
 
 /// Exports under the other recorder profiles: H.265, AAC and G.711 audio, gaps kept as a
 /// hole inside one file, and a throttled download.
-@Suite struct ExportVariantTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportVariantTests {
     let tenSeconds = "timeBegin=2026-11-25T10:00:00%2B09:00&timeEnd=2026-11-25T10:00:10%2B09:00"
 
     /// Writes `bytes` to a temporary file for libavformat and the ffmpeg command line.

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 @testable import TSAPISimulator
 
-@Suite struct FaultInjectionTests {
+@Suite(.timeLimit(.minutes(5))) struct FaultInjectionTests {
     let window = "timeBegin=2026-11-25T10:00:00%2B09:00&timeEnd=2026-11-25T10:01:00%2B09:00"
 
     @Test func droppedWebSocketEndsWithoutEnd() async throws {
@@ -94,7 +94,7 @@ import TestSupport
 
 /// The media properties tests rely on: real decodable H.264, in-band wall-clock stamps that
 /// agree with the minutes bitmap, and identical packets for the same instant in any export.
-@Suite struct ExportMediaTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportMediaTests {
     struct StampedPacket: Hashable { var utcMs: Int64; var md5: String; var key: Bool }
 
     func stampedPackets(_ bytes: [UInt8]) throws -> [StampedPacket] {

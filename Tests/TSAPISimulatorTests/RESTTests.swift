@@ -3,7 +3,7 @@ import HTTPTypes
 import Testing
 @testable import TSAPISimulator
 
-@Suite struct RESTTests {
+@Suite(.timeLimit(.minutes(5))) struct RESTTests {
     @Test func infoReportsZoneAndNeedsNoAuth() async throws {
         try await LiveSimulator.with { sim in
             let info = try await sim.http(.get, "/api/v1/info?apiVersion&timezone")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TSAPISimulator
 
-@Suite struct ServerTimeTests {
+@Suite(.timeLimit(.minutes(5))) struct ServerTimeTests {
     let seoul = ServerTime(zone: TimeZone(identifier: "Asia/Seoul")!)
 
     @Test func parsesEveryDocumentedForm() throws {
@@ -43,7 +43,7 @@ import Testing
     }
 }
 
-@Suite struct RecordingScheduleTests {
+@Suite(.timeLimit(.minutes(5))) struct RecordingScheduleTests {
     let time = ServerTime(zone: TimeZone(identifier: "Asia/Seoul")!)
     var schedule: RecordingSchedule { RecordingSchedule(time: time, gopSeconds: 2, channelCount: 4, retentionDays: 3) }
     var now: UnixSeconds { time.parse("2026-11-25T12:00:00")!.seconds }

@@ -4,7 +4,7 @@ import Testing
 @testable import TSAPISimulator
 
 /// Stopping an embedded simulator must not wait for its clients to hang up.
-@Suite struct ShutdownTests {
+@Suite(.timeLimit(.minutes(5))) struct ShutdownTests {
     /// A client connection that never sends a request (a pooled connection opened for a
     /// request that was cancelled) used to hold the server's shutdown until the client's
     /// idle timeout closed it: 600 s with AsyncHTTPClient's shared client.

@@ -8,7 +8,7 @@ import TSAPISimulator
 /// The export driver against every fault the simulator injects: either the files arrive
 /// complete with the recorder's md5, or a precise typed error — and never a partial file
 /// that looks complete.
-@Suite struct ExportDriverTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportDriverTests {
     func request(_ r: RecorderFixture, channels: [Int] = [1], from: String = "2026-11-25T10:00:00", to: String = "2026-11-25T10:01:00") -> ExportRequest {
         ExportRequest(channels: channels, begin: r.date(from), end: r.date(to))
     }

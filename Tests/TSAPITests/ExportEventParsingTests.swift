@@ -2,7 +2,7 @@ import Testing
 @testable import TSAPI
 
 /// The message variants the reference lists (§6.4, §8) that the simulator's defaults do not send.
-@Suite struct ExportEventParsingTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportEventParsingTests {
     func parse(_ text: String) throws -> ExportEvent { try ExportEvent.parse(text, server: "s", after: "x") }
 
     @Test func legacyAndV1TimeoutAlertForms() throws {

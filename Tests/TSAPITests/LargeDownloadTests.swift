@@ -6,7 +6,7 @@ import TSAPISimulator
 
 /// A 1 GB export goes through the driver with memory far below the file size: downloads
 /// stream to disk chunk by chunk while MD5 and SHA-256 are computed in the same pass.
-@Suite struct LargeDownloadTests {
+@Suite(.timeLimit(.minutes(5))) struct LargeDownloadTests {
     /// Resident set size figures from /proc/self/status, in bytes.
     static func memory() -> (rss: Int, peak: Int) {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""

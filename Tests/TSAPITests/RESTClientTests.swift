@@ -4,7 +4,7 @@ import TSAPI
 import TestSupport
 import TSAPISimulator
 
-@Suite struct RESTClientTests {
+@Suite(.timeLimit(.minutes(5))) struct RESTClientTests {
     @Test func infoChannelsStatusAndDays() async throws {
         try await RecorderFixture.with { r in
             let info = try await r.client.serverInfo()
@@ -99,7 +99,7 @@ import TSAPISimulator
     }
 }
 
-@Suite struct ClientUnitTests {
+@Suite(.timeLimit(.minutes(5))) struct ClientUnitTests {
     @Test func hostileNamesAreRefusedAndOddOnesCleaned() throws {
         for hostile in ["../../x.mp4", "/etc/passwd", "a/b.mp4", "..", "C:evil.mp4", "a\\b.mp4", ""] {
             #expect(throws: TSAPIError.hostileFileName(server: "s", name: hostile)) { try SafeFileName.make(hostile, server: "s") }

@@ -6,7 +6,7 @@ import TSAPI
 import TestSupport
 import TSAPISimulator
 
-@Suite struct ServerCheckTests {
+@Suite(.timeLimit(.minutes(5))) struct ServerCheckTests {
     func settings(port: Int, key: String) -> ConnectionSettings {
         ConnectionSettings(name: "nvr", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
                            credential: .apiKey(.literal(Secret(key))), retry: RetryPolicy(maxAttempts: 1))

@@ -6,7 +6,7 @@ import TSAPISimulator
 
 /// HTTPS and WSS against a simulator with a self-signed certificate: verification is on by
 /// default, trusting that certificate through a CA file works, a name mismatch still fails.
-@Suite struct TLSTests {
+@Suite(.timeLimit(.minutes(5))) struct TLSTests {
     struct Certificate { var cert: String; var key: String }
 
     /// A self-signed certificate from the openssl command line, for `subjectAltName`.
@@ -20,7 +20,7 @@ import TSAPISimulator
                              "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=tsapi-sim", "-addext", "subjectAltName=\(altName)"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        try ProcessDeadline(process, limit: .seconds(60), what: "openssl req").waitForExit(process)
         guard process.terminationStatus == 0 else { throw FixtureError("openssl failed") }
         return Certificate(cert: cert, key: key)
     }
