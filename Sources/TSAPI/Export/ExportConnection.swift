@@ -44,6 +44,7 @@ extension TSAPIClient {
         let (commands, commandSink) = AsyncStream.makeStream(of: String.self)
         let server = settings.name
         let logger = self.logger
+        let socketLoop = self.socketLoop
 
         let activity = ActivityClock()
         let timeouts = request.timeouts
@@ -62,7 +63,8 @@ extension TSAPIClient {
             group.addTask {
                 do {
                     try await WebSocketClient.connect(
-                        url: url, configuration: socketConfiguration, tlsConfiguration: tls?.0, logger: logger
+                        url: url, configuration: socketConfiguration, tlsConfiguration: tls?.0,
+                        eventLoopGroup: socketLoop, logger: logger
                     ) { inbound, outbound, _ in
                         try await withThrowingTaskGroup(of: Void.self) { socket in
                             socket.addTask {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOHTTP1
+import NIOPosix
 
 /// A connection to one recorder's TS-API v1: authenticated, retrying, typed.
 ///
@@ -10,11 +11,18 @@ public struct TSAPIClient: Sendable {
     let transport: HTTPTransport
     let auth: SessionAuth
     let logger: Logger
+    /// The event loop of this client's export sockets, shut down with the client. WSClient
+    /// 1.6.2 never closes the connection of an upgrade the recorder declines (401/403/404):
+    /// it throws `webSocketUpgradeFailed` and leaves the channel open, so each decline left a
+    /// socket in CLOSE-WAIT for the life of the process. Shutting this loop down closes them,
+    /// so they last at most as long as the client (one run of one recorder).
+    let socketLoop: MultiThreadedEventLoopGroup
 
     public static func withClient<T: Sendable>(_ settings: ConnectionSettings, logger: Logger = Logger(label: "tsapi"),
                                                _ body: (TSAPIClient) async throws -> T) async throws -> T {
         let transport = try HTTPTransport.make(settings)
-        let client = TSAPIClient(settings: settings, transport: transport, auth: SessionAuth(settings: settings, transport: transport), logger: logger)
+        let client = TSAPIClient(settings: settings, transport: transport, auth: SessionAuth(settings: settings, transport: transport),
+                                 logger: logger, socketLoop: MultiThreadedEventLoopGroup(numberOfThreads: 1))
         do {
             let result = try await body(client)
             await client.close()
@@ -28,6 +36,7 @@ public struct TSAPIClient: Sendable {
     private func close() async {
         await auth.logout()
         await transport.shutdown()
+        try? await socketLoop.shutdownGracefully()
     }
 
     /// The current credential (for the export socket and download URLs).
