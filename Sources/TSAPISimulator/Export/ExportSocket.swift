@@ -64,6 +64,12 @@ enum ExportSocket {
     private static func refuse(code: Int, message: String, outbound: WebSocketOutboundWriter) async {
         let ready = JSONValue.object([("stage", .string("ready")), ("status", .object([("code", .int(code)), ("message", .string(message))]))])
         try? await outbound.write(.text(ready.render()))
+        // A moment before closing: clients on WSClient 1.6.2 / swift-nio 2.101 can lose every
+        // frame and the end of input when the answer, `ready` and the close (FIN included) all
+        // arrive while they are still switching to WebSocket (docs/CLIENT.md, "Every wait is
+        // bounded"). The product survives that by its first-message bound; the simulator's own
+        // tests need the refusal itself to arrive.
+        try? await Task.sleep(for: .milliseconds(100))
         try? await outbound.close(.normalClosure, reason: nil)
     }
 
