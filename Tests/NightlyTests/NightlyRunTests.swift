@@ -104,17 +104,27 @@ import TSAPISimulator
         }
     }
 
+    /// A runner for fault tests: short window and connection retries, then `tune`.
+    static func retryingRunner(_ r: RecorderFixture, work: String, channels: String,
+                               tune: @escaping @Sendable (inout ConnectionSettings) -> Void = { _ in }) throws -> (Archive, Runner) {
+        let config = try configuration(port: r.port, key: r.apiKey, directory: work, channels: channels)
+        let archive = try Archive(root: config.archive)
+        var runner = Runner(config: config, archive: archive, logger: quiet)
+        runner.windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(50))
+        runner.tuneConnection = {
+            $0.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20))
+            tune(&$0)
+        }
+        return (archive, runner)
+    }
+
     @Test func injectedFaultsAreRetriedAndTheRunStillCompletes() async throws {
         let faults = [FaultRule(kind: .dropWebSocket, param: 4, times: 1), FaultRule(kind: .cutDownload, param: 3_000, times: 2),
                       FaultRule(kind: .http500, times: 2)]
         try await RecorderFixture.with(Self.recorder(), faults: faults) { r in
             let work = try FixtureDirectory.make("nightly-faults")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]")
-            let archive = try Archive(root: config.archive)
-            var runner = Runner(config: config, archive: archive, logger: Self.quiet)
-            runner.windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(50))
-            runner.tuneConnection = { $0.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)) }
+            let (archive, runner) = try Self.retryingRunner(r, work: work, channels: "[1, 3]")
             let report = try await runner.run(now: Self.recorderNow)
             #expect(report.complete, "\(RunReportText.render(report))")
             let retries = report.servers[0].channels.reduce(0) { $0 + $1.retries }
@@ -132,12 +142,7 @@ import TSAPISimulator
         try await RecorderFixture.with(Self.recorder(), faults: faults) { r in
             let work = try FixtureDirectory.make("nightly-silent")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
-            let archive = try Archive(root: config.archive)
-            var runner = Runner(config: config, archive: archive, logger: Self.quiet)
-            runner.windowRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(50))
-            runner.tuneConnection = {
-                $0.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20))
+            let (archive, runner) = try Self.retryingRunner(r, work: work, channels: "[1]") {
                 $0.requestTimeout = .seconds(2)
                 // Idle above the recorder's 5 s fileWriting interval, so only the stall crosses it.
                 $0.exportTimeouts = ExportTimeouts(firstMessage: .seconds(2), idle: .seconds(8), session: .seconds(300))
