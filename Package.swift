@@ -86,6 +86,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The daemon's /metrics and /health.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         // Evidence packages: clips, manifest, signature, verification.
@@ -107,8 +109,6 @@ let package = Package(
                 "Archive",
                 "Nightly",
                 "Evidence",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -70,6 +70,14 @@ extension Archive {
         }
     }
 
+    /// Replaces a finished run's stored report: the nightly job adds what the steps after the
+    /// export run did, once they are done.
+    public func updateRunReport(_ run: Int64, reportJSON: String) throws {
+        try index.write { db in
+            try db.execute(sql: "UPDATE runs SET report_json = ? WHERE id = ?", arguments: [reportJSON, run])
+        }
+    }
+
     public func runs(limit: Int = 50) throws -> [RunSummary] {
         try index.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map {

@@ -5,7 +5,7 @@ import Foundation
 /// and `tsvault backup push` without a directory.
 public enum BackupRotation {
     public enum Outcome: Sendable {
-        case pushed(BackupPushReport)
+        case pushed(path: String, report: BackupPushReport)
         /// Not mounted or not initialized: with rotation, the disk is in the drawer.
         case skipped(path: String)
         case failed(path: String, error: String)
@@ -19,7 +19,7 @@ public enum BackupRotation {
             guard BackupTarget.isTarget(path) else { return .skipped(path: path) }
             do {
                 let target = try BackupTarget(root: path)
-                return .pushed(try archive.pushBackup(to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor) { done, total in
+                return .pushed(path: path, report: try archive.pushBackup(to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor) { done, total in
                     progress(target.identity.label, done, total)
                 })
             } catch {

@@ -22,6 +22,11 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public struct RunWindow: Sendable, Codable, Hashable {
         public var start: String
         public var end: String
+
+        public init(start: String, end: String) {
+            self.start = start
+            self.end = end
+        }
     }
 
     public struct Concurrency: Sendable, Codable, Hashable {
@@ -56,7 +61,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
         /// neither is set). Call after validation.
         public func resolved() throws -> DaemonSchedule {
             if let cron { return .cron(try CronSchedule(cron)) }
-            return .daily(daily ?? "01:00")
+            return .daily(daily.flatMap(TimeOfDay.init) ?? TimeOfDay("01:00")!)
         }
     }
 

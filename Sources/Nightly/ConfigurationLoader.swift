@@ -65,10 +65,10 @@ public enum ConfigurationLoader {
         if c.planner.maxWindowMinutes < 1 { error("planner.maxWindowMinutes", "must be at least 1") }
         if c.planner.mergeGapMinutes < 0 { error("planner.mergeGapMinutes", "must not be negative") }
         if let w = c.runWindow {
-            if Clock.minutes(w.start) == nil { error("runWindow.start", "must be HH:MM") }
-            if Clock.minutes(w.end) == nil { error("runWindow.end", "must be HH:MM") }
+            if TimeOfDay(w.start) == nil { error("runWindow.start", "must be HH:MM") }
+            if TimeOfDay(w.end) == nil { error("runWindow.end", "must be HH:MM") }
         }
-        if let daily = c.schedule?.daily, Clock.minutes(daily) == nil { error("schedule.daily", "must be HH:MM") }
+        if let daily = c.schedule?.daily, TimeOfDay(daily) == nil { error("schedule.daily", "must be HH:MM") }
         if let cron = c.schedule?.cron {
             if c.schedule?.daily != nil { error("schedule", "set either daily or cron, not both") }
             do { _ = try CronSchedule(cron) } catch let problem { error("schedule.cron", "\(problem)") }
@@ -169,13 +169,4 @@ public enum ConfigurationLoader {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var problems: [ConfigurationProblem]
     public var description: String { "invalid configuration:\n  " + problems.map(\.description).joined(separator: "\n  ") }
-}
-
-/// `HH:MM` helpers.
-enum Clock {
-    static func minutes(_ text: String) -> Int? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
-        return h * 60 + m
-    }
 }

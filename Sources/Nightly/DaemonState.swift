@@ -38,22 +38,31 @@ public actor DaemonState {
         retriesTotal += channels.reduce(0) { $0 + $1.retries }
         lastReport = report
         lastError = nil
+        followedUp(report)
     }
 
-    func retained(_ result: RetentionResult) {
-        retentionDeletedBytesTotal += result.bytesFreed
-        retentionDeletedSegmentsTotal += result.deletedSegments
-        lastRetention = (result.plan.storedBytesBefore - result.plan.bytesFreed, result.plan.quotaShortfallBytes)
-    }
-
-    func retentionFailed() { retentionFailuresTotal += 1 }
-
-    func backedUp(_ report: BackupPushReport) { lastBackups[report.label] = (Date(), report.damaged.count) }
-    func backupFailed() { backupFailuresTotal += 1 }
-
-    func scrubbed(_ report: VerifyReport) {
-        scrubbedBytesTotal += report.bytes
-        scrubFailedBlobsTotal += report.failures.count
+    /// What the steps after the run did (NightlyJob), from the report.
+    private func followedUp(_ report: RunReport) {
+        if let retention = report.retention {
+            if retention.error != nil {
+                retentionFailuresTotal += 1
+            } else {
+                retentionDeletedBytesTotal += retention.bytesFreed
+                retentionDeletedSegmentsTotal += retention.deletedSegments
+                lastRetention = (retention.storedBytes, retention.overQuotaBytes)
+            }
+        }
+        if let scrub = report.scrub {
+            scrubbedBytesTotal += scrub.bytes
+            scrubFailedBlobsTotal += scrub.damagedBlobs.count
+        }
+        for backup in report.backups ?? [] {
+            switch backup.status {
+            case .pushed: lastBackups[backup.label ?? backup.target] = (backup.finishedAt ?? report.finishedAt, backup.damagedBlobs ?? 0)
+            case .failed: backupFailuresTotal += 1
+            case .skipped: break
+            }
+        }
     }
 
     func failed(_ error: String) {

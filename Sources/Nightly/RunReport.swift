@@ -40,6 +40,16 @@ public struct RunReport: Sendable, Codable {
     public var finishedAt: Date
     public var servers: [Server]
     public var lost: [LostDay] = []
+    /// A shutdown (SIGTERM, SIGINT) asked the job to stop: no export started after it, the
+    /// files in flight were archived, and the steps after the run were skipped. The fields
+    /// below are optional so reports stored before the nightly job existed still read.
+    public var cutShort: Bool?
+    /// The steps after the run (NightlyJob); nil when not configured or skipped.
+    public var retention: RetentionOutcome?
+    public var scrub: ScrubOutcome?
+    public var backups: [BackupOutcome]?
+    /// Configured steps that did not run: left out by the caller, or after a shutdown.
+    public var skippedSteps: [NightlyStep]?
 
     public var bytes: Int64 { servers.flatMap(\.channels).reduce(0) { $0 + $1.bytes } }
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
@@ -87,6 +97,52 @@ public enum RunReportText {
             if let error = server.eventLogError { lines.append("EVENTS \(server.name): event log not stored (the next run retries): \(error)") }
         }
         for day in r.lost { lines.append("LOST \(day.server) CH\(day.channel) \(day.day): \(day.minutes) minutes the recorder overwrote before they were archived") }
+        if r.cutShort == true {
+            lines.append("CUT SHORT: tsvault was asked to stop; no export started after that, the files in flight were archived, "
+                         + "and the next run resumes with what is missing")
+        }
+        lines += followUpLines(r)
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per step after the run: what retention, the scrub and each backup target did.
+    static func followUpLines(_ r: RunReport) -> [String] {
+        var lines: [String] = []
+        if let retention = r.retention {
+            if let error = retention.error {
+                lines.append("retention: FAILED (nothing deleted): \(error)")
+            } else {
+                var line = "retention: deleted \(retention.deletedSegments) segments (\(retention.bytesFreed) bytes), "
+                    + "\(retention.heldSegments) kept by holds, \(retention.eventKeptSegments) kept for events, "
+                    + "\(retention.storedBytes) bytes stored"
+                if retention.overQuotaBytes > 0 { line += ", OVER QUOTA by \(retention.overQuotaBytes) bytes" }
+                lines.append(line)
+            }
+        }
+        if let scrub = r.scrub {
+            if let error = scrub.error {
+                lines.append("scrub: FAILED: \(error)")
+            } else {
+                let damaged = scrub.damagedBlobs.isEmpty ? "none damaged" : "\(scrub.damagedBlobs.count) DAMAGED (tsvault verify names their minutes)"
+                lines.append("scrub: re-checked \(scrub.checkedBlobs) blobs (\(scrub.bytes) bytes), \(damaged)")
+            }
+        }
+        for backup in r.backups ?? [] {
+            switch backup.status {
+            case .pushed:
+                let damaged = (backup.damagedBlobs ?? 0) > 0 ? ", \(backup.damagedBlobs ?? 0) DAMAGED blobs left out" : ""
+                lines.append("backup \(backup.label ?? "?") (\(backup.target)): pushed snapshot \(backup.snapshot ?? "?"), "
+                             + "\(backup.copiedBlobs ?? 0) blobs copied\(damaged)")
+            case .skipped:
+                lines.append("backup \(backup.target): skipped (not mounted or not a backup target)")
+            case .failed:
+                lines.append("backup \(backup.target): FAILED: \(backup.error ?? "unknown error")")
+            }
+        }
+        if let skipped = r.skippedSteps, !skipped.isEmpty {
+            let why = r.cutShort == true ? "after the shutdown" : "left out on the command line"
+            lines.append("skipped: \(skipped.map(\.rawValue).joined(separator: ", ")) (\(why))")
+        }
+        return lines
     }
 }

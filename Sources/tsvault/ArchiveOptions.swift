@@ -19,6 +19,8 @@ enum ExitCodes {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let ioError: Int32 = 74
+    /// EX_TEMPFAIL: cut short by SIGTERM or SIGINT; the next run resumes.
+    static let cutShort: Int32 = 75
 
     static func code(for error: ArchiveError) -> Int32 {
         switch error {

@@ -65,7 +65,7 @@ struct BackupPushCommand: ParsableCommand {
             var reports: [BackupPushReport] = [], skipped: [String] = [], failed: [String] = []
             for outcome in outcomes {
                 switch outcome {
-                case .pushed(let report): reports.append(report)
+                case .pushed(_, let report): reports.append(report)
                 case .skipped(let path): skipped.append(path)
                 case .failed(let path, let error): failed.append("\(path): \(error)")
                 }

@@ -31,25 +31,33 @@ struct ConfigOptions: ParsableArguments {
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "One nightly archival run: export and archive everything the recorders hold that the archive lacks.",
+        abstract: "One nightly job: export and archive what the recorders hold that the archive lacks, then retention, scrub and backups.",
         discussion: """
-        Plans per recorder and channel from the recording days and minute bitmaps within the \
-        look-back, minus what the archive holds; exports the missing minutes oldest first; ingests \
-        every file before acknowledging it to the recorder; retries transient failures; reports.
-        Exit codes: 0 everything the recorders hold is archived, 1 something is missing (see the \
-        report), 64 configuration or usage error, 74 archive I/O error (at open, or during the run: \
-        disk full, I/O or index error; no export starts after it).
+        The same job the daemon runs on its schedule. Within the run window (runWindow, on the \
+        worker's clock) it plans per recorder and channel from the recording days and minute \
+        bitmaps within the look-back, minus what the archive holds; exports the missing minutes \
+        oldest first; ingests every file before acknowledging it to the recorder; retries \
+        transient failures. Then, as configured: retention, the scrub budget, a push to every \
+        mounted backup target. One report covers all of it. SIGTERM or SIGINT: no new export \
+        starts, the files in flight are archived, the later steps are skipped.
+        Exit codes: 0 everything the recorders hold is archived and every step went well, 1 \
+        something is missing or a step after the run reported a problem (see the report), 64 \
+        configuration or usage error, 74 archive I/O error (at open, or during the run: disk full, \
+        I/O or index error; no export starts after it), 75 cut short by SIGTERM or SIGINT (the \
+        next run resumes with what is missing).
         """)
 
     @OptionGroup var configOptions: ConfigOptions
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Start exports even outside the configured run window.") var ignoreRunWindow = false
+    @Flag(help: "Leave out retention this time.") var noRetention = false
+    @Flag(help: "Leave out the scrub budget this time.") var noScrub = false
+    @Flag(help: "Leave out the backup pushes this time.") var noBackup = false
     @Option(help: "Plan as if it were this instant (ISO 8601 with offset); for recorders with a fixed clock.") var now: String?
 
     func run() async throws {
         let config = try configOptions.load()
         let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
-        let deadline = ignoreRunWindow ? nil : try RunWindowClock.deadline(config.runWindow, at: Date())
         let archive: Archive
         do { archive = try Archive(root: config.archive) } catch let error as ArchiveError {
             FileHandle.standardError.write(Data("tsvault run: \(error)\n".utf8))
@@ -59,33 +67,16 @@ struct RunCommand: AsyncParsableCommand {
         runLogger.logLevel = .notice
         let logger = runLogger
         let runner = Runner(config: config, archive: archive, logger: logger)
+        let skipping = Set([noRetention ? NightlyStep.retention : nil, noScrub ? .scrub : nil, noBackup ? .backup : nil].compactMap { $0 })
+        let job = NightlyJob(runner: runner, actor: "tsvault run", skipping: skipping, honoursRunWindow: !ignoreRunWindow)
         let display = RunProgressDisplay(terminal: isatty(STDOUT_FILENO) == 1 && !json, logger: logger, meter: runner.transferred)
         let report = try await display.whileRunning {
-            try await runner.run(now: planNow, deadline: deadline) { display.show($0) }
+            try await job.runHandlingSignals(planningAt: planNow, logger: logger) { display.show($0) }
         }
         if json { try printJSON(report) } else { print(RunReportText.render(report)) }
         if report.archiveFailed { throw ExitCode(ExitCodes.ioError) }
-        if !report.complete { throw ExitCode(ExitCodes.failed) }
-    }
-}
-
-/// When the configured run window closes, seen from `now` (local clock of the worker).
-enum RunWindowClock {
-    static func deadline(_ window: TSVaultConfiguration.RunWindow?, at now: Date) throws -> Date? {
-        guard let window else { return nil }
-        let calendar = Calendar.current
-        let parts = { (text: String) -> (Int, Int) in
-            let p = text.split(separator: ":").compactMap { Int($0) }
-            return (p[0], p[1])
-        }
-        let (sh, sm) = parts(window.start), (eh, em) = parts(window.end)
-        let minuteOfDay = calendar.component(.hour, from: now) * 60 + calendar.component(.minute, from: now)
-        let start = sh * 60 + sm, end = eh * 60 + em
-        let inside = start <= end ? (start..<end).contains(minuteOfDay) : (minuteOfDay >= start || minuteOfDay < end)
-        guard inside else { return now }   // closed: nothing may start
-        var close = calendar.date(bySettingHour: eh, minute: em, second: 0, of: now)!
-        if close <= now { close = calendar.date(byAdding: .day, value: 1, to: close)! }
-        return close
+        if report.cutShort == true { throw ExitCode(ExitCodes.cutShort) }
+        if !report.complete || !report.followUpProblems.isEmpty { throw ExitCode(ExitCodes.failed) }
     }
 }
 

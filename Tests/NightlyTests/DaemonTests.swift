@@ -106,4 +106,49 @@ import TestSupport
             try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])
         }
     }
+
+    /// A run window that opens two hours from now, on the worker's clock, as the daemon's
+    /// process reads it (same time zone as this test).
+    static func closedRunWindow() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm"
+        formatter.timeZone = .current
+        let now = Date()
+        return "runWindow: { start: \"\(formatter.string(from: now.addingTimeInterval(7200)))\", "
+            + "end: \"\(formatter.string(from: now.addingTimeInterval(10800)))\" }"
+    }
+
+    @Test func theDaemonStartsNoExportWhenTheRunWindowIsClosed() async throws {
+        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+            let work = try FixtureDirectory.make("daemon-window")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
+                                                           extra: Self.closedRunWindow())
+            let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            var health = ""
+            for _ in 0..<600 {
+                health = (try? await get(url + "/health"))?.1 ?? ""
+                if health.contains("\"lastRunComplete\"") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(health.contains("\"lastRunComplete\":false"), "\(health)")
+            kill(daemon.processIdentifier, SIGTERM)
+            #expect(await waitForExit(daemon, seconds: 15) && daemon.terminationStatus == 0)
+            let archive = try Archive(root: config.archive)
+            let windows = try archive.windows(ofRun: 1)
+            #expect(!windows.isEmpty && windows.allSatisfy { $0.status == "not-started" && $0.attempts == 0 }, "\(windows.map(\.status))")
+            #expect(windows.allSatisfy { ($0.error ?? "").contains("run window closed") })
+            #expect(try archive.counts().segments == 0, "nothing was exported")
+
+            // `tsvault run` under the same configuration does the same; --ignore-run-window overrides it.
+            let closed = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now])
+            #expect(closed.status == 1 && closed.output.contains("run window closed"), "\(closed.output)")
+            #expect(try archive.counts().segments == 0)
+            let ignored = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now,
+                                                        "--ignore-run-window"])
+            #expect(ignored.status == 0, "\(ignored.output)")
+            try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 3])
+        }
+    }
 }

@@ -48,7 +48,7 @@ import Testing
         #expect(first == Self.at("2026-11-01T01:30:00-04:00"))
         #expect(try next("30 1 * * *", after: "2026-11-01T01:31:00-04:00") == Self.at("2026-11-02T01:30:00-05:00"))
         // A daily time is local too: 01:00 after the change is 06:00 UTC, not 05:00.
-        let daily = DaemonSchedule.daily("01:00").next(after: Self.at("2026-11-01T12:00:00-05:00"), calendar: Self.newYork)
+        let daily = DaemonSchedule.daily(TimeOfDay("01:00")!).next(after: Self.at("2026-11-01T12:00:00-05:00"), calendar: Self.newYork)
         #expect(daily == Self.at("2026-11-02T01:00:00-05:00"))
     }
 

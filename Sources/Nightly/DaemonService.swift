@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `tsvault daemon` as a whole: the scheduled nightly job beside its HTTP endpoints, until
+/// SIGTERM or SIGINT (which let the exports in flight finish and archive first).
+public struct DaemonService: Sendable {
+    public let daemon: NightlyDaemon
+    public let state: DaemonState
+    /// Where /metrics and /health listen; port 0 picks a free one.
+    public let host: String
+    public let port: Int
+
+    public init(daemon: NightlyDaemon, host: String, port: Int) {
+        self.daemon = daemon
+        self.state = daemon.state
+        self.host = host
+        self.port = port
+    }
+
+    /// Serves until a graceful shutdown; `onListening` gets the bound port once it listens.
+    public func run(logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        var quiet = logger
+        quiet.logLevel = .warning
+        let app = Application(router: Self.router(state), configuration: .init(address: .hostname(host, port: port), serverName: "tsvault"),
+                              onServerRunning: { [port] channel in onListening(channel.localAddress?.port ?? port) }, logger: quiet)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+        try await group.run()
+    }
+
+    /// `/metrics` in Prometheus' text format, `/health` as JSON (200 healthy, 503 failing).
+    static func router(_ state: DaemonState) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: await state.metrics())))
+        }
+        router.get("health") { _, _ -> Response in
+            let (healthy, json) = await state.health()
+            return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+        return router
+    }
+}
