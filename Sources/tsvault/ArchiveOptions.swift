@@ -13,32 +13,6 @@ struct ArchiveOptions: ParsableArguments {
     }
 }
 
-/// Exit codes shared by the archive commands (sysexits where one fits).
-enum ExitCodes {
-    static let failed: Int32 = 1
-    static let usage: Int32 = 64
-    static let dataError: Int32 = 65
-    static let ioError: Int32 = 74
-    /// EX_TEMPFAIL: cut short by SIGTERM or SIGINT; the next run resumes.
-    static let cutShort: Int32 = 75
-
-    static func code(for error: ArchiveError) -> Int32 {
-        switch error {
-        case .ioFailed, .indexFailed: ioError
-        case .unreadableMedia, .noStartTime: dataError
-        case .invalidInput: usage
-        }
-    }
-}
-
-/// Runs `body`, turning archive errors into a message on stderr and the matching exit code.
-func reportingArchiveErrors(_ command: String, _ body: () throws -> Void) throws {
-    do { try body() } catch let error as ArchiveError {
-        FileHandle.standardError.write(Data("tsvault \(command): \(error)\n".utf8))
-        throw ExitCode(ExitCodes.code(for: error))
-    }
-}
-
 /// ISO 8601 instants on the command line: offset or `Z` required, so nothing is ambiguous.
 func parseInstant(_ text: String, option: String) throws -> Date {
     let formatter = ISO8601DateFormatter()

@@ -40,15 +40,13 @@ struct BackupPushCommand: ParsableCommand {
     func run() throws {
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
         guard let target else { return try pushToConfiguredTargets() }
-        try reportingArchiveErrors("backup push") {
-            let destination = try BackupTarget(root: target, initializeWithLabel: label)
-            let report = try archive.open().pushBackup(to: destination, keepSnapshots: keep ?? 7, actor: actor) { done, total in
-                showProgress(destination.identity.label, done, total)
-            }
-            clearProgress()
-            if json { try printJSON(report) } else { print(Self.render(report)) }
-            if !report.ok { throw ExitCode(ExitCodes.failed) }
+        let destination = try BackupTarget(root: target, initializeWithLabel: label)
+        let report = try archive.open().pushBackup(to: destination, keepSnapshots: keep ?? 7, actor: actor) { done, total in
+            showProgress(destination.identity.label, done, total)
         }
+        clearProgress()
+        if json { try printJSON(report) } else { print(Self.render(report)) }
+        if !report.ok { throw ExitStatus.failed }
     }
 
     private func pushToConfiguredTargets() throws {
@@ -56,30 +54,28 @@ struct BackupPushCommand: ParsableCommand {
         let config = try configOptions.load()
         guard let backup = config.backup else {
             FileHandle.standardError.write(Data("tsvault backup push: no DIR and no backup.targets in \(configOptions.path)\n".utf8))
-            throw ExitCode(ExitCodes.usage)
+            throw ExitStatus.usage
         }
-        try reportingArchiveErrors("backup push") {
-            let outcomes = BackupRotation.pushMounted(try Archive(root: config.archive), backup, keepSnapshots: keep, actor: actor,
-                                                      progress: showProgress)
-            clearProgress()
-            var reports: [BackupPushReport] = [], skipped: [String] = [], failed: [String] = []
-            for outcome in outcomes {
-                switch outcome {
-                case .pushed(_, let report): reports.append(report)
-                case .skipped(let path): skipped.append(path)
-                case .failed(let path, let error): failed.append("\(path): \(error)")
-                }
+        let outcomes = BackupRotation.pushMounted(try Archive(root: config.archive), backup, keepSnapshots: keep, actor: actor,
+                                                  progress: showProgress)
+        clearProgress()
+        var reports: [BackupPushReport] = [], skipped: [String] = [], failed: [String] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .pushed(_, let report): reports.append(report)
+            case .skipped(let path): skipped.append(path)
+            case .failed(let path, let error): failed.append("\(path): \(error)")
             }
-            if json {
-                try printJSON(ConfiguredPushOutput(pushed: reports, skipped: skipped, failed: failed))
-            } else {
-                reports.forEach { print(Self.render($0)) }
-                skipped.forEach { print("skipped \($0): not mounted or not a backup target") }
-                failed.forEach { print("FAILED \($0)") }
-            }
-            if !failed.isEmpty { throw ExitCode(ExitCodes.ioError) }
-            if reports.isEmpty || reports.contains(where: { !$0.ok }) { throw ExitCode(ExitCodes.failed) }
         }
+        if json {
+            try printJSON(ConfiguredPushOutput(pushed: reports, skipped: skipped, failed: failed))
+        } else {
+            reports.forEach { print(Self.render($0)) }
+            skipped.forEach { print("skipped \($0): not mounted or not a backup target") }
+            failed.forEach { print("FAILED \($0)") }
+        }
+        if !failed.isEmpty { throw ExitStatus.ioError }
+        if reports.isEmpty || reports.contains(where: { !$0.ok }) { throw ExitStatus.failed }
     }
 
     private func showProgress(_ label: String, _ done: Int, _ total: Int) {
@@ -111,16 +107,14 @@ struct BackupStatusCommand: ParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() throws {
-        try reportingArchiveErrors("backup status") {
-            let targets = try archive.open().backupStatus()
-            if json { try printJSON(targets); return }
-            if targets.isEmpty { print("no backup pushed yet (tsvault backup push DIR --label NAME)") }
-            let formatter = ISO8601DateFormatter()
-            for t in targets {
-                let days = Date().timeIntervalSince(t.lastPush) / 86_400
-                print("\(t.label)  last push \(formatter.string(from: t.lastPush)) (\(String(format: "%.1f", days)) days ago) to \(t.path); "
-                      + "since then \(t.newerBlobs) blobs, \(t.newerBytes) bytes")
-            }
+        let targets = try archive.open().backupStatus()
+        if json { try printJSON(targets); return }
+        if targets.isEmpty { print("no backup pushed yet (tsvault backup push DIR --label NAME)") }
+        let formatter = ISO8601DateFormatter()
+        for t in targets {
+            let days = Date().timeIntervalSince(t.lastPush) / 86_400
+            print("\(t.label)  last push \(formatter.string(from: t.lastPush)) (\(String(format: "%.1f", days)) days ago) to \(t.path); "
+                  + "since then \(t.newerBlobs) blobs, \(t.newerBytes) bytes")
         }
     }
 }
@@ -136,16 +130,14 @@ struct BackupVerifyCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
-        try reportingArchiveErrors("backup verify") {
-            let report = try BackupTarget(root: target).verify(full: full)
-            if json {
-                try printJSON(report)
-            } else {
-                print("backup \(report.label): \(report.snapshots.count) snapshots, \(report.blobs) blobs, \(report.bytes) bytes, \(report.problems.count) problems")
-                for p in report.problems { print("PROBLEM \(p.item): \(p.problem)") }
-            }
-            if !report.ok { throw ExitCode(ExitCodes.failed) }
+        let report = try BackupTarget(root: target).verify(full: full)
+        if json {
+            try printJSON(report)
+        } else {
+            print("backup \(report.label): \(report.snapshots.count) snapshots, \(report.blobs) blobs, \(report.bytes) bytes, \(report.problems.count) problems")
+            for p in report.problems { print("PROBLEM \(p.item): \(p.problem)") }
         }
+        if !report.ok { throw ExitStatus.failed }
     }
 }
 
@@ -162,16 +154,14 @@ struct BackupRestoreCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
-        try reportingArchiveErrors("backup restore") {
-            let report = try BackupTarget(root: target).restore(snapshot: snapshot, to: to, actor: actor)
-            if json {
-                try printJSON(report)
-            } else {
-                print("restored \(report.snapshot) from \(report.label) into \(report.archive): \(report.blobs) blobs, \(report.bytes) bytes")
-                for m in report.missing { print("MISSING \(m.item): \(m.problem)") }
-            }
-            if !report.missing.isEmpty { throw ExitCode(ExitCodes.failed) }
+        let report = try BackupTarget(root: target).restore(snapshot: snapshot, to: to, actor: actor)
+        if json {
+            try printJSON(report)
+        } else {
+            print("restored \(report.snapshot) from \(report.label) into \(report.archive): \(report.blobs) blobs, \(report.bytes) bytes")
+            for m in report.missing { print("MISSING \(m.item): \(m.problem)") }
         }
+        if !report.missing.isEmpty { throw ExitStatus.failed }
     }
 }
 

@@ -18,22 +18,20 @@ struct CoverageCommand: ParsableCommand {
 
     func run() throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
-        try reportingArchiveErrors("coverage") {
-            let store = try archive.open()
-            guard let span = try store.span() else {
-                print("the archive is empty")
-                return
-            }
-            let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(timeIntervalSince1970: Double(span.lowerBound) / 1e6)
-            let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(timeIntervalSince1970: Double(span.upperBound) / 1e6)
-            let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
-            if json { try printJSON(days); return }
-            for day in days {
-                let gaps = day.gaps.prefix(6).map { "\(clock($0.lowerBound))–\(clock($0.upperBound))" }.joined(separator: ", ")
-                let more = day.gaps.count > 6 ? " (+\(day.gaps.count - 6) more)" : ""
-                print("\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
-                      + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
-            }
+        let store = try archive.open()
+        guard let span = try store.span() else {
+            print("the archive is empty")
+            return
+        }
+        let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(timeIntervalSince1970: Double(span.lowerBound) / 1e6)
+        let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(timeIntervalSince1970: Double(span.upperBound) / 1e6)
+        let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
+        if json { try printJSON(days); return }
+        for day in days {
+            let gaps = day.gaps.prefix(6).map { "\(clock($0.lowerBound))–\(clock($0.upperBound))" }.joined(separator: ", ")
+            let more = day.gaps.count > 6 ? " (+\(day.gaps.count - 6) more)" : ""
+            print("\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
+                  + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
         }
     }
 

@@ -26,11 +26,7 @@ struct DaemonCommand: AsyncParsableCommand {
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--listen must be HOST:PORT") }
         let fixedNow = try now.map { try parseInstant($0, option: "--now") }
-        let archive: Archive
-        do { archive = try Archive(root: config.archive) } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault daemon: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
-        }
+        let archive = try Archive(root: config.archive)
         var logger = Logger(label: "tsvault")
         logger.logLevel = .notice
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")

@@ -73,20 +73,14 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
                                       outputDirectory: output, timeZone: zone)
         request.vttSubtitles = vtt
         request.placeHold = !noHold
-        do {
-            let manifest = try EvidenceExtractor.extract(request, archive: try archive.open())
-            if json { try printJSON(manifest); return }
-            print("evidence package for case \(manifest.caseID) in \(output)")
-            for c in manifest.channels {
-                print("  CH\(c.channel): \(c.parts.count) part(s)" + (c.actual.map { ", \($0.from) – \($0.to)" } ?? ", no footage")
-                      + (c.gaps.isEmpty ? "" : ", \(c.gaps.count) gap(s)"))
-            }
-            print("  signed with \(manifest.publicKey); holds placed: \(manifest.holdsPlaced.map(String.init).joined(separator: ", "))")
-        } catch let error as EvidenceError {
-            FileHandle.standardError.write(Data("tsvault evidence extract: \(error)\n".utf8))
-            if case .nothingArchived = error { throw ExitCode(ExitCodes.failed) }
-            throw ExitCode(ExitCodes.usage)
+        let manifest = try EvidenceExtractor.extract(request, archive: try archive.open())
+        if json { try printJSON(manifest); return }
+        print("evidence package for case \(manifest.caseID) in \(output)")
+        for c in manifest.channels {
+            print("  CH\(c.channel): \(c.parts.count) part(s)" + (c.actual.map { ", \($0.from) – \($0.to)" } ?? ", no footage")
+                  + (c.gaps.isEmpty ? "" : ", \(c.gaps.count) gap(s)"))
         }
+        print("  signed with \(manifest.publicKey); holds placed: \(manifest.holdsPlaced.map(String.init).joined(separator: ", "))")
     }
 }
 
@@ -111,7 +105,7 @@ struct EvidenceVerifyCommand: ParsableCommand {
             print(result.ok ? "OK: \(result.filesChecked) files match the manifest, signature valid (key \(result.publicKey ?? "?"))"
                             : "FAILED:\n" + result.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
-        if !result.ok { throw ExitCode(ExitCodes.failed) }
+        if !result.ok { throw ExitStatus.failed }
     }
 }
 
@@ -142,7 +136,7 @@ struct CustodyCommand: ParsableCommand {
             }
             print(check.intact ? "chain intact (\(check.entries) entries)" : "CHAIN BROKEN:\n" + check.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
-        if !check.intact { throw ExitCode(ExitCodes.failed) }
+        if !check.intact { throw ExitStatus.failed }
     }
 }
 
@@ -191,10 +185,7 @@ struct HoldReleaseCommand: ParsableCommand {
     @Option(help: "Who releases it.") var actor = NSUserName()
     @OptionGroup var archive: ArchiveOptions
     func run() throws {
-        do { try archive.open().releaseHold(id, reason: reason, actor: actor) } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault hold release: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
-        }
+        try archive.open().releaseHold(id, reason: reason, actor: actor)
         print("hold \(id) released")
     }
 }

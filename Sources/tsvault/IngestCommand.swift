@@ -36,17 +36,15 @@ struct IngestCommand: ParsableCommand {
             return zone
         }
         let startDate = try start.map { try parseInstant($0, option: "--start") }
-        try reportingArchiveErrors("ingest") {
-            let result = try archive.open().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
-                                                   recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
-            if json { try printJSON(result); return }
-            let span = result.startMicros.map { "\(formatUTC($0)) – \(formatUTC(result.endMicros ?? $0))" } ?? "no footage"
-            print("ingested \((file as NSString).lastPathComponent): \(result.segments) segments (\(result.newSegments) new), "
-                  + "\(result.bytesStored) bytes stored, \(span), start from \(result.timeSource.rawValue)")
-            if result.droppedVideoFrames > 0 || result.droppedAudioPackets > 0 {
-                print("  dropped \(result.droppedVideoFrames) video frames and \(result.droppedAudioPackets) audio packets before a keyframe")
-            }
-            if result.holes > 0 { print("  \(result.holes) timestamp holes inside the file") }
+        let result = try archive.open().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
+                                               recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
+        if json { try printJSON(result); return }
+        let span = result.startMicros.map { "\(formatUTC($0)) – \(formatUTC(result.endMicros ?? $0))" } ?? "no footage"
+        print("ingested \((file as NSString).lastPathComponent): \(result.segments) segments (\(result.newSegments) new), "
+              + "\(result.bytesStored) bytes stored, \(span), start from \(result.timeSource.rawValue)")
+        if result.droppedVideoFrames > 0 || result.droppedAudioPackets > 0 {
+            print("  dropped \(result.droppedVideoFrames) video frames and \(result.droppedAudioPackets) audio packets before a keyframe")
         }
+        if result.holes > 0 { print("  \(result.holes) timestamp holes inside the file") }
     }
 }

@@ -30,19 +30,17 @@ struct RetentionCommand: ParsableCommand {
         let config = try configOptions.load()
         guard let policy = RetentionSettings.policy(config, now: try now.map { try parseInstant($0, option: "--now") } ?? Date()) else {
             FileHandle.standardError.write(Data("tsvault retention: no retention.maxAgeDays or retention.quotaGB in \(configOptions.path)\n".utf8))
-            throw ExitCode(ExitCodes.usage)
+            throw ExitStatus.usage
         }
-        try reportingArchiveErrors("retention") {
-            let archive = try Archive(root: config.archive)
-            let plan = try archive.retentionPlan(policy.policy, now: policy.now)
-            let result = apply ? try archive.applyRetention(plan, actor: actor, policyText: policy.text) : nil
-            if json {
-                try printJSON(RetentionOutput(applied: apply, policy: policy.text, plan: plan, result: result))
-            } else {
-                print(Self.render(plan, result: result, policy: policy.text))
-            }
-            if plan.quotaShortfallBytes > 0 { throw ExitCode(ExitCodes.failed) }
+        let archive = try Archive(root: config.archive)
+        let plan = try archive.retentionPlan(policy.policy, now: policy.now)
+        let result = apply ? try archive.applyRetention(plan, actor: actor, policyText: policy.text) : nil
+        if json {
+            try printJSON(RetentionOutput(applied: apply, policy: policy.text, plan: plan, result: result))
+        } else {
+            print(Self.render(plan, result: result, policy: policy.text))
         }
+        if plan.quotaShortfallBytes > 0 { throw ExitStatus.failed }
     }
 
     static func render(_ plan: RetentionPlan, result: RetentionResult?, policy: String) -> String {

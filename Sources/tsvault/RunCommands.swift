@@ -22,10 +22,16 @@ struct ConfigOptions: ParsableArguments {
             for warning in warnings { FileHandle.standardError.write(Data("tsvault: \(warning)\n".utf8)) }
             return configuration
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("tsvault: \(path): \(error)\n".utf8))
-            throw ExitCode(ExitCodes.usage)
+            throw ConfigFileError(path: path, error: error)
         }
     }
+}
+
+/// A configuration file that does not load, with its path (exit status 64).
+struct ConfigFileError: Error, CustomStringConvertible {
+    var path: String
+    var error: ConfigurationError
+    var description: String { "\(path): \(error)" }
 }
 
 struct RunCommand: AsyncParsableCommand {
@@ -58,11 +64,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try configOptions.load()
         let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
-        let archive: Archive
-        do { archive = try Archive(root: config.archive) } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("tsvault run: \(error)\n".utf8))
-            throw ExitCode(ExitCodes.code(for: error))
-        }
+        let archive = try Archive(root: config.archive)
         var runLogger = Logger(label: "tsvault")
         runLogger.logLevel = .notice
         let logger = runLogger
@@ -74,9 +76,9 @@ struct RunCommand: AsyncParsableCommand {
             try await job.runHandlingSignals(planningAt: planNow, logger: logger) { display.show($0) }
         }
         if json { try printJSON(report) } else { print(RunReportText.render(report)) }
-        if report.archiveFailed { throw ExitCode(ExitCodes.ioError) }
-        if report.cutShort == true { throw ExitCode(ExitCodes.cutShort) }
-        if !report.complete || !report.followUpProblems.isEmpty { throw ExitCode(ExitCodes.failed) }
+        if report.archiveFailed { throw ExitStatus.ioError }
+        if report.cutShort == true { throw ExitStatus.cutShort }
+        if !report.complete || !report.followUpProblems.isEmpty { throw ExitStatus.failed }
     }
 }
 
@@ -105,12 +107,12 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         guard let text = try archive.open().runReportJSON(runNumber) else {
             FileHandle.standardError.write(Data("tsvault report: run \(runNumber) has no report (unknown, or interrupted)\n".utf8))
-            throw ExitCode(ExitCodes.failed)
+            throw ExitStatus.failed
         }
         if json { print(text); return }
         let report = try RunReport(storedJSON: text)
         print(RunReportText.render(report))
-        if !report.complete { throw ExitCode(ExitCodes.failed) }
+        if !report.complete { throw ExitStatus.failed }
     }
 }
 
@@ -129,7 +131,7 @@ struct ConfigCheckCommand: ParsableCommand {
         if json { try printJSON(problems) } else {
             print(problems.isEmpty ? "\(configOptions.path): valid" : problems.map(\.description).joined(separator: "\n"))
         }
-        if problems.contains(where: { $0.severity == .error }) { throw ExitCode(ExitCodes.usage) }
+        if problems.contains(where: { $0.severity == .error }) { throw ExitStatus.usage }
     }
 }
 
@@ -172,6 +174,6 @@ struct PlanCommand: AsyncParsableCommand {
             let days = all.reduce(0) { $0 + $1.days.count }
             print(String(format: "%d channels, %d channel-days: recorder queries %.3f s, planning %.3f s", all.count, days, recorder, planning))
         }
-        if failed { throw ExitCode(ExitCodes.failed) }
+        if failed { throw ExitStatus.failed }
     }
 }

@@ -37,7 +37,7 @@ struct ServerCheckCommand: AsyncParsableCommand {
         } else {
             print(ServerCheckText.render(report))
         }
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        if report.verdict != .ready { throw ExitStatus.of(report.verdict) }
     }
 }
 

@@ -20,11 +20,9 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() throws {
-        try reportingArchiveErrors("status") {
-            let status = try OperatorStatus.assess(archive.open(), maxRunAge: maxRunAgeHours * 3600, maxBackupAge: maxBackupAgeDays * 86_400)
-            if json { try printJSON(status) } else { print(Self.render(status)) }
-            if !status.ok { throw ExitCode(ExitCodes.failed) }
-        }
+        let status = try OperatorStatus.assess(archive.open(), maxRunAge: maxRunAgeHours * 3600, maxBackupAge: maxBackupAgeDays * 86_400)
+        if json { try printJSON(status) } else { print(Self.render(status)) }
+        if !status.ok { throw ExitStatus.failed }
     }
 
     static func render(_ s: OperatorStatus) -> String {

@@ -18,26 +18,24 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         guard (0...100).contains(sample) else { throw ValidationError("--sample must be 0...100") }
         if let scrubGB, scrubGB <= 0 { throw ValidationError("--scrub-gb must be positive") }
-        try reportingArchiveErrors("verify") {
-            let opened = try archive.open()
-            let report = try scrubGB.map { try opened.scrub(level: level, budgetBytes: Int64($0 * 1_000_000_000)) }
-                ?? opened.verify(level: level, samplePercent: sample)
-            if json {
-                try printJSON(report)
-            } else {
-                print("verify --\(level.rawValue): \(report.checked) blobs, \(report.bytes) bytes, \(report.failures.count) failed")
-                if !report.orphans.isEmpty {
-                    print("\(report.orphans.count) blob files without an index row (from an interrupted ingest; linked again when their minutes are ingested)")
-                }
-                for failure in report.failures {
-                    print("FAILED \(failure.sha256): \(failure.problem)")
-                    for hold in failure.holds {
-                        print("  holds \(hold.server) CH\(hold.channel) \(formatUTC(hold.startMicros)) – \(formatUTC(hold.endMicros))")
-                    }
+        let opened = try archive.open()
+        let report = try scrubGB.map { try opened.scrub(level: level, budgetBytes: Int64($0 * 1_000_000_000)) }
+            ?? opened.verify(level: level, samplePercent: sample)
+        if json {
+            try printJSON(report)
+        } else {
+            print("verify --\(level.rawValue): \(report.checked) blobs, \(report.bytes) bytes, \(report.failures.count) failed")
+            if !report.orphans.isEmpty {
+                print("\(report.orphans.count) blob files without an index row (from an interrupted ingest; linked again when their minutes are ingested)")
+            }
+            for failure in report.failures {
+                print("FAILED \(failure.sha256): \(failure.problem)")
+                for hold in failure.holds {
+                    print("  holds \(hold.server) CH\(hold.channel) \(formatUTC(hold.startMicros)) – \(formatUTC(hold.endMicros))")
                 }
             }
-            if !report.ok { throw ExitCode(ExitCodes.failed) }
         }
+        if !report.ok { throw ExitStatus.failed }
     }
 }
 
