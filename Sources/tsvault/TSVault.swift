@@ -47,10 +47,3 @@ struct TSVault: AsyncParsableCommand {
         return (path(from: TSVault.self) ?? []).joined(separator: " ")
     }
 }
-
-struct ServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "server",
-        abstract: "Talk to a recorder.",
-        subcommands: [ServerCheckCommand.self])
-}

@@ -3,20 +3,6 @@ import ArgumentParser
 import Foundation
 import Nightly
 
-struct BackupCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backup",
-        abstract: "Offsite backup rotation: push the archive to backup targets, check them, restore from them.",
-        discussion: """
-        A target is a directory (a removable disk, a mounted share) initialized once with \
-        --label. Each push copies a consistent snapshot of the index and the blobs the target \
-        lacks, checked against their SHA-256 names, keeps the newest --keep snapshots and \
-        removes blobs no kept snapshot names. Rotate several targets (e.g. disks A and B on \
-        alternate weeks); `backup status` shows how far behind each one is.
-        """,
-        subcommands: [BackupPushCommand.self, BackupStatusCommand.self, BackupVerifyCommand.self, BackupRestoreCommand.self])
-}
-
 struct BackupPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
@@ -95,73 +81,6 @@ struct BackupPushCommand: ParsableCommand {
         }
         for d in r.damaged { lines.append("DAMAGED in the archive, not copied: \(d.sha256): \(d.problem)") }
         return lines.joined(separator: "\n")
-    }
-}
-
-struct BackupStatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "status",
-        abstract: "Each backup target's last push and what the archive gained since.")
-
-    @OptionGroup var archive: ArchiveOptions
-    @Flag(help: "Print as JSON.") var json = false
-
-    func run() throws {
-        let targets = try archive.open().backupStatus()
-        if json { try printJSON(targets); return }
-        if targets.isEmpty { print("no backup pushed yet (tsvault backup push DIR --label NAME)") }
-        let formatter = ISO8601DateFormatter()
-        for t in targets {
-            let days = Date().timeIntervalSince(t.lastPush) / 86_400
-            print("\(t.label)  last push \(formatter.string(from: t.lastPush)) (\(String(format: "%.1f", days)) days ago) to \(t.path); "
-                  + "since then \(t.newerBlobs) blobs, \(t.newerBytes) bytes")
-        }
-    }
-}
-
-struct BackupVerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Check a target: every kept snapshot against its .sha256, every blob present (--full: hashed).",
-        discussion: "Exit codes: 0 sound, 1 problems found (listed), 64 not a backup target, 74 I/O error.")
-
-    @Argument(help: "The target directory.") var target: String
-    @Flag(help: "Hash every blob instead of checking presence and size.") var full = false
-    @Flag(help: "Print the report as JSON.") var json = false
-
-    func run() throws {
-        let report = try BackupTarget(root: target).verify(full: full)
-        if json {
-            try printJSON(report)
-        } else {
-            print("backup \(report.label): \(report.snapshots.count) snapshots, \(report.blobs) blobs, \(report.bytes) bytes, \(report.problems.count) problems")
-            for p in report.problems { print("PROBLEM \(p.item): \(p.problem)") }
-        }
-        if !report.ok { throw ExitStatus.failed }
-    }
-}
-
-struct BackupRestoreCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "restore",
-        abstract: "Build a new archive from a target's snapshot (the newest by default).",
-        discussion: "Exit codes: 0 restored completely, 1 restored but blobs were missing or damaged on the target (listed), 64 bad target, snapshot or non-empty destination, 74 I/O error.")
-
-    @Argument(help: "The target directory.") var target: String
-    @Option(help: "The new archive directory (absent or empty).") var to: String
-    @Option(help: "Snapshot name (see the target's snapshots/).") var snapshot: String?
-    @Option(help: "Who restores, for the restored archive's custody log.") var actor = ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
-    @Flag(help: "Print the report as JSON.") var json = false
-
-    func run() throws {
-        let report = try BackupTarget(root: target).restore(snapshot: snapshot, to: to, actor: actor)
-        if json {
-            try printJSON(report)
-        } else {
-            print("restored \(report.snapshot) from \(report.label) into \(report.archive): \(report.blobs) blobs, \(report.bytes) bytes")
-            for m in report.missing { print("MISSING \(m.item): \(m.problem)") }
-        }
-        if !report.missing.isEmpty { throw ExitStatus.failed }
     }
 }
 

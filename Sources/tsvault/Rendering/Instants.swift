@@ -2,17 +2,6 @@ import Archive
 import ArgumentParser
 import Foundation
 
-/// Where the archive lives.
-struct ArchiveOptions: ParsableArguments {
-    @Option(help: "Archive directory (default: $TSVAULT_ARCHIVE or ./tsvault-archive).")
-    var archive: String?
-
-    func open() throws -> Archive {
-        let root = archive ?? ProcessInfo.processInfo.environment["TSVAULT_ARCHIVE"] ?? "./tsvault-archive"
-        return try Archive(root: root)
-    }
-}
-
 /// ISO 8601 instants on the command line: offset or `Z` required, so nothing is ambiguous.
 func parseInstant(_ text: String, option: String) throws -> Date {
     let formatter = ISO8601DateFormatter()
@@ -21,12 +10,6 @@ func parseInstant(_ text: String, option: String) throws -> Date {
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     if let date = formatter.date(from: text) { return date }
     throw ValidationError("\(option) must be ISO 8601 with an offset, e.g. 2026-11-25T10:00:00+09:00 or …Z; got \(text)")
-}
-
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 func formatUTC(_ micros: Int64) -> String {

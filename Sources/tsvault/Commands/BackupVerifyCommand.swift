@@ -1,0 +1,26 @@
+import Archive
+import ArgumentParser
+import Foundation
+import Nightly
+
+struct BackupVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a target: every kept snapshot against its .sha256, every blob present (--full: hashed).",
+        discussion: "Exit codes: 0 sound, 1 problems found (listed), 64 not a backup target, 74 I/O error.")
+
+    @Argument(help: "The target directory.") var target: String
+    @Flag(help: "Hash every blob instead of checking presence and size.") var full = false
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        let report = try BackupTarget(root: target).verify(full: full)
+        if json {
+            try printJSON(report)
+        } else {
+            print("backup \(report.label): \(report.snapshots.count) snapshots, \(report.blobs) blobs, \(report.bytes) bytes, \(report.problems.count) problems")
+            for p in report.problems { print("PROBLEM \(p.item): \(p.problem)") }
+        }
+        if !report.ok { throw ExitStatus.failed }
+    }
+}
