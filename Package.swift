@@ -130,7 +130,14 @@ let package = Package(
         // Fixtures shared by the test targets: a live simulator with a connected client.
         .target(
             name: "TestSupport",
-            dependencies: ["TSAPI", "TSAPISimulator", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["TSAPI", "TSAPISimulator", "Archive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The command line as a process: one file per command, output and exit status.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Nightly", "Archive", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TSAPITests",

@@ -16,16 +16,37 @@ public enum BuiltProducts {
     /// Runs `tsvault` with `arguments` to its end; returns the exit status and standard output.
     /// A command that runs longer than `limit` is killed and the call throws.
     public static func runTSVault(_ arguments: [String], limit: Duration = .seconds(120)) throws -> (status: Int32, output: String) {
+        let result = try tsvault(arguments, limit: limit)
+        return (result.status, result.output)
+    }
+
+    /// What a finished command printed, and how it ended.
+    public struct CommandResult: Sendable {
+        public var status: Int32
+        public var output: String
+        public var errors: String
+    }
+
+    /// Runs `tsvault` to its end with `environment` added to this process's, capturing both
+    /// streams (standard error through a file, so neither pipe can fill and block the other).
+    public static func tsvault(_ arguments: [String], environment: [String: String] = [:],
+                               limit: Duration = .seconds(120)) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tsvault)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let output = Pipe()
+        let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("tsvault-stderr-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: errorsPath)
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = ProcessDeadline(process, limit: limit, what: "tsvault \(arguments.joined(separator: " "))")
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         try deadline.waitForExit(process)
-        return (process.terminationStatus, text)
+        let errors = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+        return CommandResult(status: process.terminationStatus, output: text, errors: errors)
     }
 }

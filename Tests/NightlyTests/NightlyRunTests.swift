@@ -32,27 +32,7 @@ import TSAPISimulator
     /// A configuration file for one recorder, with the API key in a 0600 file.
     static func configuration(port: Int, key: String, directory: String, channels: String = "all", extra: String = "",
                               userPassword: Bool = false) throws -> TSVaultConfiguration {
-        let keyFile = directory + "/nvr.key"
-        try (userPassword ? "1234" : key).write(toFile: keyFile, atomically: true, encoding: .utf8)
-        chmod(keyFile, 0o600)
-        let credential = userPassword ? "user: admin\n    password: { file: \(keyFile) }" : "apiKey: { file: \(keyFile) }"
-        let yaml = """
-            archive: \(directory)/archive
-            lookBackDays: 3
-            planner:
-              maxWindowMinutes: 240
-            concurrency:
-              global: 3
-            \(extra)
-            servers:
-              - name: nvr
-                url: http://127.0.0.1:\(port)
-                \(credential)
-                channels: \(channels)
-                maxConcurrentExports: 2
-            """
-        let path = directory + "/tsvault.yaml"
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try ConfigFile.write(port: port, key: key, directory: directory, channels: channels, extra: extra, userPassword: userPassword)
         return try ConfigurationLoader.load(path: path).0
     }
 
@@ -283,11 +263,7 @@ import TSAPISimulator
 }
 
 enum FixtureDirectory {
-    static func make(_ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func make(_ name: String) throws -> String { try ConfigFile.temporaryDirectory(name) }
 }
 
 /// A run killed with SIGKILL mid-export: the next run completes exactly, with no duplicate

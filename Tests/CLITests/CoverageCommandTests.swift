@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(5))) struct CoverageCommandTests {
+    @Test func coverageShowsTheArchivedMinutesAndGapsPerDay() async throws {
+        try await CLI.workspace("coverage") { work in
+            _ = try await CLI.syntheticArchive(in: work)
+            let utc = try CLI.run("coverage", "--archive", work + "/archive")
+            #expect(utc.status == 0 && utc.output == "nvr CH1 2026-11-01  10/1440 min  gaps 00:00–15:00, 15:10–24:00\n", "\(utc)")
+            // The recorder's day the clocks went back has 25 hours; offsets are elapsed time.
+            let local = try CLI.run("coverage", "--archive", work + "/archive", "--timezone", "America/New_York")
+            #expect(local.output == "nvr CH1 2026-11-01  10/1500 min  gaps 00:00–11:00, 11:10–25:00\n", "\(local)")
+            let json = try CLI.run("coverage", "--archive", work + "/archive", "--json")
+            let days = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+            let minutes = try #require(days.first?["minutes"] as? [Bool])
+            #expect(days.count == 1 && minutes.count == 1440 && minutes.indices.filter { minutes[$0] } == Array(900..<910))
+        }
+    }
+
+    @Test func anEmptyArchiveSaysSoAndAnUnknownZoneIsAUsageError() async throws {
+        try await CLI.workspace("coverage-empty") { work in
+            let empty = try CLI.run("coverage", "--archive", work + "/archive")
+            #expect(empty.status == 0 && empty.output == "the archive is empty\n", "\(empty)")
+            let zone = try CLI.run("coverage", "--archive", work + "/archive", "--timezone", "Mars/Olympus")
+            #expect(zone.status == 64 && zone.errors.contains("unknown --timezone Mars/Olympus"), "\(zone)")
+        }
+    }
+
+    @Test func anArchiveThatCannotBeOpenedExits74() async throws {
+        try await CLI.workspace("coverage-archive") { work in
+            let result = try CLI.run("coverage", "--archive", try CLI.unusableArchive(in: work))
+            #expect(result.status == 74 && result.errors.hasPrefix("tsvault coverage: "), "\(result)")
+        }
+    }
+}

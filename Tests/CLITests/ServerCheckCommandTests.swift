@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(5))) struct ServerCheckCommandTests {
+    @Test func aReadyRecorderExits0() async throws {
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+            let result = try CLI.run("server", "check", "--url", "http://127.0.0.1:\(r.port)", "--name", "nvr",
+                                     environment: ["TSVAULT_API_KEY": r.apiKey])
+            #expect(result.status == 0 && result.output.hasPrefix("Server       nvr (http://127.0.0.1:\(r.port))"), "\(result)")
+            #expect(result.output.contains("Diagnosis    ready for export"))
+            #expect(!result.output.contains(r.apiKey) && !result.errors.contains(r.apiKey), "the key is never printed")
+        }
+    }
+
+    @Test func aWrongKeyExits5() async throws {
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+            let result = try CLI.run("server", "check", "--url", "http://127.0.0.1:\(r.port)", environment: ["TSVAULT_API_KEY": "wrong"])
+            #expect(result.status == 5 && result.output.contains("Diagnosis    CREDENTIALS"), "\(result)")
+        }
+    }
+
+    @Test func anUnreachableRecorderExits3() throws {
+        let result = try CLI.run("server", "check", "--url", "http://127.0.0.1:1", environment: ["TSVAULT_API_KEY": "k"])
+        #expect(result.status == 3 && result.output.contains("Diagnosis    UNREACHABLE"), "\(result)")
+    }
+
+    @Test func aURLWithoutSchemeExits64() throws {
+        let result = try CLI.run("server", "check", "--url", "nvr.example")
+        #expect(result.status == 64 && result.errors.contains("--url must be an http:// or https:// URL"), "\(result)")
+    }
+}
