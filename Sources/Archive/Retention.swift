@@ -30,8 +30,7 @@ public struct RetentionPlan: Sendable, Codable, Hashable {
         public var endMicros: Int64
         public var segments: Int
         public var bytes: Int64
-        /// `age` or `quota`.
-        public var reason: String
+        public var reason: RetentionReason
     }
 
     public var storedBytesBefore: Int64
@@ -47,6 +46,14 @@ public struct RetentionPlan: Sendable, Codable, Hashable {
     var segmentIDs: [Int64] = []
 
     enum CodingKeys: String, CodingKey { case storedBytesBefore, ranges, heldSegments, eventKeptSegments, quotaShortfallBytes }
+}
+
+/// Why retention deletes a range. The raw values are the stored and printed form.
+public enum RetentionReason: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Older than `maxAgeDays` (or, for event footage, than its `keepDays`).
+    case age
+    /// The oldest footage while the archive stores more than `quotaGB`.
+    case quota
 }
 
 /// What applying a plan did.
@@ -97,7 +104,7 @@ extension Archive {
                 _ = try Self.appendCustody(db, action: "retention-delete", caseID: nil, actor: actor, details: [
                     "server": range.server, "channel": String(range.channel), "from": Self.iso(range.startMicros),
                     "to": Self.iso(range.endMicros), "segments": String(range.segments), "bytes": String(range.bytes),
-                    "reason": range.reason, "policy": policyText])
+                    "reason": range.reason.rawValue, "policy": policyText])
             }
             return unreferenced
         }
@@ -113,7 +120,7 @@ extension Archive {
 extension RetentionPlan {
     /// Extends the channel's last range when this segment continues it, else starts one (the
     /// quota's second pass adds older segments after newer ones).
-    mutating func add(server: String, channel: Int, start: Int64, end: Int64, bytes: Int64, reason: String) {
+    mutating func add(server: String, channel: Int, start: Int64, end: Int64, bytes: Int64, reason: RetentionReason) {
         if let i = ranges.lastIndex(where: { $0.server == server && $0.channel == channel }),
            ranges[i].reason == reason, ranges[i].startMicros <= start, ranges[i].endMicros >= start {
             ranges[i].endMicros = max(ranges[i].endMicros, end)

@@ -44,11 +44,11 @@ struct RetentionPlanner {
 
     /// First pass; true when nothing later can be selected.
     private mutating func consider(_ c: Candidate) -> Bool {
-        let reason: String
+        let reason: RetentionReason
         if let ageCutoff, c.end <= ageCutoff {
-            reason = "age"
+            reason = .age
         } else if needed > 0, c.end <= quotaLimit {
-            reason = "quota"
+            reason = .quota
         } else {
             return false
         }
@@ -66,7 +66,7 @@ struct RetentionPlanner {
     private mutating func consider(eventFootage c: Candidate) -> Bool {
         guard !isHeld(c), events?.covers(channelID: c.channelID, start: c.start, end: c.end) == true else { return false }
         plan.eventKeptSegments -= 1
-        select(c, reason: "quota")
+        select(c, reason: .quota)
         return needed == 0
     }
 
@@ -74,7 +74,7 @@ struct RetentionPlanner {
         holds.contains { $0.server == c.server && $0.channel == c.channel && $0.startMicros < c.end && $0.endMicros > c.start }
     }
 
-    private mutating func select(_ c: Candidate, reason: String) {
+    private mutating func select(_ c: Candidate, reason: RetentionReason) {
         plan.segmentIDs.append(c.id)
         needed = max(0, needed - c.bytes)
         plan.add(server: c.server, channel: c.channel, start: c.start, end: c.end, bytes: c.bytes, reason: reason)

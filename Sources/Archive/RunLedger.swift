@@ -1,6 +1,26 @@
 import Foundation
 import GRDB
 
+/// What became of one export window in a run. The raw values are the stored form.
+public enum WindowStatus: String, Sendable, Codable, Hashable, CaseIterable {
+    case archived
+    /// The recorder had nothing for the window after all.
+    case noData = "no-data"
+    case failed
+    /// The local archive failed (disk full, I/O or index error).
+    case archiveFailed = "archive-failed"
+    /// Not started: the run window closed, a shutdown, or the archive failed earlier.
+    case notStarted = "not-started"
+
+    /// Whether the minutes the window was for may still be missing after it.
+    public var leavesMinutesMissing: Bool { self != .archived && self != .noData }
+}
+
+/// A run's state in the ledger. The raw values are the stored form.
+public enum RunStatus: String, Sendable, Codable, Hashable, CaseIterable {
+    case running, complete, incomplete
+}
+
 /// One export window's fate in a run.
 public struct WindowRecord: Sendable, Codable, Hashable {
     public var server: String
@@ -8,14 +28,12 @@ public struct WindowRecord: Sendable, Codable, Hashable {
     public var startMicros: Int64
     public var endMicros: Int64
     public var attempts: Int
-    /// `archived`, `no-data`, `failed`, `archive-failed` (the local archive failed),
-    /// `not-started` (run window closed, shutdown, or the archive failed earlier).
-    public var status: String
+    public var status: WindowStatus
     public var error: String?
     public var bytes: Int64
     public var files: Int
 
-    public init(server: String, channel: Int, startMicros: Int64, endMicros: Int64, attempts: Int, status: String,
+    public init(server: String, channel: Int, startMicros: Int64, endMicros: Int64, attempts: Int, status: WindowStatus,
                 error: String?, bytes: Int64, files: Int) {
         self.server = server
         self.channel = channel
@@ -33,7 +51,7 @@ public struct RunSummary: Sendable, Codable, Hashable {
     public var id: Int64
     public var startedAt: Date
     public var finishedAt: Date?
-    public var status: String
+    public var status: RunStatus
 }
 
 /// Lost footage: recorded minutes the recorder no longer holds and the archive never got.
@@ -59,14 +77,14 @@ extension Archive {
                 INSERT INTO run_windows(run_id, server, channel, start_us, end_us, attempts, status, error, bytes, files)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, window.server, window.channel, window.startMicros, window.endMicros, window.attempts,
-                                 window.status, window.error, window.bytes, window.files])
+                                 window.status.rawValue, window.error, window.bytes, window.files])
         }
     }
 
-    public func finishRun(_ run: Int64, status: String, reportJSON: String) throws {
+    public func finishRun(_ run: Int64, status: RunStatus, reportJSON: String) throws {
         try index.write { db in
             try db.execute(sql: "UPDATE runs SET finished_at = ?, status = ?, report_json = ? WHERE id = ?",
-                           arguments: [Date().timeIntervalSince1970, status, reportJSON, run])
+                           arguments: [Date().timeIntervalSince1970, status.rawValue, reportJSON, run])
         }
     }
 
@@ -82,7 +100,8 @@ extension Archive {
         try index.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
                 RunSummary(id: $0["id"], startedAt: Date(timeIntervalSince1970: $0["started_at"]),
-                           finishedAt: ($0["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) }, status: $0["status"])
+                           finishedAt: ($0["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                           status: RunStatus(rawValue: $0["status"]) ?? .incomplete)
             }
         }
     }
@@ -95,7 +114,7 @@ extension Archive {
         try index.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM run_windows WHERE run_id = ? ORDER BY id", arguments: [run]).map {
                 WindowRecord(server: $0["server"], channel: $0["channel"], startMicros: $0["start_us"], endMicros: $0["end_us"],
-                             attempts: $0["attempts"], status: $0["status"], error: $0["error"], bytes: $0["bytes"], files: $0["files"])
+                             attempts: $0["attempts"], status: WindowStatus(rawValue: $0["status"]) ?? .failed, error: $0["error"], bytes: $0["bytes"], files: $0["files"])
             }
         }
     }

@@ -18,8 +18,8 @@ public struct OperatorStatus: Sendable, Codable {
         let o = status.overview
         if let run = o.lastFinishedRun, let finished = run.finishedAt {
             status.missingMinutesInLastRun = try Self.missingMinutes(archive, run: run.id)
-            if run.status != "complete" {
-                status.attention.append("last run #\(run.id) is \(run.status): \(status.missingMinutesInLastRun ?? 0) recorded minutes not archived (tsvault report \(run.id))")
+            if run.status != .complete {
+                status.attention.append("last run #\(run.id) is \(run.status.rawValue): \(status.missingMinutesInLastRun ?? 0) recorded minutes not archived (tsvault report \(run.id))")
             }
             if now.timeIntervalSince(finished) > maxRunAge {
                 status.attention.append("last finished run #\(run.id) is \(Self.age(now.timeIntervalSince(finished))) old: is the schedule running?")

@@ -60,7 +60,7 @@ public struct Runner: Sendable {
         }
         servers.sort { $0.name < $1.name }
         let report = RunReport(runID: runID, startedAt: started, finishedAt: Date(), servers: servers, lost: lost)
-        try archive.finishRun(runID, status: report.complete ? "complete" : "incomplete", reportJSON: try report.storedJSON())
+        try archive.finishRun(runID, status: report.complete ? .complete : .incomplete, reportJSON: try report.storedJSON())
         return report
     }
 
@@ -151,7 +151,7 @@ public struct Runner: Sendable {
     private func exportWindow(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone, deadline: Date?,
                               archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void) async -> WindowRecord {
         var record = WindowRecord(server: window.server, channel: window.channel, startMicros: micros(window.start),
-                                  endMicros: micros(window.end), attempts: 0, status: "not-started", error: nil, bytes: 0, files: 0)
+                                  endMicros: micros(window.end), attempts: 0, status: .notStarted, error: nil, bytes: 0, files: 0)
         if let deadline, Date() >= deadline {
             record.error = "the run window closed before this export could start"
             return record
@@ -169,7 +169,7 @@ public struct Runner: Sendable {
             record.attempts += 1
             do {
                 let outcome = try await exportOnce(window, client: client, zone: zone, progress: progress)
-                record.status = outcome.noData ? "no-data" : "archived"
+                record.status = outcome.noData ? .noData : .archived
                 record.bytes = outcome.bytes
                 record.files = outcome.fileSets
                 record.error = nil
@@ -179,7 +179,7 @@ public struct Runner: Sendable {
                 progress(.retrying(window, attempt: record.attempts, error: error.description))
                 try? await Task.sleep(for: windowRetry.delay(afterAttempt: record.attempts))
             } catch {
-                record.status = archiveFailure.record(error) ? "archive-failed" : "failed"
+                record.status = archiveFailure.record(error) ? .archiveFailed : .failed
                 record.error = "\(error)"
                 break
             }
@@ -258,11 +258,11 @@ public struct Runner: Sendable {
             }
         }
         report.windows = mine.count
-        report.failedWindows = mine.filter { ["failed", "archive-failed", "not-started"].contains($0.status) }.count
-        report.archiveFailedWindows = mine.filter { $0.status == "archive-failed" }.count
+        report.failedWindows = mine.filter { $0.status.leavesMinutesMissing }.count
+        report.archiveFailedWindows = mine.filter { $0.status == .archiveFailed }.count
         report.retries = mine.reduce(0) { $0 + max(0, $1.attempts - 1) }
         report.bytes = mine.reduce(0) { $0 + $1.bytes }
-        report.missingReasons = mine.compactMap { $0.status == "archived" || $0.status == "no-data" ? nil : $0.error }
+        report.missingReasons = mine.compactMap { $0.status.leavesMinutesMissing ? $0.error : nil }
         report.lostMinutes = lost.reduce(0) { $0 + $1.minutes }
         return report
     }

@@ -36,7 +36,7 @@ import TestSupport
             let plan = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1), now: now)
             // Cut-off Nov 24 12:00: all of Nov 23 and Nov 24 but the two held minutes.
             #expect(plan.segments == 8 && plan.heldSegments == 2, "\(plan)")
-            #expect(plan.ranges.allSatisfy { $0.reason == "age" && $0.endMicros <= Self.micros(r.date("2026-11-24T12:00:00")) })
+            #expect(plan.ranges.allSatisfy { $0.reason == .age && $0.endMicros <= Self.micros(r.date("2026-11-24T12:00:00")) })
             #expect(try archive.segments(server: "sim", channel: 1).count == 15, "planning deletes nothing")
 
             let filesBefore = Self.blobFiles(archive)
@@ -67,7 +67,7 @@ import TestSupport
             }
             let plan = try archive.retentionPlan(RetentionPolicy(quotaBytes: stored - firstThree + 1), now: now)
             #expect(plan.segments == 3 && plan.quotaShortfallBytes == 0, "\(plan)")
-            #expect(plan.ranges.map(\.startMicros) == [segments[0].startMicros] && plan.ranges[0].reason == "quota")
+            #expect(plan.ranges.map(\.startMicros) == [segments[0].startMicros] && plan.ranges[0].reason == .quota)
 
             // A quota nothing can meet: everything before the protected day goes, and the
             // shortfall is reported; Nov 25 stays.

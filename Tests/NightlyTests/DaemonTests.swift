@@ -98,7 +98,7 @@ import TestSupport
             #expect(await waitForExit(daemon, seconds: 60) && daemon.terminationStatus == 0, "graceful: exits once in-flight exports are archived")
             let archive = try Archive(root: config.archive)
             let interrupted = try #require(try archive.runs().first)
-            #expect(interrupted.status == "incomplete" && interrupted.finishedAt != nil, "the interrupted run still wrote its report")
+            #expect(interrupted.status == .incomplete && interrupted.finishedAt != nil, "the interrupted run still wrote its report")
             let counts = try archive.counts()
             #expect(counts.blobFiles == counts.blobs, "nothing half-archived")
             let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
@@ -137,7 +137,7 @@ import TestSupport
             #expect(await waitForExit(daemon, seconds: 15) && daemon.terminationStatus == 0)
             let archive = try Archive(root: config.archive)
             let windows = try archive.windows(ofRun: 1)
-            #expect(!windows.isEmpty && windows.allSatisfy { $0.status == "not-started" && $0.attempts == 0 }, "\(windows.map(\.status))")
+            #expect(!windows.isEmpty && windows.allSatisfy { $0.status == .notStarted && $0.attempts == 0 }, "\(windows.map(\.status))")
             #expect(windows.allSatisfy { ($0.error ?? "").contains("run window closed") })
             #expect(try archive.counts().segments == 0, "nothing was exported")
 

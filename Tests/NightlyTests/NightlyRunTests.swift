@@ -232,7 +232,7 @@ import TSAPISimulator
             let plan = try archive.retentionPlan(settings.policy, now: settings.now)
             let (ch1, ch2) = (try archive.segments(server: "nvr", channel: 1).count, try archive.segments(server: "nvr", channel: 2).count)
             #expect(plan.segments == ch1 && plan.eventKeptSegments == ch2 && ch2 > 0, "\(plan.segments) \(plan.eventKeptSegments)")
-            #expect(plan.ranges.allSatisfy { $0.channel == 1 && $0.reason == "age" })
+            #expect(plan.ranges.allSatisfy { $0.channel == 1 && $0.reason == .age })
         }
     }
 
@@ -328,7 +328,7 @@ enum FixtureDirectory {
             let from = RecorderTimeZone(NightlyRunTests.zone).parse("2026-11-01T10:00:00")!
             let to = from.addingTimeInterval(600)
             let first = try await runner.fetchRange(server: config.servers[0], channels: [1], from: from, to: to)
-            #expect(first.map(\.status) == ["archived"])
+            #expect(first.map(\.status) == [.archived])
             let covered = try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max)
             #expect(covered == [Int64(from.timeIntervalSince1970 * 1e6)..<Int64(to.timeIntervalSince1970 * 1e6)])
             #expect(try await runner.fetchRange(server: config.servers[0], channels: [1], from: from, to: to).isEmpty, "nothing left to fetch")

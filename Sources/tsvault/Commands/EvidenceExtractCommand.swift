@@ -52,11 +52,11 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let records = try await Runner(config: configuration, archive: store, logger: logger)
             .fetchRange(server: server, channels: channel, from: try parseInstant(from, option: "--from"), to: try parseInstant(to, option: "--to"))
-        for record in records where record.status == "failed" || record.status == "archive-failed" {
+        for record in records where record.status == .failed || record.status == .archiveFailed {
             FileHandle.standardError.write(Data("tsvault evidence extract: fetching CH\(record.channel) failed: \(record.error ?? "?")\n".utf8))
         }
         try store.appendCustody(action: "fetch-missing", caseID: caseID, actor: requester, details: [
-            "server": self.server, "windows": String(records.count), "archived": String(records.filter { $0.status == "archived" }.count),
+            "server": self.server, "windows": String(records.count), "archived": String(records.filter { $0.status == .archived }.count),
             "bytes": String(records.reduce(0) { $0 + $1.bytes })])
     }
 

@@ -33,7 +33,7 @@ struct StatusCommand: ParsableCommand {
         lines.append("archive: \(o.segments) segments, \(o.blobs) blobs, \(o.storedBytes) bytes; \(span)")
         if let run = o.lastRun {
             let finished = run.finishedAt.map { iso.string(from: $0) } ?? "not finished (running, or killed: the next run resumes)"
-            lines.append("last run: #\(run.id) \(run.status), started \(iso.string(from: run.startedAt)), finished \(finished)")
+            lines.append("last run: #\(run.id) \(run.status.rawValue), started \(iso.string(from: run.startedAt)), finished \(finished)")
         }
         if let missing = s.missingMinutesInLastRun { lines.append("missing after the last finished run: \(missing) minutes") }
         let verified = o.lastVerifiedAt.map { "last check \(iso.string(from: $0))" } ?? "never checked"

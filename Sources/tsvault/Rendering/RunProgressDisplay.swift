@@ -51,9 +51,9 @@ struct RunProgressDisplay: Sendable {
         case .windowFinished(let w, let record):
             let size = record.bytes > 0 ? " " + Self.size(record.bytes) : ""
             let totals = tally.finished(minutes: w.missingMinutes, bytes: record.bytes)
-            emit("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start)))–\(formatUTC(micros(w.end))) \(record.status)\(size)"
+            emit("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start)))–\(formatUTC(micros(w.end))) \(record.status.rawValue)\(size)"
                  + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? "") + " [\(totals)]",
-                 ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status)", "bytes": "\(record.bytes)"])
+                 ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status.rawValue)", "bytes": "\(record.bytes)"])
         case .retrying(let w, let attempt, let error):
             emit("\(w.server) CH\(w.channel) retry after attempt \(attempt): \(error)", ["server": "\(w.server)", "attempt": "\(attempt)"])
         case .serverFailed(let server, let error):
