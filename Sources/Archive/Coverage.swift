@@ -36,14 +36,7 @@ extension Archive {
                 """, arguments: [server, channel, from, to])
         }
         var merged: [Range<Int64>] = []
-        for row in rows {
-            let s: Int64 = row["s"], e: Int64 = row["e"]
-            if let last = merged.last, s <= last.upperBound {
-                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, e)
-            } else {
-                merged.append(s..<e)
-            }
-        }
+        for row in rows { merged.appendMerging((row["s"] as Int64)..<(row["e"] as Int64)) }
         return merged
     }
 
@@ -63,7 +56,7 @@ extension Archive {
             var day = calendar.startOfDay(for: from)
             while day < to {
                 let next = calendar.date(byAdding: .day, value: 1, to: day)!
-                let startUS = Int64(day.timeIntervalSince1970 * 1_000_000), endUS = Int64(next.timeIntervalSince1970 * 1_000_000)
+                let startUS = day.unixMicros, endUS = next.unixMicros
                 var minutes = Array(repeating: false, count: Int((endUS - startUS) / 60_000_000))
                 for interval in try archivedIntervals(server: entry.server, channel: entry.chid, from: startUS, to: endUS) {
                     let first = max(0, Int((interval.lowerBound - startUS) / 60_000_000))

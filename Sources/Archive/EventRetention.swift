@@ -21,7 +21,7 @@ public struct EventRetention: Sendable, Hashable {
 
 /// Per channel, the merged time ranges that matching events still protect.
 struct ProtectedIntervals {
-    private var byChannel: [Int64: [(start: Int64, end: Int64)]] = [:]
+    private var byChannel: [Int64: [Range<Int64>]] = [:]
 
     /// Events whose protected range ends after `now − keepDays`, widened by before/after and
     /// merged where they overlap (dense motion events become few ranges).
@@ -40,12 +40,9 @@ struct ProtectedIntervals {
         while let row = try rows.next() {
             let channel: Int64 = row["channel_id"]
             let begin: Int64 = row["begin_us"], finish: Int64 = row["end_us"]
-            let (start, end) = (begin - before, finish + after)
-            if let last = result.byChannel[channel]?.last, start <= last.end {
-                result.byChannel[channel]![result.byChannel[channel]!.count - 1].end = max(last.end, end)
-            } else {
-                result.byChannel[channel, default: []].append((start, end))
-            }
+            // A recorder may log an end before its begin: such an event protects its begin alone.
+            let start = begin - before
+            result.byChannel[channel, default: []].appendMerging(start..<max(start, finish + after))
         }
         return result
     }
@@ -57,8 +54,8 @@ struct ProtectedIntervals {
         var low = 0, high = ranges.count
         while low < high {
             let mid = (low + high) / 2
-            if ranges[mid].end <= start { low = mid + 1 } else { high = mid }
+            if ranges[mid].upperBound <= start { low = mid + 1 } else { high = mid }
         }
-        return low < ranges.count && ranges[low].start < end
+        return low < ranges.count && ranges[low].lowerBound < end
     }
 }

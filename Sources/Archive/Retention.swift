@@ -69,7 +69,7 @@ extension Archive {
     public func retentionPlan(_ policy: RetentionPolicy, now: Date = Date()) throws -> RetentionPlan {
         let holds = try holds(includeReleased: false)
         return try index.read { db in
-            var planner = try RetentionPlanner(db, policy: policy, now: StartTime.micros(now), holds: holds)
+            var planner = try RetentionPlanner(db, policy: policy, now: now.unixMicros, holds: holds)
             try planner.scan(db, eventFootage: false)
             if planner.needed > 0, planner.events != nil { try planner.scan(db, eventFootage: true) }
             return planner.finish()
@@ -113,7 +113,7 @@ extension Archive {
     }
 
     static func iso(_ micros: Int64) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(micros) / 1_000_000))
+        ISO8601DateFormatter().string(from: Date(unixMicros: micros))
     }
 }
 

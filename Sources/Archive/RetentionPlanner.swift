@@ -16,7 +16,7 @@ struct RetentionPlanner {
         plan = RetentionPlan(storedBytesBefore: stored)
         ageCutoff = policy.maxAgeDays.map { now - Int64($0) * 86_400_000_000 }
         needed = policy.quotaBytes.map { max(0, stored - $0) } ?? 0
-        quotaLimit = policy.protectAfter.map(StartTime.micros) ?? now
+        quotaLimit = policy.protectAfter.map(\.unixMicros) ?? now
         self.holds = holds
         events = try policy.events.map { try ProtectedIntervals.load(db, rule: $0, now: now) }
     }

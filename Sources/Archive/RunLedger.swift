@@ -133,7 +133,7 @@ extension Archive {
         let oldestCurrent = current.map(\.startMicros).min() ?? .max
         for old in stored where !currentDays.contains(old.day) && old.start < oldestCurrent {
             let recorded = old.bitmap.map { $0 == "1" }
-            let start = Date(timeIntervalSince1970: Double(old.start) / 1e6)
+            let start = Date(unixMicros: old.start)
             let end = start.addingTimeInterval(Double(recorded.count * 60))
             let archived = try coverage(server: server, channel: channel, from: start, to: end, zone: zone).first?.minutes ?? []
             let missing = recorded.indices.filter { recorded[$0] && !($0 < archived.count && archived[$0]) }.count

@@ -12,20 +12,18 @@ public enum TimeSource: String, Sendable, Codable {
 /// `CH1.2024-01-01T12.00.00`) read in the recorder's zone.
 public enum StartTime {
     public static func resolve(path: String, given: Date?, subtitle: String? = nil, recorderZone: TimeZone?) throws -> (micros: Int64, source: TimeSource) {
-        if let given { return (micros(given), .given) }
+        if let given { return (given.unixMicros, .given) }
         if let subtitle, let start = fromSubtitle(subtitle) { return (start, .subtitle) }
         let metadata: [String: String]
         do { metadata = try PacketReader(path: path).metadata } catch {
             throw ArchiveError.unreadableMedia(path: path, detail: "\(error)")
         }
-        if let text = metadata["creation_time"], let date = parseCreationTime(text) { return (micros(date), .metadata) }
+        if let text = metadata["creation_time"], let date = parseCreationTime(text) { return (date.unixMicros, .metadata) }
         if let zone = recorderZone, let date = parseFileName((path as NSString).lastPathComponent, zone: zone) {
-            return (micros(date), .fileName)
+            return (date.unixMicros, .fileName)
         }
         throw ArchiveError.noStartTime(path: path)
     }
-
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     /// `2026-11-25T01:00:00.000000Z` as libavformat reports it.
     static func parseCreationTime(_ text: String) -> Date? {
@@ -68,6 +66,6 @@ public enum StartTime {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         guard let wall = formatter.date(from: "\(label[0])T\(label[1])\(label[2])") else { return nil }
-        return micros(wall) - offsetMicros
+        return wall.unixMicros - offsetMicros
     }
 }

@@ -51,7 +51,7 @@ public enum EvidenceExtractor {
         }
         let key = try EvidenceSigningKey.loadOrCreate(archiveRoot: archive.root)
         let identity = try archive.recorderIdentity(server: request.server)
-        let from = micros(request.from), to = micros(request.to)
+        let from = request.from.unixMicros, to = request.to.unixMicros
         var channels: [EvidenceManifest.Channel] = []
         for channel in request.channels {
             channels.append(try extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
@@ -167,7 +167,6 @@ public enum EvidenceExtractor {
     }
 
     static func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).lowercaseHex }
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     static func iso(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
@@ -175,11 +174,11 @@ public enum EvidenceExtractor {
         return f.string(from: date)
     }
 
-    static func iso(_ micros: Int64) -> String { iso(Date(timeIntervalSince1970: Double(micros) / 1_000_000)) }
+    static func iso(_ micros: Int64) -> String { iso(Date(unixMicros: micros)) }
 
     /// `2026-11-25 10:00:00 +09:00` in the recorder's zone.
     static func local(_ micros: Int64, _ zone: TimeZone) -> String {
-        let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        let date = Date(unixMicros: micros)
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = zone

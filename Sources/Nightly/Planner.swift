@@ -81,7 +81,7 @@ public enum Planner {
                 let archived = try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
                     .first?.minutes ?? []
                 let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(earliest: earliest, horizon: horizon)
-                plan.days.append(DayBitmap(day: day.description, startMicros: micros(day.start), recorded: coverage.recorded))
+                plan.days.append(DayBitmap(day: day.description, startMicros: day.start.unixMicros, recorded: coverage.recorded))
                 for i in usable {
                     guard coverage.recorded[i] else { continue }
                     plan.recorderMinutes += 1
@@ -108,5 +108,4 @@ public enum Planner {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 }

@@ -113,7 +113,7 @@ public struct Runner: Sendable {
             let events = try await client.eventLog(from: from, to: now, zone: zone).compactMap { e -> ArchivedEvent? in
                 guard let channel = e.channel, channels.contains(channel) else { return nil }
                 return ArchivedEvent(channel: channel, recorderID: Int64(e.id), typeName: e.typeName ?? "type \(e.type)",
-                                     codeName: e.codeName ?? "code \(e.code)", beginMicros: micros(e.begin), endMicros: e.end.map(micros))
+                                     codeName: e.codeName ?? "code \(e.code)", beginMicros: e.begin.unixMicros, endMicros: e.end.map(\.unixMicros))
             }
             return (try archive.recordEvents(server: server, events), nil)
         } catch {
@@ -150,8 +150,8 @@ public struct Runner: Sendable {
     /// One window, retried while its failures are transient.
     private func exportWindow(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone, deadline: Date?,
                               archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void) async -> WindowRecord {
-        var record = WindowRecord(server: window.server, channel: window.channel, startMicros: micros(window.start),
-                                  endMicros: micros(window.end), attempts: 0, status: .notStarted, error: nil, bytes: 0, files: 0)
+        var record = WindowRecord(server: window.server, channel: window.channel, startMicros: window.start.unixMicros,
+                                  endMicros: window.end.unixMicros, attempts: 0, status: .notStarted, error: nil, bytes: 0, files: 0)
         if let deadline, Date() >= deadline {
             record.error = "the run window closed before this export could start"
             return record
@@ -249,7 +249,7 @@ public struct Runner: Sendable {
         let earliest = now.addingTimeInterval(-Double(config.lookBackDays * 86_400))
         let horizon = now.addingTimeInterval(-Double(config.planner.settleMinutes * 60))
         for day in plan.days {
-            let start = Date(timeIntervalSince1970: Double(day.startMicros) / 1e6)
+            let start = Date(unixMicros: day.startMicros)
             let archived = try archive.coverage(server: plan.server, channel: plan.channel, from: start,
                                                 to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone.zone).first?.minutes ?? []
             let local = LocalDayRange(start: start, minutes: day.recorded.count)
@@ -267,7 +267,6 @@ public struct Runner: Sendable {
         return report
     }
 
-    private func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 }
 
 /// A day's minutes as offsets, for the report's look-back and settle bounds.

@@ -23,8 +23,8 @@ struct CoverageCommand: ParsableCommand {
             print("the archive is empty")
             return
         }
-        let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(timeIntervalSince1970: Double(span.lowerBound) / 1e6)
-        let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(timeIntervalSince1970: Double(span.upperBound) / 1e6)
+        let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(unixMicros: span.lowerBound)
+        let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(unixMicros: span.upperBound)
         let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
         if json { try printJSON(days); return }
         for day in days {

@@ -17,8 +17,8 @@ struct HoldAddCommand: ParsableCommand {
     @OptionGroup var archive: ArchiveOptions
     func run() throws {
         let start = try parseInstant(from, option: "--from"), end = try parseInstant(to, option: "--to")
-        let hold = try archive.open().addHold(caseID: caseID, server: server, channel: channel, startMicros: Int64(start.timeIntervalSince1970 * 1e6),
-                                              endMicros: Int64(end.timeIntervalSince1970 * 1e6), reason: reason, actor: actor)
+        let hold = try archive.open().addHold(caseID: caseID, server: server, channel: channel, startMicros: start.unixMicros,
+                                              endMicros: end.unixMicros, reason: reason, actor: actor)
         print("hold \(hold.id) placed")
     }
 }

@@ -15,5 +15,5 @@ func parseInstant(_ text: String, option: String) throws -> Date {
 func formatUTC(_ micros: Int64) -> String {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: Date(timeIntervalSince1970: Double(micros) / 1_000_000))
+    return formatter.string(from: Date(unixMicros: micros))
 }

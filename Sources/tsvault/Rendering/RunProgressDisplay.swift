@@ -1,4 +1,5 @@
 import Foundation
+import Archive
 import Logging
 import Nightly
 import Synchronization
@@ -44,14 +45,14 @@ struct RunProgressDisplay: Sendable {
             emit("\(server): \(windows) export windows, \(minutes) minutes missing", ["server": "\(server)", "windows": "\(windows)"])
         case .windowStarted(let w):
             tally.started()
-            if terminal { screen.line("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start))) … exporting") }
+            if terminal { screen.line("\(w.server) CH\(w.channel) \(formatUTC(w.start.unixMicros)) … exporting") }
         case .fileArchived(let w, let file, let bytes, let segments):
             emit("\(w.server) CH\(w.channel) \(file): \(Self.size(bytes)) archived as \(segments) segment\(segments == 1 ? "" : "s")",
                  ["server": "\(w.server)", "channel": "\(w.channel)", "file": "\(file)", "bytes": "\(bytes)", "segments": "\(segments)"])
         case .windowFinished(let w, let record):
             let size = record.bytes > 0 ? " " + Self.size(record.bytes) : ""
             let totals = tally.finished(minutes: w.missingMinutes, bytes: record.bytes)
-            emit("\(w.server) CH\(w.channel) \(formatUTC(micros(w.start)))–\(formatUTC(micros(w.end))) \(record.status.rawValue)\(size)"
+            emit("\(w.server) CH\(w.channel) \(formatUTC(w.start.unixMicros))–\(formatUTC(w.end.unixMicros)) \(record.status.rawValue)\(size)"
                  + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? "") + " [\(totals)]",
                  ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status.rawValue)", "bytes": "\(record.bytes)"])
         case .retrying(let w, let attempt, let error):
@@ -69,7 +70,6 @@ struct RunProgressDisplay: Sendable {
         bytes < 1_048_576 ? String(format: "%.0f KiB", Double(bytes) / 1024) : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 
-    private func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
 }
 
 /// A terminal with one status line kept at the bottom: ordinary lines print above it.
