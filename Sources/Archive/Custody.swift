@@ -104,6 +104,21 @@ public struct Hold: Sendable, Codable, Hashable {
     public var placedBy: String
     public var releasedAt: Date?
     public var releaseReason: String?
+
+    public init(id: Int64, caseID: String, server: String, channel: Int, startMicros: Int64, endMicros: Int64, reason: String,
+                placedAt: Date, placedBy: String, releasedAt: Date? = nil, releaseReason: String? = nil) {
+        self.id = id
+        self.caseID = caseID
+        self.server = server
+        self.channel = channel
+        self.startMicros = startMicros
+        self.endMicros = endMicros
+        self.reason = reason
+        self.placedAt = placedAt
+        self.placedBy = placedBy
+        self.releasedAt = releasedAt
+        self.releaseReason = releaseReason
+    }
 }
 
 extension Archive {

@@ -20,8 +20,26 @@ public struct EventRetention: Sendable, Hashable {
 }
 
 /// Per channel, the merged time ranges that matching events still protect.
-struct ProtectedIntervals {
-    private var byChannel: [Int64: [Range<Int64>]] = [:]
+public struct ProtectedIntervals: Sendable, Hashable {
+    public struct Channel: Sendable, Hashable {
+        public var server: String
+        public var channel: Int
+        public init(server: String, channel: Int) {
+            self.server = server
+            self.channel = channel
+        }
+    }
+
+    private var byChannel: [Channel: [Range<Int64>]] = [:]
+
+    public init() {}
+
+    /// Event ranges per channel (any order; they are sorted and merged here).
+    public init(_ ranges: [Channel: [Range<Int64>]]) {
+        for (channel, list) in ranges {
+            for range in list.sorted(by: { $0.lowerBound < $1.lowerBound }) { byChannel[channel, default: []].appendMerging(range) }
+        }
+    }
 
     /// Events whose protected range ends after `now − keepDays`, widened by before/after and
     /// merged where they overlap (dense motion events become few ranges).
@@ -33,12 +51,13 @@ struct ProtectedIntervals {
         let oldest = now - Int64(rule.keepDays) * 86_400_000_000
         let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT channel_id, begin_us, COALESCE(end_us, begin_us) AS end_us FROM recorder_events
-            WHERE (lower(type_name) IN (\(marks)) OR lower(code_name) IN (\(marks))) AND COALESCE(end_us, begin_us) + ? > ?
-            ORDER BY channel_id, begin_us
+            SELECT v.name, c.chid, e.begin_us, COALESCE(e.end_us, e.begin_us) AS end_us FROM recorder_events e
+            JOIN channels c ON c.id = e.channel_id JOIN servers v ON v.id = c.server_id
+            WHERE (lower(e.type_name) IN (\(marks)) OR lower(e.code_name) IN (\(marks))) AND COALESCE(e.end_us, e.begin_us) + ? > ?
+            ORDER BY e.channel_id, e.begin_us
             """, arguments: StatementArguments(names + names + [after, oldest] as [any DatabaseValueConvertible]))
         while let row = try rows.next() {
-            let channel: Int64 = row["channel_id"]
+            let channel = Channel(server: row["name"], channel: row["chid"])
             let begin: Int64 = row["begin_us"], finish: Int64 = row["end_us"]
             // A recorder may log an end before its begin: such an event protects its begin alone.
             let start = begin - before
@@ -47,9 +66,10 @@ struct ProtectedIntervals {
         return result
     }
 
-    /// Whether [start, end) of the channel overlaps a protected range.
-    func covers(channelID: Int64, start: Int64, end: Int64) -> Bool {
-        guard let ranges = byChannel[channelID] else { return false }
+    /// Whether the segment overlaps a protected range of its channel.
+    func covers(_ segment: RetentionCandidate) -> Bool {
+        let (start, end) = (segment.start, segment.end)
+        guard let ranges = byChannel[Channel(server: segment.server, channel: segment.channel)] else { return false }
         // Merged ranges are sorted by start and by end: find the first that ends after `start`.
         var low = 0, high = ranges.count
         while low < high {

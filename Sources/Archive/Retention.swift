@@ -69,10 +69,23 @@ extension Archive {
     public func retentionPlan(_ policy: RetentionPolicy, now: Date = Date()) throws -> RetentionPlan {
         let holds = try holds(includeReleased: false)
         return try index.read { db in
-            var planner = try RetentionPlanner(db, policy: policy, now: now.unixMicros, holds: holds)
-            try planner.scan(db, eventFootage: false)
-            if planner.needed > 0, planner.events != nil { try planner.scan(db, eventFootage: true) }
-            return planner.finish()
+            let stored = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(stored_size), 0) FROM blobs") ?? 0
+            let protected = try policy.events.map { try ProtectedIntervals.load(db, rule: $0, now: now.unixMicros) }
+            return try RetentionPlanner.plan(policy: policy, now: now.unixMicros, storedBytes: stored, holds: holds,
+                                             protected: protected) { end, visit in
+                // A cursor, not an array: the archive may hold millions of segments.
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT s.id, s.start_us, s.end_us, c.chid, v.name, COALESCE(b.stored_size, b.size) AS bytes
+                    FROM segments s JOIN channels c ON c.id = s.channel_id JOIN servers v ON v.id = c.server_id
+                    JOIN blobs b ON b.sha256 = s.blob_sha256
+                    WHERE s.end_us <= ? ORDER BY s.start_us, s.id
+                    """, arguments: [end])
+                while let row = try rows.next() {
+                    let candidate = RetentionCandidate(segmentID: row["id"], server: row["name"], channel: row["chid"],
+                                                       start: row["start_us"], end: row["end_us"], bytes: row["bytes"])
+                    if visit(candidate) { return }
+                }
+            }
         }
     }
 
