@@ -54,12 +54,32 @@ public struct RunSummary: Sendable, Codable, Hashable {
     public var status: RunStatus
 }
 
+/// One local day of a channel as the recorder listed it: which minutes hold recordings.
+public struct RecorderDay: Sendable, Codable, Hashable {
+    public var day: String
+    public var startMicros: Int64
+    public var recorded: [Bool]
+
+    public init(day: String, startMicros: Int64, recorded: [Bool]) {
+        self.day = day
+        self.startMicros = startMicros
+        self.recorded = recorded
+    }
+}
+
 /// Lost footage: recorded minutes the recorder no longer holds and the archive never got.
 public struct LostDay: Sendable, Codable, Hashable {
     public var server: String
     public var channel: Int
     public var day: String
     public var minutes: Int
+
+    public init(server: String, channel: Int, day: String, minutes: Int) {
+        self.server = server
+        self.channel = channel
+        self.day = day
+        self.minutes = minutes
+    }
 }
 
 /// Runs, their windows and the lost-minutes ledger, in the archive's index.
@@ -119,33 +139,27 @@ extension Archive {
         }
     }
 
-    /// Remembers what the recorder holds of a channel today; for every day remembered from
-    /// before that the recorder no longer lists (its disk wrapped), records the recorded
-    /// minutes the archive lacks as lost — once — and forgets the day.
-    public func updateRecorderDays(server: String, channel: Int, current: [(day: String, startMicros: Int64, recorded: [Bool])],
-                                   zone: TimeZone, run: Int64) throws -> [LostDay] {
-        let currentDays = Set(current.map(\.day))
-        let stored = try index.read { db in
-            try Row.fetchAll(db, sql: "SELECT day, start_us, bitmap FROM recorder_days WHERE server = ? AND channel = ?",
-                             arguments: [server, channel]).map { (day: $0["day"] as String, start: $0["start_us"] as Int64, bitmap: $0["bitmap"] as String) }
+    /// What the recorder listed of a channel at earlier runs, oldest first.
+    public func recorderDays(server: String, channel: Int) throws -> [RecorderDay] {
+        try index.read { db in
+            try Row.fetchAll(db, sql: "SELECT day, start_us, bitmap FROM recorder_days WHERE server = ? AND channel = ? ORDER BY start_us",
+                             arguments: [server, channel]).map {
+                RecorderDay(day: $0["day"], startMicros: $0["start_us"], recorded: ($0["bitmap"] as String).map { $0 == "1" })
+            }
         }
-        var lost: [LostDay] = []
-        let oldestCurrent = current.map(\.startMicros).min() ?? .max
-        for old in stored where !currentDays.contains(old.day) && old.start < oldestCurrent {
-            let recorded = old.bitmap.map { $0 == "1" }
-            let start = Date(unixMicros: old.start)
-            let end = start.addingTimeInterval(Double(recorded.count * 60))
-            let archived = try coverage(server: server, channel: channel, from: start, to: end, zone: zone).first?.minutes ?? []
-            let missing = recorded.indices.filter { recorded[$0] && !($0 < archived.count && archived[$0]) }.count
-            if missing > 0 { lost.append(LostDay(server: server, channel: channel, day: old.day, minutes: missing)) }
-        }
+    }
+
+    /// In one transaction: records `lost` in the lost-minutes ledger, forgets the days in
+    /// `forgetting`, and remembers what the recorder holds of the channel now.
+    public func updateRecorderDays(server: String, channel: Int, current: [RecorderDay], forgetting: [String], lost: [LostDay],
+                                   run: Int64) throws {
         try index.write { db in
             for day in lost {
                 try db.execute(sql: "INSERT INTO lost_minutes(run_id, server, channel, day, minutes) VALUES (?, ?, ?, ?, ?)",
                                arguments: [run, day.server, day.channel, day.day, day.minutes])
             }
-            for old in stored where !currentDays.contains(old.day) && old.start < oldestCurrent {
-                try db.execute(sql: "DELETE FROM recorder_days WHERE server = ? AND channel = ? AND day = ?", arguments: [server, channel, old.day])
+            for day in forgetting {
+                try db.execute(sql: "DELETE FROM recorder_days WHERE server = ? AND channel = ? AND day = ?", arguments: [server, channel, day])
             }
             for day in current {
                 try db.execute(sql: """
@@ -155,6 +169,5 @@ extension Archive {
                                      Date().timeIntervalSince1970])
             }
         }
-        return lost
     }
 }

@@ -20,7 +20,7 @@ public struct ChannelPlan: Sendable, Hashable, Codable {
     public var archivedMinutes = 0
     public var windows: [ExportWindow] = []
     /// Per local day the recorder still holds: its bitmap (for the lost-minutes ledger).
-    public var days: [DayBitmap] = []
+    public var days: [RecorderDay] = []
     /// Seconds spent asking the recorder, and planning (archive coverage and windows).
     public var recorderSeconds = 0.0
     public var planningSeconds = 0.0
@@ -28,11 +28,6 @@ public struct ChannelPlan: Sendable, Hashable, Codable {
     public var missingMinutes: Int { recorderMinutes - archivedMinutes }
 }
 
-public struct DayBitmap: Sendable, Hashable, Codable {
-    public var day: String
-    public var startMicros: Int64
-    public var recorded: [Bool]
-}
 
 /// Turns bitmaps into export windows: recorded minutes the archive lacks, in runs; runs
 /// separated by a short stretch merge (one export instead of two), runs longer than the cap
@@ -81,7 +76,7 @@ public enum Planner {
                 let archived = try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
                     .first?.minutes ?? []
                 let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(earliest: earliest, horizon: horizon)
-                plan.days.append(DayBitmap(day: day.description, startMicros: day.start.unixMicros, recorded: coverage.recorded))
+                plan.days.append(RecorderDay(day: day.description, startMicros: day.start.unixMicros, recorded: coverage.recorded))
                 for i in usable {
                     guard coverage.recorded[i] else { continue }
                     plan.recorderMinutes += 1

@@ -88,9 +88,7 @@ public struct Runner: Sendable {
                 var lost: [LostDay] = []
                 var channels: [RunReport.Channel] = []
                 for plan in plans {
-                    lost += try archive.updateRecorderDays(server: server.name, channel: plan.channel,
-                                                           current: plan.days.map { ($0.day, $0.startMicros, $0.recorded) },
-                                                           zone: zone.zone, run: runID)
+                    lost += try recordRecorderDays(plan, zone: zone.zone, runID: runID)
                     channels.append(try channelReport(plan, records: records, zone: zone, now: now,
                                                       lost: lost.filter { $0.channel == plan.channel }))
                 }
@@ -101,6 +99,21 @@ public struct Runner: Sendable {
             progress(.serverFailed(server: server.name, error: "\(error)"))
             return (RunReport.Server(name: server.name, error: "\(error)", channels: []), [])
         }
+    }
+
+    /// Remembers what the recorder lists of the channel now; the minutes of days it no longer
+    /// lists that the archive lacks are recorded as lost, once (the days are forgotten then).
+    private func recordRecorderDays(_ plan: ChannelPlan, zone: TimeZone, runID: Int64) throws -> [LostDay] {
+        let gone = LostFootage.overwritten(remembered: try archive.recorderDays(server: plan.server, channel: plan.channel), current: plan.days)
+        let lost = try gone.compactMap { day -> LostDay? in
+            let start = Date(unixMicros: day.startMicros)
+            let archived = try archive.coverage(server: plan.server, channel: plan.channel, from: start,
+                                                to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone).first?.minutes ?? []
+            return LostFootage.lost(day, archived: archived, server: plan.server, channel: plan.channel)
+        }
+        try archive.updateRecorderDays(server: plan.server, channel: plan.channel, current: plan.days, forgetting: gone.map(\.day),
+                                       lost: lost, run: runID)
+        return lost
     }
 
     /// With retention by events configured, stores the recorder's channel events of the
