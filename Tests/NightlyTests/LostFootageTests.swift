@@ -15,7 +15,7 @@ import Testing
         (["d1", "d2"], ["d1", "d2", "d3"], [], "nothing wrapped"),
         (["d1", "d2", "d3"], ["d1", "d3"], [], "a day missing from the middle is not overwritten"),
         (["d1", "d2"], ["d3"], ["d1", "d2"], "two days wrapped at once"),
-        (["d1"], [], [], "a recorder that lists nothing overwrote nothing we can tell"),
+        (["d1"], [], ["d1"], "a recorder that lists nothing of the channel any more has overwritten all of it"),
     ] as [([String], [String], [String], String)])
     func overwrittenDaysAreTheRememberedOnesOlderThanEverythingListed(_ remembered: [String], _ listed: [String],
                                                                       _ overwritten: [String], _ why: String) {
