@@ -25,15 +25,22 @@ public enum ConfigurationLoader {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             return (nil, [.init(severity: .error, path: path, message: "cannot read the file")])
         }
+        let unknown: [ConfigurationProblem]
         let config: TSVaultConfiguration
         do {
+            unknown = try Yams.compose(yaml: text).map { ConfigurationKeys.file.unknownKeys(in: $0) } ?? []
             config = try YAMLDecoder().decode(TSVaultConfiguration.self, from: text)
         } catch let error as DecodingError {
-            return (nil, [decodingProblem(error)])
+            return (nil, unknownKeys(in: text) + [decodingProblem(error)])
         } catch {
             return (nil, [.init(severity: .error, path: "(document)", message: "not valid YAML: \(error)")])
         }
-        return (config, validate(config))
+        return (config, unknown + validate(config))
+    }
+
+    /// Unknown keys of a document that parses as YAML; none when it does not.
+    private static func unknownKeys(in text: String) -> [ConfigurationProblem] {
+        ((try? Yams.compose(yaml: text)) ?? nil).map { ConfigurationKeys.file.unknownKeys(in: $0) } ?? []
     }
 
     static func decodingProblem(_ error: DecodingError) -> ConfigurationProblem {

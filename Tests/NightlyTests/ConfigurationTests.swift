@@ -95,3 +95,63 @@ import Testing
         #expect(warnings.map(\.path) == ["servers[0].apiKey.file"] && warnings.first?.message.contains("chmod 600") == true)
     }
 }
+
+/// A misspelled key is an error with its path and the key probably meant, never ignored.
+@Suite struct UnknownKeyTests {
+    static func problems(_ yaml: String) throws -> [String] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return ConfigurationLoader.check(path: path).1.filter { $0.severity == .error }.map(\.description).sorted()
+    }
+
+    @Test func misspelledKeysAreErrorsWithTheirPathAndASuggestion() throws {
+        let problems = try Self.problems("""
+            archive: /tmp/a
+            backups: { targets: [/mnt/a] }
+            retention: { maxAgeDay: 30 }
+            servers:
+              - name: nvr1
+                url: http://nvr1
+                apiKy: { env: K }
+                timeouts: { idleSecond: 5 }
+              - { name: nvr2, url: "http://nvr2", apiKey: { env: K, fil: /k } }
+            colour: blue
+            """)
+        #expect(problems == [
+            "error: backups: unknown key; did you mean backup?",
+            "error: colour: unknown key",
+            "error: retention.maxAgeDay: unknown key; did you mean maxAgeDays?",
+            "error: servers[0].apiKy: unknown key; did you mean apiKey?",
+            "error: servers[0].timeouts.idleSecond: unknown key; did you mean idleSeconds?",
+            "error: servers[1].apiKey.fil: unknown key; did you mean file?",
+        ], "\(problems)")
+    }
+
+    @Test func aMisspelledRequiredKeyIsNamedBesideWhatIsMissing() throws {
+        let problems = try Self.problems("archive: /tmp/a\nserver:\n  - { name: n, url: \"http://x\", apiKey: { env: K } }\n")
+        #expect(problems == ["error: server: unknown key; did you mean servers?", "error: servers: is required"], "\(problems)")
+    }
+
+    @Test func theExampleConfigurationUsesOnlyKnownKeys() throws {
+        let example = #filePath.components(separatedBy: "/Tests/")[0] + "/Config/tsvault.example.yaml"
+        // Commented-out settings (`# key: value`, `#   key: value`) uncommented, as an operator
+        // enabling every section would; prose comments stay comments.
+        let setting = try Regex(#"^( *)# ( *[A-Za-z][A-Za-z0-9]*:( |$).*)$"#)
+        let text = try String(contentsOfFile: example, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line -> String in
+                guard let match = try? setting.wholeMatch(in: String(line)) else { return String(line) }
+                return String(match.output[1].substring ?? "") + String(match.output[2].substring ?? "")
+            }.joined(separator: "\n")
+        #expect(text.contains("\nscrub:\n  gbPerRun: 200") && text.contains("\nbackup:\n"), "the commented sections are enabled")
+        let problems = try Self.problems(text)
+        #expect(!problems.contains { $0.contains("unknown key") || $0.contains("not valid YAML") }, "\(problems)")
+    }
+
+    @Test(arguments: [("maxAgeDay", "maxAgeDays"), ("QUOTAGB", "quotaGB"), ("colour", nil), ("evnets", "events")] as [(String, String?)])
+    func theSuggestionIsTheNearestKnownKey(_ typo: String, _ meant: String?) throws {
+        let problems = try Self.problems("archive: /tmp/a\nretention: { \(typo): 1 }\nservers: []\n")
+        let hint = meant.map { "; did you mean \($0)?" } ?? ""
+        #expect(problems.contains("error: retention.\(typo): unknown key\(hint)"), "\(problems)")
+    }
+}
