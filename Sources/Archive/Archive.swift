@@ -21,6 +21,13 @@ public struct Archive: Sendable {
         Self.removeAbandonedWork(in: root + "/tmp")
     }
 
+    /// An archive that exists already; throws `noArchive` rather than creating one, for commands
+    /// that read or amend an archive (a typo in a path must not leave an empty archive behind).
+    public init(existing root: String) throws {
+        guard FileManager.default.fileExists(atPath: root + "/index.sqlite") else { throw ArchiveError.noArchive(path: root) }
+        try self.init(root: root)
+    }
+
     /// Work directories (`ingest-<pid>-…`, `download-<pid>-…`) are named after their process;
     /// those of processes that are gone (killed mid-run) are removed. Their blobs, if any were adopted, stay: they are
     /// complete, and the next ingest of the same minutes links them.

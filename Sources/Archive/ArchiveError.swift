@@ -7,6 +7,8 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidInput(String)
     case unreadableMedia(path: String, detail: String)
     case noStartTime(path: String)
+    /// A command that works on an archive was pointed where there is none.
+    case noArchive(path: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidInput(let d): return d
         case .unreadableMedia(let p, let d): return "\(p) is not a readable recording: \(d); nothing was archived"
         case .noStartTime(let p): return "\(p): no start time in its metadata or name; give --start"
+        case .noArchive(let p):
+            return "no archive at \(p) (tsvault run or tsvault ingest creates one; check --archive, TSVAULT_ARCHIVE or archive: in the configuration)"
         }
     }
 }

@@ -19,11 +19,12 @@ enum CLI {
         return try await body(path)
     }
 
-    /// A path where no archive can be: a regular file stands where the directory would go.
+    /// An archive whose index is not a database (a damaged disk, a foreign file).
     static func unusableArchive(in directory: String) throws -> String {
-        let path = directory + "/not-a-directory"
-        try "x".write(toFile: path, atomically: true, encoding: .utf8)
-        return path + "/archive"
+        let path = directory + "/damaged-archive"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try String(repeating: "not a database ", count: 100).write(toFile: path + "/index.sqlite", atomically: true, encoding: .utf8)
+        return path
     }
 
     /// An archive with ten minutes of channel 1 (10:00-10:10 New York on 2026-11-01).

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Testing
 import TestSupport
@@ -20,6 +21,7 @@ import TestSupport
 
     @Test func anEmptyArchiveSaysSoAndAnUnknownZoneIsAUsageError() async throws {
         try await CLI.workspace("coverage-empty") { work in
+            _ = try Archive(root: work + "/archive")
             let empty = try CLI.run("coverage", "--archive", work + "/archive")
             #expect(empty.status == 0 && empty.output == "the archive is empty\n", "\(empty)")
             let zone = try CLI.run("coverage", "--archive", work + "/archive", "--timezone", "Mars/Olympus")

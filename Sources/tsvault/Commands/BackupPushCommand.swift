@@ -42,7 +42,7 @@ struct BackupPushCommand: ParsableCommand {
             FileHandle.standardError.write(Data("tsvault backup push: no DIR and no backup.targets in \(configOptions.path)\n".utf8))
             throw ExitStatus.usage
         }
-        let outcomes = BackupRotation.pushMounted(try Archive(root: config.archive), backup, keepSnapshots: keep, actor: actor,
+        let outcomes = BackupRotation.pushMounted(try Archive(existing: config.archive), backup, keepSnapshots: keep, actor: actor,
                                                   progress: showProgress)
         clearProgress()
         var reports: [BackupPushReport] = [], skipped: [String] = [], failed: [String] = []

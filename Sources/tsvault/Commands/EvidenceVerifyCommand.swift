@@ -19,7 +19,7 @@ struct EvidenceVerifyCommand: ParsableCommand {
     func run() throws {
         let result = EvidenceVerifier.verify(directory: directory, trustedPublicKeyHex: publicKey)
         if let archive {
-            try Archive(root: archive).appendCustody(action: "evidence-verify", caseID: nil, actor: NSUserName(), details: [
+            try Archive(existing: archive).appendCustody(action: "evidence-verify", caseID: nil, actor: NSUserName(), details: [
                 "directory": directory, "ok": String(result.ok), "problems": String(result.problems.count)])
         }
         if json { try printJSON(result) } else {

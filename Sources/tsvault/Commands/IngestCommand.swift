@@ -36,7 +36,7 @@ struct IngestCommand: ParsableCommand {
             return zone
         }
         let startDate = try start.map { try parseInstant($0, option: "--start") }
-        let result = try archive.open().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
+        let result = try archive.openOrCreate().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
                                                recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
         if json { try printJSON(result); return }
         let span = result.startMicros.map { "\(formatUTC($0)) – \(formatUTC(result.endMicros ?? $0))" } ?? "no footage"

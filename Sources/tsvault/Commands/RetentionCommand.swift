@@ -32,7 +32,7 @@ struct RetentionCommand: ParsableCommand {
             FileHandle.standardError.write(Data("tsvault retention: no retention.maxAgeDays or retention.quotaGB in \(configOptions.path)\n".utf8))
             throw ExitStatus.usage
         }
-        let archive = try Archive(root: config.archive)
+        let archive = try Archive(existing: config.archive)
         let plan = try archive.retentionPlan(policy.policy, now: policy.now)
         let result = apply ? try archive.applyRetention(plan, actor: actor, policyText: policy.text) : nil
         if json {

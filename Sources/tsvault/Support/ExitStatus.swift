@@ -20,6 +20,7 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
     case protocolTrouble = 7
     case usage = 64
     case dataError = 65
+    case noInput = 66
     case software = 70
     case ioError = 74
     case cutShort = 75
@@ -35,6 +36,7 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .protocolTrouble: "a recorder answered something tsvault does not understand"
         case .usage: "usage or configuration error: nothing was changed"
         case .dataError: "unreadable input: a recording that is not media, or without a start time"
+        case .noInput: "no archive where one was expected (nothing was created there)"
         case .software: "an unexpected error (a bug: report it with the message)"
         case .ioError: "local I/O error: archive or target disk full, unplugged or damaged, index error"
         case .cutShort: "cut short by SIGTERM or SIGINT: the files in flight were archived; run again to resume"
@@ -62,6 +64,7 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .ioFailed, .indexFailed: .ioError
         case .unreadableMedia, .noStartTime: .dataError
         case .invalidInput: .usage
+        case .noArchive: .noInput
         }
     }
 
