@@ -17,7 +17,7 @@ import TestSupport
                 #expect(text.output.contains("server      ch  recorder  before   after  missing  lost  windows  retries  bytes"))
                 let json = try CLI.run("run", "--config", config, "--now", Self.now, "--json")
                 #expect(json.status == 0, "\(json)")
-                let report = try JSONDecoder().decode(RunReport.self, from: Data(json.output.utf8))
+                let report = try RunReport(storedJSON: json.output)
                 #expect(report.runID == 2 && report.complete && report.bytes == 0, "the second run finds nothing missing")
                 #expect(report.servers.first?.channels.first?.archivedBefore == 1558)
             }

@@ -16,6 +16,11 @@ import TestSupport
                 #expect(report.status == 0 && report.output.hasPrefix("run 1: COMPLETE"), "\(report)")
                 let json = try CLI.run("report", "1", "--archive", work + "/archive", "--json")
                 #expect(json.status == 0 && (try RunReport(storedJSON: json.output)).runID == 1, "\(json)")
+                // The same report in the same shape from both commands.
+                let again = try CLI.run("run", "--config", config, "--now", RunCommandTests.now, "--json")
+                let stored = try CLI.run("report", "2", "--archive", work + "/archive", "--json")
+                #expect(again.output == stored.output, "run --json and report --json differ")
+                #expect(stored.output.contains("\"startedAt\" : \"20") && !stored.output.contains("\\/"), "ISO 8601 instants, plain slashes")
             }
         }
     }

@@ -18,9 +18,8 @@ struct ReportCommand: ParsableCommand {
             FileHandle.standardError.write(Data("tsvault report: run \(runNumber) has no report (unknown, or interrupted)\n".utf8))
             throw ExitStatus.failed
         }
-        if json { print(text); return }
         let report = try RunReport(storedJSON: text)
-        print(RunReportText.render(report))
+        if json { try printJSON(report) } else { print(RunReportText.render(report)) }
         if !report.complete { throw ExitStatus.failed }
     }
 }

@@ -31,9 +31,7 @@ struct ServerCheckCommand: AsyncParsableCommand {
         logger.logLevel = verbose ? .info : .critical
         let report = await ServerCheck.run(settings, logger: logger)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print(ServerCheckText.render(report))
         }
