@@ -40,7 +40,7 @@ extension TSVaultConfiguration.RunWindow {
     /// before its start spans midnight; one whose start equals its end never opens. Call after
     /// validation: a window that does not parse is treated as closed.
     public func deadline(at now: Date, calendar: Calendar = .current) -> Date {
-        guard let start = TimeOfDay(start), let end = TimeOfDay(end) else { return now }
+        guard let start = TimeOfDay(self.start), let end = TimeOfDay(self.end) else { return now }
         let minute = TimeOfDay.minuteOfDay(of: now, calendar: calendar)
         let inside = start <= end
             ? (start.minuteOfDay..<end.minuteOfDay).contains(minute)
