@@ -20,11 +20,12 @@ public enum BuiltProducts {
         return (result.status, result.output)
     }
 
-    /// What a finished command printed, and how it ended.
-    public struct CommandResult: Sendable {
+    /// What a finished command printed, and how it ended; its description is for `#expect` messages.
+    public struct CommandResult: Sendable, CustomStringConvertible {
         public var status: Int32
         public var output: String
         public var errors: String
+        public var description: String { "exit \(status)\n--- stdout\n\(output)--- stderr\n\(errors)" }
     }
 
     /// Runs `tsvault` to its end with `environment` added to this process's, capturing both

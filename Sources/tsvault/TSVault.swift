@@ -24,7 +24,7 @@ struct TSVault: AsyncParsableCommand {
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
             var command = command
-            if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
+            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
         } catch {
             guard let status = ExitStatus.of(error) else { exit(withError: error) }
             if !(error is ExitStatus) {

@@ -32,8 +32,3 @@ enum CLI {
         try await SyntheticArchive.make(root: directory + "/archive")
     }
 }
-
-/// The exit status and output of a command, for `#expect` messages.
-extension BuiltProducts.CommandResult: CustomStringConvertible {
-    public var description: String { "exit \(status)\n--- stdout\n\(output)--- stderr\n\(errors)" }
-}
