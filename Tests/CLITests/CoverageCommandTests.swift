@@ -13,8 +13,9 @@ import TestSupport
             let local = try CLI.run("coverage", "--archive", work + "/archive", "--timezone", "America/New_York")
             #expect(local.output == "nvr CH1 2026-11-01  10/1500 min  gaps 00:00–11:00, 11:10–25:00\n", "\(local)")
             let json = try CLI.run("coverage", "--archive", work + "/archive", "--json")
-            let days = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
-            let minutes = try #require(days.first?["minutes"] as? [Bool])
+            struct Day: Decodable { var minutes: [Bool] }
+            let days = try JSONDecoder().decode([Day].self, from: Data(json.output.utf8))
+            let minutes = try #require(days.first?.minutes)
             #expect(days.count == 1 && minutes.count == 1440 && minutes.indices.filter { minutes[$0] } == Array(900..<910))
         }
     }

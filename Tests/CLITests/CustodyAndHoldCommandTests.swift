@@ -37,7 +37,7 @@ import TestSupport
                             "--to", "2026-11-01T10:05:00-05:00", "--reason", "court order", "--archive", archive)
             let db = try DatabaseQueue(path: archive + "/index.sqlite")
             try await db.write { try $0.execute(sql: "UPDATE custody_log SET actor = 'mallory'") }
-            try await db.close()
+            try db.close()
             let broken = try CLI.run("custody", "--archive", archive)
             #expect(broken.status == 1 && broken.output.contains("CHAIN BROKEN:"), "\(broken)")
         }
