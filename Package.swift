@@ -135,7 +135,8 @@ let package = Package(
         .testTarget(
             name: "NightlyTests",
             dependencies: ["Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")]
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ArchiveTests",
