@@ -15,7 +15,8 @@ import TestSupport
                 let report = try CLI.run("report", "1", "--archive", work + "/archive")
                 #expect(report.status == 0 && report.output.hasPrefix("run 1: COMPLETE"), "\(report)")
                 let json = try CLI.run("report", "1", "--archive", work + "/archive", "--json")
-                #expect(json.status == 0 && (try RunReport(storedJSON: json.output)).runID == 1, "\(json)")
+                let decoded = try RunReport(storedJSON: json.output)
+                #expect(json.status == 0 && decoded.runID == 1, "\(json)")
                 // The same report in the same shape from both commands.
                 let again = try CLI.run("run", "--config", config, "--now", RunCommandTests.now, "--json")
                 let stored = try CLI.run("report", "2", "--archive", work + "/archive", "--json")

@@ -124,6 +124,7 @@ import Testing
             "error: retention.maxAgeDay: unknown key; did you mean maxAgeDays?",
             "error: servers[0].apiKy: unknown key; did you mean apiKey?",
             "error: servers[0].timeouts.idleSecond: unknown key; did you mean idleSeconds?",
+            "error: servers[0]: needs apiKey or user with password",
             "error: servers[1].apiKey.fil: unknown key; did you mean file?",
         ], "\(problems)")
     }

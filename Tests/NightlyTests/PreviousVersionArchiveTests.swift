@@ -44,6 +44,7 @@ import Testing
         #expect(try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max) == [1_795_482_000_000_000..<1_795_483_800_000_000])
         let run = try archive.startRun()
         try archive.finishRun(run, status: .complete, reportJSON: "{}")
-        #expect(run == 3 && (try archive.runs().first?.status) == .complete)
+        let newest = try archive.runs().first
+        #expect(run == 3 && newest?.id == 3 && newest?.status == .complete)
     }
 }
