@@ -37,7 +37,9 @@ public struct NightlyJob: Sendable {
         let deadline = honoursRunWindow ? config.runWindow?.deadline(at: clock) : nil
         let stop = runner.stop
         return try await withGracefulShutdownHandler {
-            var report = try await runner.run(now: now, deadline: deadline, progress: progress)
+            var report = try await Self.shieldedFromGracefulShutdown {
+                try await runner.run(now: now, deadline: deadline, progress: progress)
+            }
             var skipped: [NightlyStep] = []
             for step in NightlyStep.allCases where isConfigured(step, now: now) {
                 if skipping.contains(step) || stop.isSet {
@@ -57,6 +59,17 @@ public struct NightlyJob: Sendable {
         } onGracefulShutdown: {
             stop.set()
         }
+    }
+
+    /// Runs `work` where a graceful shutdown cannot reach it. swift-websocket 1.6.2 (WSCore's
+    /// WebSocketHandler) closes every WebSocket it handles as soon as the task's ServiceLifecycle
+    /// graceful shutdown fires, which cut the exports in flight that a shutdown must let finish:
+    /// their windows failed and the recorder deleted the files. A detached task does not inherit
+    /// the graceful-shutdown task local; cancellation is still forwarded, and the run hears the
+    /// shutdown through its stop flag.
+    private static func shieldedFromGracefulShutdown<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task.detached(operation: work)
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     private func isConfigured(_ step: NightlyStep, now: Date) -> Bool {

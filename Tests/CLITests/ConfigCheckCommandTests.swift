@@ -14,14 +14,14 @@ import TestSupport
     @Test func everyProblemIsNamedByItsKeyAndExits64() async throws {
         try await CLI.workspace("config-invalid") { work in
             let config = try ConfigFile.write(port: 8080, key: "k", directory: work,
-                                              extra: "lookBackDays: 0\nrunWindow: { start: \"25:00\", end: \"06:00\" }")
+                                              extra: "segmentSeconds: 7\nrunWindow: { start: \"25:00\", end: \"06:00\" }")
             let result = try CLI.run("config", "check", "--config", config)
             #expect(result.status == 64, "\(result)")
-            #expect(result.output.contains("lookBackDays") && result.output.contains("runWindow.start"), "\(result)")
+            #expect(result.output.contains("segmentSeconds") && result.output.contains("runWindow.start"), "\(result)")
             let json = try CLI.run("config", "check", "--config", config, "--json")
             #expect(json.status == 64)
             let problems = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
-            #expect(problems.compactMap { $0["path"] as? String }.sorted() == ["lookBackDays", "runWindow.start"], "\(json)")
+            #expect(problems.compactMap { $0["path"] as? String }.sorted() == ["runWindow.start", "segmentSeconds"], "\(json)")
         }
     }
 

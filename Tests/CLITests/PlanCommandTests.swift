@@ -18,10 +18,13 @@ import TestSupport
     }
 
     @Test func aRecorderThatCannotBePlannedExits1() async throws {
-        try await CLI.workspace("plan-unreachable") { work in
-            let config = try ConfigFile.write(port: 1, key: "k", directory: work, channels: "[1]")
-            let result = try CLI.run("plan", "--config", config)
-            #expect(result.status == 1 && result.errors.hasPrefix("tsvault plan: nvr: "), "\(result)")
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+            try await CLI.workspace("plan-refused") { work in
+                let config = try ConfigFile.write(port: r.port, key: "tsapi_key_wrong", directory: work, channels: "[1]")
+                let result = try CLI.run("plan", "--config", config, "--now", RunCommandTests.now)
+                #expect(result.status == 1 && result.errors.hasPrefix("tsvault plan: nvr: ") && result.errors.contains("401 Unauthorized"), "\(result)")
+                #expect(!result.errors.contains("nvr: nvr:"), "the recorder is named once: \(result)")
+            }
         }
     }
 

@@ -24,11 +24,15 @@ import TestSupport
         }
     }
 
-    @Test func anUnreachableRecorderExits1AndTheReportSaysWhy() async throws {
-        try await CLI.workspace("run-unreachable") { work in
-            let config = try ConfigFile.write(port: 1, key: "k", directory: work, channels: "[1]")
-            let result = try CLI.run("run", "--config", config, "--now", Self.now)
-            #expect(result.status == 1 && result.output.hasPrefix("run 1: INCOMPLETE") && result.output.contains("FAILED: nvr"), "\(result)")
+    @Test func aRecorderRefusingTheKeyExits1AndTheReportSaysWhy() async throws {
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+            try await CLI.workspace("run-refused") { work in
+                let config = try ConfigFile.write(port: r.port, key: "tsapi_key_wrong", directory: work, channels: "[1]")
+                let result = try CLI.run("run", "--config", config, "--now", Self.now)
+                #expect(result.status == 1 && result.output.hasPrefix("run 1: INCOMPLETE"), "\(result)")
+                #expect(result.output.contains("FAILED: nvr: ") && result.output.contains("401 Unauthorized"), "\(result)")
+                #expect(!result.output.contains("tsapi_key_wrong") && !result.errors.contains("tsapi_key_wrong"), "the key is never printed")
+            }
         }
     }
 

@@ -27,13 +27,15 @@ import TestSupport
     }
 
     @Test func anIncompleteRunsReportExits1AndAnUnknownRunExits1() async throws {
-        try await CLI.workspace("report-incomplete") { work in
-            let config = try ConfigFile.write(port: 1, key: "k", directory: work, channels: "[1]")
-            #expect(try CLI.run("run", "--config", config).status == 1)
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+          try await CLI.workspace("report-incomplete") { work in
+            let config = try ConfigFile.write(port: r.port, key: "tsapi_key_wrong", directory: work, channels: "[1]")
+            #expect(try CLI.run("run", "--config", config, "--now", RunCommandTests.now).status == 1)
             let report = try CLI.run("report", "1", "--archive", work + "/archive")
             #expect(report.status == 1 && report.output.hasPrefix("run 1: INCOMPLETE"), "\(report)")
             let unknown = try CLI.run("report", "99", "--archive", work + "/archive")
             #expect(unknown.status == 1 && unknown.errors.contains("run 99 has no report"), "\(unknown)")
+          }
         }
     }
 

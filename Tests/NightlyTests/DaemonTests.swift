@@ -101,6 +101,8 @@ import TestSupport
             #expect(interrupted.status == .incomplete && interrupted.finishedAt != nil, "the interrupted run still wrote its report")
             let counts = try archive.counts()
             #expect(counts.blobFiles == counts.blobs, "nothing half-archived")
+            let windows = try archive.windows(ofRun: interrupted.id)
+            #expect(!windows.contains { $0.status == .failed }, "the exports in flight finished: \(windows.compactMap(\.error))")
             let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
             #expect(report.complete)
             try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])

@@ -31,7 +31,9 @@ struct PlanCommand: AsyncParsableCommand {
                 all += plans
             } catch {
                 failed = true
-                FileHandle.standardError.write(Data("tsvault plan: \(server.name): \(error)\n".utf8))
+                // The client's errors name the recorder already.
+                let text = "\(error)".hasPrefix("\(server.name):") ? "\(error)" : "\(server.name): \(error)"
+                FileHandle.standardError.write(Data("tsvault plan: \(text)\n".utf8))
             }
         }
         if json {
