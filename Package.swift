@@ -10,7 +10,7 @@ let package = Package(
         .executable(name: "tsapi-sim", targets: ["tsapi-sim"]),
         .library(name: "TSAPISimulator", targets: ["TSAPISimulator"]),
         .library(name: "Remux", targets: ["Remux"]),
-        .library(name: "TSAPI", targets: ["TSAPI"]),
+        .library(name: "TSAPI", targets: ["TSAPI"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -26,7 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0")
     ],
     targets: [
         // The system FFmpeg libraries (libavformat/libavcodec/libavutil), plus a tiny header
@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl")
             ]
         ),
         // The TS-API v1 client: REST calls, auth, the export socket driver and downloads.
@@ -72,7 +72,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl")
             ]
         ),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -85,7 +85,7 @@ let package = Package(
                 "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]
         ),
         // Nightly archival runs: configuration, planner, runner, reports.
@@ -98,7 +98,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // The daemon's /metrics and /health.
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird")
             ]
         ),
         // Evidence packages: clips, manifest, signature, verification.
@@ -112,7 +112,7 @@ let package = Package(
                 "TSAPISimulator",
                 "Remux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]
         ),
         .executableTarget(
@@ -124,18 +124,22 @@ let package = Package(
                 "Evidence",
                 "Remux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
         .testTarget(
             name: "EvidenceTests",
-            dependencies: ["Evidence", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Evidence", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")
+            ]
         ),
         .testTarget(
             name: "NightlyTests",
-            dependencies: ["Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -145,19 +149,25 @@ let package = Package(
         // Fixtures shared by the test targets: a live simulator with a connected client.
         .target(
             name: "TestSupport",
-            dependencies: ["TSAPI", "TSAPISimulator", "Archive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "TSAPI", "TSAPISimulator", "Archive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio")
+            ]
         ),
         // The command line as a process: one file per command, output and exit status.
         .testTarget(
             name: "CLITests",
-            dependencies: ["Nightly", "Archive", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Nightly", "Archive", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift")
+            ]
         ),
         .testTarget(
             name: "TSAPITests",
-            dependencies: ["TSAPI", "TSAPISimulator", "Remux", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "TSAPI", "TSAPISimulator", "Remux", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio")
+            ]
         ),
         .testTarget(
             name: "TSAPISimulatorTests",
@@ -169,8 +179,8 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio")
             ]
-        ),
+        )
     ]
 )

@@ -18,7 +18,8 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadableMedia(let p, let d): return "\(p) is not a readable recording: \(d); nothing was archived"
         case .noStartTime(let p): return "\(p): no start time in its metadata or name; give --start"
         case .noArchive(let p):
-            return "no archive at \(p) (tsvault run or tsvault ingest creates one; check --archive, TSVAULT_ARCHIVE or archive: in the configuration)"
+            return
+                "no archive at \(p) (tsvault run or tsvault ingest creates one; check --archive, TSVAULT_ARCHIVE or archive: in the configuration)"
         }
     }
 }

@@ -19,159 +19,165 @@ public struct ArchiveIndex: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 servers, channels, blobs, exports, segments") { db in
-            try db.execute(sql: """
-                CREATE TABLE servers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-                CREATE TABLE channels (
-                    id INTEGER PRIMARY KEY,
-                    server_id INTEGER NOT NULL REFERENCES servers(id),
-                    chid INTEGER NOT NULL,
-                    UNIQUE(server_id, chid));
-                CREATE TABLE blobs (
-                    sha256 TEXT PRIMARY KEY,
-                    size INTEGER NOT NULL,
-                    kind TEXT NOT NULL,
-                    created_at REAL NOT NULL,
-                    verified_at REAL,
-                    verify_result TEXT);
-                CREATE TABLE exports (
-                    id INTEGER PRIMARY KEY,
-                    channel_id INTEGER NOT NULL REFERENCES channels(id),
-                    source_name TEXT NOT NULL,
-                    source_sha256 TEXT NOT NULL,
-                    source_size INTEGER NOT NULL,
-                    recorder_md5 TEXT,
-                    time_source TEXT NOT NULL,
-                    file_start_us INTEGER NOT NULL,
-                    ingested_at REAL NOT NULL,
-                    segments INTEGER NOT NULL,
-                    new_segments INTEGER NOT NULL,
-                    dropped_video_frames INTEGER NOT NULL,
-                    dropped_audio_packets INTEGER NOT NULL,
-                    holes INTEGER NOT NULL);
-                CREATE TABLE segments (
-                    id INTEGER PRIMARY KEY,
-                    channel_id INTEGER NOT NULL REFERENCES channels(id),
-                    start_us INTEGER NOT NULL,
-                    end_us INTEGER NOT NULL,
-                    blob_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
-                    container TEXT NOT NULL,
-                    codec TEXT NOT NULL,
-                    width INTEGER NOT NULL,
-                    height INTEGER NOT NULL,
-                    frames INTEGER NOT NULL,
-                    keyframes INTEGER NOT NULL,
-                    audio_packets INTEGER NOT NULL,
-                    export_id INTEGER NOT NULL REFERENCES exports(id),
-                    UNIQUE(channel_id, start_us, blob_sha256));
-                CREATE INDEX segments_by_time ON segments(channel_id, start_us);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE servers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                    CREATE TABLE channels (
+                        id INTEGER PRIMARY KEY,
+                        server_id INTEGER NOT NULL REFERENCES servers(id),
+                        chid INTEGER NOT NULL,
+                        UNIQUE(server_id, chid));
+                    CREATE TABLE blobs (
+                        sha256 TEXT PRIMARY KEY,
+                        size INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        verified_at REAL,
+                        verify_result TEXT);
+                    CREATE TABLE exports (
+                        id INTEGER PRIMARY KEY,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id),
+                        source_name TEXT NOT NULL,
+                        source_sha256 TEXT NOT NULL,
+                        source_size INTEGER NOT NULL,
+                        recorder_md5 TEXT,
+                        time_source TEXT NOT NULL,
+                        file_start_us INTEGER NOT NULL,
+                        ingested_at REAL NOT NULL,
+                        segments INTEGER NOT NULL,
+                        new_segments INTEGER NOT NULL,
+                        dropped_video_frames INTEGER NOT NULL,
+                        dropped_audio_packets INTEGER NOT NULL,
+                        holes INTEGER NOT NULL);
+                    CREATE TABLE segments (
+                        id INTEGER PRIMARY KEY,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id),
+                        start_us INTEGER NOT NULL,
+                        end_us INTEGER NOT NULL,
+                        blob_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+                        container TEXT NOT NULL,
+                        codec TEXT NOT NULL,
+                        width INTEGER NOT NULL,
+                        height INTEGER NOT NULL,
+                        frames INTEGER NOT NULL,
+                        keyframes INTEGER NOT NULL,
+                        audio_packets INTEGER NOT NULL,
+                        export_id INTEGER NOT NULL REFERENCES exports(id),
+                        UNIQUE(channel_id, start_us, blob_sha256));
+                    CREATE INDEX segments_by_time ON segments(channel_id, start_us);
+                    """)
         }
         migrator.registerMigration("v2 blob compression, export subtitles") { db in
-            try db.execute(sql: """
-                ALTER TABLE blobs ADD COLUMN stored_size INTEGER;
-                ALTER TABLE blobs ADD COLUMN compression TEXT NOT NULL DEFAULT 'none';
-                UPDATE blobs SET stored_size = size;
-                ALTER TABLE exports ADD COLUMN subtitle_sha256 TEXT REFERENCES blobs(sha256);
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE blobs ADD COLUMN stored_size INTEGER;
+                    ALTER TABLE blobs ADD COLUMN compression TEXT NOT NULL DEFAULT 'none';
+                    UPDATE blobs SET stored_size = size;
+                    ALTER TABLE exports ADD COLUMN subtitle_sha256 TEXT REFERENCES blobs(sha256);
+                    """)
         }
         migrator.registerMigration("v3 runs, windows, recorder days, lost minutes") { db in
-            try db.execute(sql: """
-                CREATE TABLE runs (
-                    id INTEGER PRIMARY KEY,
-                    started_at REAL NOT NULL,
-                    finished_at REAL,
-                    status TEXT NOT NULL,
-                    report_json TEXT);
-                CREATE TABLE run_windows (
-                    id INTEGER PRIMARY KEY,
-                    run_id INTEGER NOT NULL REFERENCES runs(id),
-                    server TEXT NOT NULL,
-                    channel INTEGER NOT NULL,
-                    start_us INTEGER NOT NULL,
-                    end_us INTEGER NOT NULL,
-                    attempts INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    error TEXT,
-                    bytes INTEGER NOT NULL,
-                    files INTEGER NOT NULL);
-                CREATE TABLE recorder_days (
-                    server TEXT NOT NULL,
-                    channel INTEGER NOT NULL,
-                    day TEXT NOT NULL,
-                    start_us INTEGER NOT NULL,
-                    bitmap TEXT NOT NULL,
-                    updated_at REAL NOT NULL,
-                    PRIMARY KEY (server, channel, day));
-                CREATE TABLE lost_minutes (
-                    id INTEGER PRIMARY KEY,
-                    run_id INTEGER NOT NULL REFERENCES runs(id),
-                    server TEXT NOT NULL,
-                    channel INTEGER NOT NULL,
-                    day TEXT NOT NULL,
-                    minutes INTEGER NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs (
+                        id INTEGER PRIMARY KEY,
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        status TEXT NOT NULL,
+                        report_json TEXT);
+                    CREATE TABLE run_windows (
+                        id INTEGER PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES runs(id),
+                        server TEXT NOT NULL,
+                        channel INTEGER NOT NULL,
+                        start_us INTEGER NOT NULL,
+                        end_us INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        error TEXT,
+                        bytes INTEGER NOT NULL,
+                        files INTEGER NOT NULL);
+                    CREATE TABLE recorder_days (
+                        server TEXT NOT NULL,
+                        channel INTEGER NOT NULL,
+                        day TEXT NOT NULL,
+                        start_us INTEGER NOT NULL,
+                        bitmap TEXT NOT NULL,
+                        updated_at REAL NOT NULL,
+                        PRIMARY KEY (server, channel, day));
+                    CREATE TABLE lost_minutes (
+                        id INTEGER PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES runs(id),
+                        server TEXT NOT NULL,
+                        channel INTEGER NOT NULL,
+                        day TEXT NOT NULL,
+                        minutes INTEGER NOT NULL);
+                    """)
         }
         migrator.registerMigration("v4 custody log, holds, recorder identity") { db in
-            try db.execute(sql: """
-                CREATE TABLE custody_log (
-                    id INTEGER PRIMARY KEY,
-                    at REAL NOT NULL,
-                    action TEXT NOT NULL,
-                    case_id TEXT,
-                    actor TEXT NOT NULL,
-                    details TEXT NOT NULL,
-                    prev_hash TEXT NOT NULL,
-                    hash TEXT NOT NULL);
-                CREATE TABLE custody_head (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, hash TEXT NOT NULL);
-                CREATE TABLE holds (
-                    id INTEGER PRIMARY KEY,
-                    case_id TEXT NOT NULL,
-                    server TEXT NOT NULL,
-                    channel INTEGER NOT NULL,
-                    start_us INTEGER NOT NULL,
-                    end_us INTEGER NOT NULL,
-                    reason TEXT NOT NULL,
-                    placed_at REAL NOT NULL,
-                    placed_by TEXT NOT NULL,
-                    released_at REAL,
-                    release_reason TEXT,
-                    released_by TEXT);
-                ALTER TABLE servers ADD COLUMN info_json TEXT;
-                ALTER TABLE channels ADD COLUMN title TEXT;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE custody_log (
+                        id INTEGER PRIMARY KEY,
+                        at REAL NOT NULL,
+                        action TEXT NOT NULL,
+                        case_id TEXT,
+                        actor TEXT NOT NULL,
+                        details TEXT NOT NULL,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL);
+                    CREATE TABLE custody_head (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, hash TEXT NOT NULL);
+                    CREATE TABLE holds (
+                        id INTEGER PRIMARY KEY,
+                        case_id TEXT NOT NULL,
+                        server TEXT NOT NULL,
+                        channel INTEGER NOT NULL,
+                        start_us INTEGER NOT NULL,
+                        end_us INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        placed_at REAL NOT NULL,
+                        placed_by TEXT NOT NULL,
+                        released_at REAL,
+                        release_reason TEXT,
+                        released_by TEXT);
+                    ALTER TABLE servers ADD COLUMN info_json TEXT;
+                    ALTER TABLE channels ADD COLUMN title TEXT;
+                    """)
         }
         migrator.registerMigration("v5 recorder events") { db in
             // The recorder's event log, kept for retention by events. System events (no
             // channel) are not stored: no footage belongs to them.
-            try db.execute(sql: """
-                CREATE TABLE recorder_events (
-                    id INTEGER PRIMARY KEY,
-                    channel_id INTEGER NOT NULL REFERENCES channels(id),
-                    recorder_event_id INTEGER NOT NULL,
-                    type_name TEXT NOT NULL,
-                    code_name TEXT NOT NULL,
-                    begin_us INTEGER NOT NULL,
-                    end_us INTEGER,
-                    UNIQUE (channel_id, recorder_event_id, begin_us));
-                CREATE INDEX recorder_events_by_time ON recorder_events(channel_id, begin_us);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE recorder_events (
+                        id INTEGER PRIMARY KEY,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id),
+                        recorder_event_id INTEGER NOT NULL,
+                        type_name TEXT NOT NULL,
+                        code_name TEXT NOT NULL,
+                        begin_us INTEGER NOT NULL,
+                        end_us INTEGER,
+                        UNIQUE (channel_id, recorder_event_id, begin_us));
+                    CREATE INDEX recorder_events_by_time ON recorder_events(channel_id, begin_us);
+                    """)
         }
         migrator.registerMigration("v6 backup pushes") { db in
-            try db.execute(sql: """
-                CREATE TABLE backup_pushes (
-                    id INTEGER PRIMARY KEY,
-                    target_id TEXT NOT NULL,
-                    label TEXT NOT NULL,
-                    path TEXT NOT NULL,
-                    at REAL NOT NULL,
-                    snapshot TEXT NOT NULL,
-                    snapshot_sha256 TEXT NOT NULL,
-                    blobs INTEGER NOT NULL,
-                    copied_blobs INTEGER NOT NULL,
-                    copied_bytes INTEGER NOT NULL,
-                    damaged_blobs INTEGER NOT NULL,
-                    pruned_blobs INTEGER NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE backup_pushes (
+                        id INTEGER PRIMARY KEY,
+                        target_id TEXT NOT NULL,
+                        label TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        snapshot TEXT NOT NULL,
+                        snapshot_sha256 TEXT NOT NULL,
+                        blobs INTEGER NOT NULL,
+                        copied_blobs INTEGER NOT NULL,
+                        copied_bytes INTEGER NOT NULL,
+                        damaged_blobs INTEGER NOT NULL,
+                        pruned_blobs INTEGER NOT NULL);
+                    """)
         }
         return migrator
     }

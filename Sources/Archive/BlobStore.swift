@@ -22,7 +22,8 @@ public struct BlobStore: Sendable {
     }
 
     public func path(of sha256: String) -> String {
-        let a = sha256.prefix(2), b = sha256.dropFirst(2).prefix(2)
+        let a = sha256.prefix(2)
+        let b = sha256.dropFirst(2).prefix(2)
         return "\(root)/\(a)/\(b)/\(sha256)"
     }
 
@@ -45,10 +46,14 @@ public struct BlobStore: Sendable {
     /// left by a copy that was cut off.
     func contents() -> (names: [String], temporary: [String]) {
         let paths = FileManager.default.enumerator(atPath: root)?.allObjects.compactMap { $0 as? String } ?? []
-        var names: [String] = [], temporary: [String] = []
+        var names: [String] = []
+        var temporary: [String] = []
         for path in paths {
             let name = (path as NSString).lastPathComponent
-            if name.hasPrefix(".tmp-") { temporary.append(root + "/" + path); continue }
+            if name.hasPrefix(".tmp-") {
+                temporary.append(root + "/" + path)
+                continue
+            }
             let bare = name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
             if bare.count == 64 && bare.allSatisfy(\.isHexDigit) { names.append(bare) }
         }

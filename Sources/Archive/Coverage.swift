@@ -18,7 +18,10 @@ public struct DayCoverage: Sendable, Codable, Hashable {
         for i in 0...minutes.count {
             let archived = i < minutes.count ? minutes[i] : true
             if !archived, start == nil { start = i }
-            if archived, let s = start { result.append(s..<i); start = nil }
+            if archived, let s = start {
+                result.append(s..<i)
+                start = nil
+            }
         }
         return result
     }
@@ -28,12 +31,14 @@ extension Archive {
     /// Segment intervals [start, end) of a channel overlapping [from, to), merged.
     public func archivedIntervals(server: String, channel: Int, from: Int64, to: Int64) throws -> [Range<Int64>] {
         let rows = try index.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT segments.start_us AS s, segments.end_us AS e FROM segments
-                JOIN channels ON channels.id = segments.channel_id JOIN servers ON servers.id = channels.server_id
-                WHERE servers.name = ? AND channels.chid = ? AND segments.end_us > ? AND segments.start_us < ?
-                ORDER BY s
-                """, arguments: [server, channel, from, to])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT segments.start_us AS s, segments.end_us AS e FROM segments
+                    JOIN channels ON channels.id = segments.channel_id JOIN servers ON servers.id = channels.server_id
+                    WHERE servers.name = ? AND channels.chid = ? AND segments.end_us > ? AND segments.start_us < ?
+                    ORDER BY s
+                    """, arguments: [server, channel, from, to])
         }
         var merged: [Range<Int64>] = []
         for row in rows { merged.appendMerging((row["s"] as Int64)..<(row["e"] as Int64)) }
@@ -44,10 +49,13 @@ extension Archive {
     /// (or the ones asked for). A minute counts when any archived frame falls in it.
     public func coverage(server: String?, channel: Int?, from: Date, to: Date, zone: TimeZone) throws -> [DayCoverage] {
         let channels = try index.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT servers.name AS server, channels.chid AS chid FROM channels JOIN servers ON servers.id = channels.server_id
-                ORDER BY server, chid
-                """).map { (server: $0["server"] as String, chid: $0["chid"] as Int) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT servers.name AS server, channels.chid AS chid FROM channels JOIN servers ON servers.id = channels.server_id
+                    ORDER BY server, chid
+                    """
+            ).map { (server: $0["server"] as String, chid: $0["chid"] as Int) }
         }.filter { (server == nil || $0.server == server) && (channel == nil || $0.chid == channel) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
@@ -56,7 +64,8 @@ extension Archive {
             var day = calendar.startOfDay(for: from)
             while day < to {
                 let next = calendar.date(byAdding: .day, value: 1, to: day)!
-                let startUS = day.unixMicros, endUS = next.unixMicros
+                let startUS = day.unixMicros
+                let endUS = next.unixMicros
                 var minutes = Array(repeating: false, count: Int((endUS - startUS) / 60_000_000))
                 for interval in try archivedIntervals(server: entry.server, channel: entry.chid, from: startUS, to: endUS) {
                     let first = max(0, Int((interval.lowerBound - startUS) / 60_000_000))
@@ -64,9 +73,11 @@ extension Archive {
                     if first <= last { for m in first...last { minutes[m] = true } }
                 }
                 let c = calendar.dateComponents([.year, .month, .day], from: day)
-                result.append(DayCoverage(server: entry.server, channel: entry.chid,
-                                          day: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!),
-                                          dayStartMicros: startUS, minutes: minutes))
+                result.append(
+                    DayCoverage(
+                        server: entry.server, channel: entry.chid,
+                        day: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!),
+                        dayStartMicros: startUS, minutes: minutes))
                 day = next
             }
         }
@@ -89,12 +100,16 @@ extension Archive {
     /// Every segment of a channel in time order.
     public func segments(server: String, channel: Int) throws -> [SegmentRecord] {
         try index.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT segments.* FROM segments JOIN channels ON channels.id = segments.channel_id
-                JOIN servers ON servers.id = channels.server_id WHERE servers.name = ? AND channels.chid = ? ORDER BY start_us, id
-                """, arguments: [server, channel]).map {
-                SegmentRecord(sha256: $0["blob_sha256"], startMicros: $0["start_us"], endMicros: $0["end_us"], frames: $0["frames"],
-                              keyframes: $0["keyframes"], container: $0["container"], codec: $0["codec"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT segments.* FROM segments JOIN channels ON channels.id = segments.channel_id
+                    JOIN servers ON servers.id = channels.server_id WHERE servers.name = ? AND channels.chid = ? ORDER BY start_us, id
+                    """, arguments: [server, channel]
+            ).map {
+                SegmentRecord(
+                    sha256: $0["blob_sha256"], startMicros: $0["start_us"], endMicros: $0["end_us"], frames: $0["frames"],
+                    keyframes: $0["keyframes"], container: $0["container"], codec: $0["codec"])
             }
         }
     }
@@ -102,8 +117,10 @@ extension Archive {
     /// Counts for tests and reports: rows in each table and blob files on disk.
     public func counts() throws -> (exports: Int, segments: Int, blobs: Int, blobFiles: Int) {
         let (e, s, b) = try index.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exports")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments")!,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs")!)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exports")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments")!,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs")!
+            )
         }
         return (e, s, b, blobs.storedNames().count)
     }
@@ -114,7 +131,8 @@ extension Archive {
     public func span() throws -> Range<Int64>? {
         try index.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT MIN(start_us) AS s, MAX(end_us) AS e FROM segments"),
-                  let s = row["s"] as Int64?, let e = row["e"] as Int64? else { return nil }
+                let s = row["s"] as Int64?, let e = row["e"] as Int64?
+            else { return nil }
             return s..<e
         }
     }

@@ -47,18 +47,22 @@ public struct ProtectedIntervals: Sendable, Hashable {
         var result = ProtectedIntervals()
         let names = rule.names.map { $0.lowercased() }
         guard !names.isEmpty else { return result }
-        let before = Int64(rule.beforeSeconds) * 1_000_000, after = Int64(rule.afterSeconds) * 1_000_000
+        let before = Int64(rule.beforeSeconds) * 1_000_000
+        let after = Int64(rule.afterSeconds) * 1_000_000
         let oldest = now - Int64(rule.keepDays) * 86_400_000_000
         let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT v.name, c.chid, e.begin_us, COALESCE(e.end_us, e.begin_us) AS end_us FROM recorder_events e
-            JOIN channels c ON c.id = e.channel_id JOIN servers v ON v.id = c.server_id
-            WHERE (lower(e.type_name) IN (\(marks)) OR lower(e.code_name) IN (\(marks))) AND COALESCE(e.end_us, e.begin_us) + ? > ?
-            ORDER BY e.channel_id, e.begin_us
-            """, arguments: StatementArguments(names + names + [after, oldest] as [any DatabaseValueConvertible]))
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT v.name, c.chid, e.begin_us, COALESCE(e.end_us, e.begin_us) AS end_us FROM recorder_events e
+                JOIN channels c ON c.id = e.channel_id JOIN servers v ON v.id = c.server_id
+                WHERE (lower(e.type_name) IN (\(marks)) OR lower(e.code_name) IN (\(marks))) AND COALESCE(e.end_us, e.begin_us) + ? > ?
+                ORDER BY e.channel_id, e.begin_us
+                """, arguments: StatementArguments(names + names + [after, oldest] as [any DatabaseValueConvertible]))
         while let row = try rows.next() {
             let channel = Channel(server: row["name"], channel: row["chid"])
-            let begin: Int64 = row["begin_us"], finish: Int64 = row["end_us"]
+            let begin: Int64 = row["begin_us"]
+            let finish: Int64 = row["end_us"]
             // A recorder may log an end before its begin: such an event protects its begin alone.
             let start = begin - before
             result.byChannel[channel, default: []].appendMerging(start..<max(start, finish + after))
@@ -71,7 +75,8 @@ public struct ProtectedIntervals: Sendable, Hashable {
         let (start, end) = (segment.start, segment.end)
         guard let ranges = byChannel[Channel(server: segment.server, channel: segment.channel)] else { return false }
         // Merged ranges are sorted by start and by end: find the first that ends after `start`.
-        var low = 0, high = ranges.count
+        var low = 0
+        var high = ranges.count
         while low < high {
             let mid = (low + high) / 2
             if ranges[mid].upperBound <= start { low = mid + 1 } else { high = mid }

@@ -22,20 +22,25 @@ public struct IngestResult: Sendable, Codable, Hashable {
 extension Archive {
     /// Cuts `file` into canonical segments, stores each blob durably, then records the
     /// export and its segments in one transaction. A failure leaves the index untouched.
-    public func ingest(file: String, server: String, channel: Int, start: Date? = nil, subtitle: String? = nil,
-                       recorderZone: TimeZone? = nil, recorderMD5: String? = nil, sourceSHA256: String? = nil) throws -> IngestResult {
+    public func ingest(
+        file: String, server: String, channel: Int, start: Date? = nil, subtitle: String? = nil,
+        recorderZone: TimeZone? = nil, recorderMD5: String? = nil, sourceSHA256: String? = nil
+    ) throws -> IngestResult {
         guard FileManager.default.isReadableFile(atPath: file) else {
             throw ArchiveError.invalidInput("cannot read \(file)")
         }
         let (fileStart, source) = try StartTime.resolve(path: file, given: start, subtitle: subtitle, recorderZone: recorderZone)
         return try StoreLock.holding(root, .shared) {
-            try ingestLocked(file: file, fileStart: fileStart, source: source, server: server, channel: channel, subtitle: subtitle,
-                             recorderMD5: recorderMD5, sourceSHA256: sourceSHA256)
+            try ingestLocked(
+                file: file, fileStart: fileStart, source: source, server: server, channel: channel, subtitle: subtitle,
+                recorderMD5: recorderMD5, sourceSHA256: sourceSHA256)
         }
     }
 
-    private func ingestLocked(file: String, fileStart: Int64, source: TimeSource, server: String, channel: Int, subtitle: String?,
-                              recorderMD5: String?, sourceSHA256: String?) throws -> IngestResult {
+    private func ingestLocked(
+        file: String, fileStart: Int64, source: TimeSource, server: String, channel: Int, subtitle: String?,
+        recorderMD5: String?, sourceSHA256: String?
+    ) throws -> IngestResult {
         let work = root + "/tmp/ingest-\(getpid())-\(UUID().uuidString)"
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -43,8 +48,9 @@ extension Archive {
         // One read of the input: the demuxer's reads also feed the source hash (skipped when
         // the downloader already hashed the file).
         let (stored, report): ([(SegmentInfo, StoredBlob)], SegmentationReport)
-        do { (stored, report) = try segment(file: file, fileStart: fileStart, work: work, hashSource: sourceSHA256 == nil) }
-        catch let error as ArchiveError { throw error } catch {
+        do { (stored, report) = try segment(file: file, fileStart: fileStart, work: work, hashSource: sourceSHA256 == nil) } catch let error
+            as ArchiveError
+        { throw error } catch {
             throw ArchiveError.unreadableMedia(path: file, detail: "\(error)")
         }
         let sourceSHA = sourceSHA256 ?? report.sourceSHA256 ?? ""
@@ -53,14 +59,19 @@ extension Archive {
             guard let data = FileManager.default.contents(atPath: path) else { throw FileSystem.error(path) }
             return try blobs.putCompressible([UInt8](data))
         }
-        return try record(stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
-                          source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
+        return try record(
+            stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
+            source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
     }
 
-    private func segment(file: String, fileStart: Int64, work: String, hashSource: Bool) throws -> ([(SegmentInfo, StoredBlob)], SegmentationReport) {
+    private func segment(
+        file: String, fileStart: Int64, work: String, hashSource: Bool
+    ) throws -> ([(SegmentInfo, StoredBlob)], SegmentationReport) {
         var stored: [(SegmentInfo, StoredBlob)] = []
-        let report = try Segmenter.segment(file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work,
-                                           hashSource: hashSource) { info in
+        let report = try Segmenter.segment(
+            file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work,
+            hashSource: hashSource
+        ) { info in
             stored.append((info, try blobs.adopt(info.path, digest: (info.sha256, info.size))))
         }
         return (stored, report)
@@ -71,47 +82,67 @@ extension Archive {
         return (attributes[.size] as? NSNumber)?.int64Value ?? 0
     }
 
-    private func record(_ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, file: String, server: String, channel: Int,
-                        fileStart: Int64, source: TimeSource, sourceSHA: String, sourceSize: Int64, recorderMD5: String?,
-                        subtitle: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?) throws -> IngestResult {
+    private func record(
+        _ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, file: String, server: String, channel: Int,
+        fileStart: Int64, source: TimeSource, sourceSHA: String, sourceSize: Int64, recorderMD5: String?,
+        subtitle: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?
+    ) throws -> IngestResult {
         try index.write { db in
             let channelID = try ArchiveIndex.channelID(db, server: server, chid: channel)
             if let subtitle {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at, stored_size, compression) VALUES (?, ?, 'subtitle', ?, ?, ?)
-                    """, arguments: [subtitle.blob.sha256, subtitle.blob.size, Date().timeIntervalSince1970, subtitle.storedSize,
-                                     subtitle.compression.rawValue])
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at, stored_size, compression) VALUES (?, ?, 'subtitle', ?, ?, ?)
+                        """,
+                    arguments: [
+                        subtitle.blob.sha256, subtitle.blob.size, Date().timeIntervalSince1970, subtitle.storedSize,
+                        subtitle.compression.rawValue
+                    ])
             }
-            try db.execute(sql: """
-                INSERT INTO exports(channel_id, source_name, source_sha256, source_size, recorder_md5, time_source, file_start_us,
-                                    ingested_at, segments, new_segments, dropped_video_frames, dropped_audio_packets, holes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                """, arguments: [channelID, (file as NSString).lastPathComponent, sourceSHA, sourceSize, recorderMD5, source.rawValue,
-                                 fileStart, Date().timeIntervalSince1970, stored.count, report.droppedVideoFrames,
-                                 report.droppedAudioPackets, report.holes])
+            try db.execute(
+                sql: """
+                    INSERT INTO exports(channel_id, source_name, source_sha256, source_size, recorder_md5, time_source, file_start_us,
+                                        ingested_at, segments, new_segments, dropped_video_frames, dropped_audio_packets, holes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                    """,
+                arguments: [
+                    channelID, (file as NSString).lastPathComponent, sourceSHA, sourceSize, recorderMD5, source.rawValue,
+                    fileStart, Date().timeIntervalSince1970, stored.count, report.droppedVideoFrames,
+                    report.droppedAudioPackets, report.holes
+                ])
             let exportID = db.lastInsertedRowID
             if let subtitle {
                 try db.execute(sql: "UPDATE exports SET subtitle_sha256 = ? WHERE id = ?", arguments: [subtitle.blob.sha256, exportID])
             }
-            var newSegments = 0, newBlobs = 0
+            var newSegments = 0
+            var newBlobs = 0
             var bytes: Int64 = 0
             for (info, blob) in stored {
-                try db.execute(sql: "INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at, stored_size) VALUES (?, ?, 'video', ?, ?)",
-                               arguments: [blob.sha256, blob.size, Date().timeIntervalSince1970, blob.size])
-                if db.changesCount > 0 { newBlobs += 1; bytes += blob.size }
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO segments(channel_id, start_us, end_us, blob_sha256, container, codec, width, height,
-                                                   frames, keyframes, audio_packets, export_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [channelID, info.startMicros, info.endMicros, blob.sha256, info.container.rawValue, info.videoCodec,
-                                     info.width, info.height, info.frameCount, info.keyframeCount, info.audioPacketCount, exportID])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO blobs(sha256, size, kind, created_at, stored_size) VALUES (?, ?, 'video', ?, ?)",
+                    arguments: [blob.sha256, blob.size, Date().timeIntervalSince1970, blob.size])
+                if db.changesCount > 0 {
+                    newBlobs += 1
+                    bytes += blob.size
+                }
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO segments(channel_id, start_us, end_us, blob_sha256, container, codec, width, height,
+                                                       frames, keyframes, audio_packets, export_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        channelID, info.startMicros, info.endMicros, blob.sha256, info.container.rawValue, info.videoCodec,
+                        info.width, info.height, info.frameCount, info.keyframeCount, info.audioPacketCount, exportID
+                    ])
                 newSegments += db.changesCount
             }
             try db.execute(sql: "UPDATE exports SET new_segments = ? WHERE id = ?", arguments: [newSegments, exportID])
-            return IngestResult(exportID: exportID, segments: stored.count, newSegments: newSegments, newBlobs: newBlobs,
-                                bytesStored: bytes, timeSource: source, startMicros: stored.first?.0.startMicros,
-                                endMicros: stored.last?.0.endMicros, droppedVideoFrames: report.droppedVideoFrames,
-                                droppedAudioPackets: report.droppedAudioPackets, holes: report.holes)
+            return IngestResult(
+                exportID: exportID, segments: stored.count, newSegments: newSegments, newBlobs: newBlobs,
+                bytesStored: bytes, timeSource: source, startMicros: stored.first?.0.startMicros,
+                endMicros: stored.last?.0.endMicros, droppedVideoFrames: report.droppedVideoFrames,
+                droppedAudioPackets: report.droppedAudioPackets, holes: report.holes)
         }
     }
 }

@@ -27,14 +27,18 @@ extension Archive {
         var o = try index.read { db -> ArchiveOverview in
             var o = ArchiveOverview()
             o.segments = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments") ?? 0
-            if let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(stored_size), 0) AS bytes, MAX(verified_at) AS last FROM blobs") {
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(stored_size), 0) AS bytes, MAX(verified_at) AS last FROM blobs")
+            {
                 (o.blobs, o.storedBytes) = (row["n"], row["bytes"])
                 o.lastVerifiedAt = (row["last"] as Double?).map { Date(timeIntervalSince1970: $0) }
             }
             if let span = try Row.fetchOne(db, sql: "SELECT MIN(start_us) AS a, MAX(end_us) AS b FROM segments") {
                 (o.firstMicros, o.lastMicros) = (span["a"], span["b"])
             }
-            o.failedBlobs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs WHERE verify_result IS NOT NULL AND verify_result NOT LIKE '%: ok'") ?? 0
+            o.failedBlobs =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs WHERE verify_result IS NOT NULL AND verify_result NOT LIKE '%: ok'")
+                ?? 0
             o.unverifiedBlobs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs WHERE verified_at IS NULL") ?? 0
             o.activeHolds = try String.fetchAll(db, sql: "SELECT DISTINCT case_id FROM holds WHERE released_at IS NULL ORDER BY case_id")
             return o
@@ -49,8 +53,10 @@ extension Archive {
 
     func lostDays(run: Int64) throws -> [LostDay] {
         try index.read { db in
-            try Row.fetchAll(db, sql: "SELECT server, channel, day, minutes FROM lost_minutes WHERE run_id = ? ORDER BY server, channel, day",
-                             arguments: [run]).map { LostDay(server: $0["server"], channel: $0["channel"], day: $0["day"], minutes: $0["minutes"]) }
+            try Row.fetchAll(
+                db, sql: "SELECT server, channel, day, minutes FROM lost_minutes WHERE run_id = ? ORDER BY server, channel, day",
+                arguments: [run]
+            ).map { LostDay(server: $0["server"], channel: $0["channel"], day: $0["day"], minutes: $0["minutes"]) }
         }
     }
 }

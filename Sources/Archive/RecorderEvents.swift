@@ -34,10 +34,11 @@ extension Archive {
             for e in events {
                 let channelID = try channelIDs[e.channel] ?? ArchiveIndex.channelID(db, server: server, chid: e.channel)
                 channelIDs[e.channel] = channelID
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO recorder_events(channel_id, recorder_event_id, type_name, code_name, begin_us, end_us)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [channelID, e.recorderID, e.typeName, e.codeName, e.beginMicros, e.endMicros])
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO recorder_events(channel_id, recorder_event_id, type_name, code_name, begin_us, end_us)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [channelID, e.recorderID, e.typeName, e.codeName, e.beginMicros, e.endMicros])
                 added += db.changesCount
             }
             return added
@@ -47,12 +48,16 @@ extension Archive {
     /// A channel's stored events, oldest first.
     public func events(server: String, channel: Int) throws -> [ArchivedEvent] {
         try index.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT e.* FROM recorder_events e JOIN channels c ON c.id = e.channel_id JOIN servers v ON v.id = c.server_id
-                WHERE v.name = ? AND c.chid = ? ORDER BY e.begin_us, e.recorder_event_id
-                """, arguments: [server, channel]).map { row in
-                ArchivedEvent(channel: channel, recorderID: row["recorder_event_id"], typeName: row["type_name"],
-                              codeName: row["code_name"], beginMicros: row["begin_us"], endMicros: row["end_us"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.* FROM recorder_events e JOIN channels c ON c.id = e.channel_id JOIN servers v ON v.id = c.server_id
+                    WHERE v.name = ? AND c.chid = ? ORDER BY e.begin_us, e.recorder_event_id
+                    """, arguments: [server, channel]
+            ).map { row in
+                ArchivedEvent(
+                    channel: channel, recorderID: row["recorder_event_id"], typeName: row["type_name"],
+                    codeName: row["code_name"], beginMicros: row["begin_us"], endMicros: row["end_us"])
             }
         }
     }

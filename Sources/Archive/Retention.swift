@@ -71,18 +71,23 @@ extension Archive {
         return try index.read { db in
             let stored = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(stored_size), 0) FROM blobs") ?? 0
             let protected = try policy.events.map { try ProtectedIntervals.load(db, rule: $0, now: now.unixMicros) }
-            return try RetentionPlanner.plan(policy: policy, now: now.unixMicros, storedBytes: stored, holds: holds,
-                                             protected: protected) { end, visit in
+            return try RetentionPlanner.plan(
+                policy: policy, now: now.unixMicros, storedBytes: stored, holds: holds,
+                protected: protected
+            ) { end, visit in
                 // A cursor, not an array: the archive may hold millions of segments.
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT s.id, s.start_us, s.end_us, c.chid, v.name, COALESCE(b.stored_size, b.size) AS bytes
-                    FROM segments s JOIN channels c ON c.id = s.channel_id JOIN servers v ON v.id = c.server_id
-                    JOIN blobs b ON b.sha256 = s.blob_sha256
-                    WHERE s.end_us <= ? ORDER BY s.start_us, s.id
-                    """, arguments: [end])
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT s.id, s.start_us, s.end_us, c.chid, v.name, COALESCE(b.stored_size, b.size) AS bytes
+                        FROM segments s JOIN channels c ON c.id = s.channel_id JOIN servers v ON v.id = c.server_id
+                        JOIN blobs b ON b.sha256 = s.blob_sha256
+                        WHERE s.end_us <= ? ORDER BY s.start_us, s.id
+                        """, arguments: [end])
                 while let row = try rows.next() {
-                    let candidate = RetentionCandidate(segmentID: row["id"], server: row["name"], channel: row["chid"],
-                                                       start: row["start_us"], end: row["end_us"], bytes: row["bytes"])
+                    let candidate = RetentionCandidate(
+                        segmentID: row["id"], server: row["name"], channel: row["chid"],
+                        start: row["start_us"], end: row["end_us"], bytes: row["bytes"])
                     if visit(candidate) { return }
                 }
             }
@@ -100,24 +105,32 @@ extension Archive {
     private func applyRetentionLocked(_ plan: RetentionPlan, actor: String, policyText: String) throws -> RetentionResult {
         let doomed: [String] = try index.write { db in
             var candidates = Set<String>()
-            for batch in stride(from: 0, to: plan.segmentIDs.count, by: 500).map({ Array(plan.segmentIDs[$0..<min($0 + 500, plan.segmentIDs.count)]) }) {
+            for batch in stride(from: 0, to: plan.segmentIDs.count, by: 500).map({
+                Array(plan.segmentIDs[$0..<min($0 + 500, plan.segmentIDs.count)])
+            }) {
                 let list = batch.map(String.init).joined(separator: ",")
                 candidates.formUnion(try String.fetchAll(db, sql: "SELECT blob_sha256 FROM segments WHERE id IN (\(list))"))
                 try db.execute(sql: "DELETE FROM segments WHERE id IN (\(list))")
             }
             var unreferenced: [String] = []
             for sha in candidates {
-                let used = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS(SELECT 1 FROM segments WHERE blob_sha256 = ?) OR EXISTS(SELECT 1 FROM exports WHERE subtitle_sha256 = ?)
-                    """, arguments: [sha, sha]) ?? true
+                let used =
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT EXISTS(SELECT 1 FROM segments WHERE blob_sha256 = ?) OR EXISTS(SELECT 1 FROM exports WHERE subtitle_sha256 = ?)
+                            """, arguments: [sha, sha]) ?? true
                 if !used { unreferenced.append(sha) }
             }
             for sha in unreferenced { try db.execute(sql: "DELETE FROM blobs WHERE sha256 = ?", arguments: [sha]) }
             for range in plan.ranges {
-                _ = try Self.appendCustody(db, action: "retention-delete", caseID: nil, actor: actor, details: [
-                    "server": range.server, "channel": String(range.channel), "from": Self.iso(range.startMicros),
-                    "to": Self.iso(range.endMicros), "segments": String(range.segments), "bytes": String(range.bytes),
-                    "reason": range.reason.rawValue, "policy": policyText])
+                _ = try Self.appendCustody(
+                    db, action: "retention-delete", caseID: nil, actor: actor,
+                    details: [
+                        "server": range.server, "channel": String(range.channel), "from": Self.iso(range.startMicros),
+                        "to": Self.iso(range.endMicros), "segments": String(range.segments), "bytes": String(range.bytes),
+                        "reason": range.reason.rawValue, "policy": policyText
+                    ])
             }
             return unreferenced
         }
@@ -135,12 +148,14 @@ extension RetentionPlan {
     /// quota's second pass adds older segments after newer ones).
     mutating func add(server: String, channel: Int, start: Int64, end: Int64, bytes: Int64, reason: RetentionReason) {
         if let i = ranges.lastIndex(where: { $0.server == server && $0.channel == channel }),
-           ranges[i].reason == reason, ranges[i].startMicros <= start, ranges[i].endMicros >= start {
+            ranges[i].reason == reason, ranges[i].startMicros <= start, ranges[i].endMicros >= start
+        {
             ranges[i].endMicros = max(ranges[i].endMicros, end)
             ranges[i].segments += 1
             ranges[i].bytes += bytes
         } else {
-            ranges.append(Range(server: server, channel: channel, startMicros: start, endMicros: end, segments: 1, bytes: bytes, reason: reason))
+            ranges.append(
+                Range(server: server, channel: channel, startMicros: start, endMicros: end, segments: 1, bytes: bytes, reason: reason))
         }
     }
 }

@@ -46,8 +46,10 @@ public struct RetentionPlanner {
     /// deletes event footage oldest first. Held segments are never selected.
     /// `segments(end, visit)` calls `visit` on every segment ending at or before `end`, oldest
     /// first (by start), and stops when `visit` returns true.
-    public static func plan(policy: RetentionPolicy, now: Int64, storedBytes: Int64, holds: [Hold], protected: ProtectedIntervals?,
-                            segments: (_ endingBy: Int64, _ visit: (RetentionCandidate) -> Bool) throws -> Void) rethrows -> RetentionPlan {
+    public static func plan(
+        policy: RetentionPolicy, now: Int64, storedBytes: Int64, holds: [Hold], protected: ProtectedIntervals?,
+        segments: (_ endingBy: Int64, _ visit: (RetentionCandidate) -> Bool) throws -> Void
+    ) rethrows -> RetentionPlan {
         var planner = RetentionPlanner(policy: policy, now: now, storedBytes: storedBytes, holds: holds, protected: protected)
         let firstPassEnd = max(planner.ageCutoff ?? .min, planner.needed > 0 ? planner.quotaLimit : .min)
         if firstPassEnd > .min { try segments(firstPassEnd) { planner.consider($0) } }
@@ -57,8 +59,10 @@ public struct RetentionPlanner {
     }
 
     /// The same over segments in memory, sorted oldest first.
-    public static func plan(policy: RetentionPolicy, now: Int64, storedBytes: Int64, holds: [Hold] = [],
-                            protected: ProtectedIntervals? = nil, segments: [RetentionCandidate]) -> RetentionPlan {
+    public static func plan(
+        policy: RetentionPolicy, now: Int64, storedBytes: Int64, holds: [Hold] = [],
+        protected: ProtectedIntervals? = nil, segments: [RetentionCandidate]
+    ) -> RetentionPlan {
         plan(policy: policy, now: now, storedBytes: storedBytes, holds: holds, protected: protected) { end, visit in
             for segment in segments where segment.end <= end {
                 if visit(segment) { return }

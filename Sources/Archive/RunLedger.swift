@@ -33,8 +33,10 @@ public struct WindowRecord: Sendable, Codable, Hashable {
     public var bytes: Int64
     public var files: Int
 
-    public init(server: String, channel: Int, startMicros: Int64, endMicros: Int64, attempts: Int, status: WindowStatus,
-                error: String?, bytes: Int64, files: Int) {
+    public init(
+        server: String, channel: Int, startMicros: Int64, endMicros: Int64, attempts: Int, status: WindowStatus,
+        error: String?, bytes: Int64, files: Int
+    ) {
         self.server = server
         self.channel = channel
         self.startMicros = startMicros
@@ -93,18 +95,23 @@ extension Archive {
 
     public func record(window: WindowRecord, run: Int64) throws {
         try index.write { db in
-            try db.execute(sql: """
-                INSERT INTO run_windows(run_id, server, channel, start_us, end_us, attempts, status, error, bytes, files)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run, window.server, window.channel, window.startMicros, window.endMicros, window.attempts,
-                                 window.status.rawValue, window.error, window.bytes, window.files])
+            try db.execute(
+                sql: """
+                    INSERT INTO run_windows(run_id, server, channel, start_us, end_us, attempts, status, error, bytes, files)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run, window.server, window.channel, window.startMicros, window.endMicros, window.attempts,
+                    window.status.rawValue, window.error, window.bytes, window.files
+                ])
         }
     }
 
     public func finishRun(_ run: Int64, status: RunStatus, reportJSON: String) throws {
         try index.write { db in
-            try db.execute(sql: "UPDATE runs SET finished_at = ?, status = ?, report_json = ? WHERE id = ?",
-                           arguments: [Date().timeIntervalSince1970, status.rawValue, reportJSON, run])
+            try db.execute(
+                sql: "UPDATE runs SET finished_at = ?, status = ?, report_json = ? WHERE id = ?",
+                arguments: [Date().timeIntervalSince1970, status.rawValue, reportJSON, run])
         }
     }
 
@@ -119,9 +126,10 @@ extension Archive {
     public func runs(limit: Int = 50) throws -> [RunSummary] {
         try index.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                RunSummary(id: $0["id"], startedAt: Date(timeIntervalSince1970: $0["started_at"]),
-                           finishedAt: ($0["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
-                           status: RunStatus(rawValue: $0["status"]) ?? .incomplete)
+                RunSummary(
+                    id: $0["id"], startedAt: Date(timeIntervalSince1970: $0["started_at"]),
+                    finishedAt: ($0["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                    status: RunStatus(rawValue: $0["status"]) ?? .incomplete)
             }
         }
     }
@@ -133,8 +141,10 @@ extension Archive {
     public func windows(ofRun run: Int64) throws -> [WindowRecord] {
         try index.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM run_windows WHERE run_id = ? ORDER BY id", arguments: [run]).map {
-                WindowRecord(server: $0["server"], channel: $0["channel"], startMicros: $0["start_us"], endMicros: $0["end_us"],
-                             attempts: $0["attempts"], status: WindowStatus(rawValue: $0["status"]) ?? .failed, error: $0["error"], bytes: $0["bytes"], files: $0["files"])
+                WindowRecord(
+                    server: $0["server"], channel: $0["channel"], startMicros: $0["start_us"], endMicros: $0["end_us"],
+                    attempts: $0["attempts"], status: WindowStatus(rawValue: $0["status"]) ?? .failed, error: $0["error"],
+                    bytes: $0["bytes"], files: $0["files"])
             }
         }
     }
@@ -142,8 +152,10 @@ extension Archive {
     /// What the recorder listed of a channel at earlier runs, oldest first.
     public func recorderDays(server: String, channel: Int) throws -> [RecorderDay] {
         try index.read { db in
-            try Row.fetchAll(db, sql: "SELECT day, start_us, bitmap FROM recorder_days WHERE server = ? AND channel = ? ORDER BY start_us",
-                             arguments: [server, channel]).map {
+            try Row.fetchAll(
+                db, sql: "SELECT day, start_us, bitmap FROM recorder_days WHERE server = ? AND channel = ? ORDER BY start_us",
+                arguments: [server, channel]
+            ).map {
                 RecorderDay(day: $0["day"], startMicros: $0["start_us"], recorded: ($0["bitmap"] as String).map { $0 == "1" })
             }
         }
@@ -151,22 +163,30 @@ extension Archive {
 
     /// In one transaction: records `lost` in the lost-minutes ledger, forgets the days in
     /// `forgetting`, and remembers what the recorder holds of the channel now.
-    public func updateRecorderDays(server: String, channel: Int, current: [RecorderDay], forgetting: [String], lost: [LostDay],
-                                   run: Int64) throws {
+    public func updateRecorderDays(
+        server: String, channel: Int, current: [RecorderDay], forgetting: [String], lost: [LostDay],
+        run: Int64
+    ) throws {
         try index.write { db in
             for day in lost {
-                try db.execute(sql: "INSERT INTO lost_minutes(run_id, server, channel, day, minutes) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [run, day.server, day.channel, day.day, day.minutes])
+                try db.execute(
+                    sql: "INSERT INTO lost_minutes(run_id, server, channel, day, minutes) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [run, day.server, day.channel, day.day, day.minutes])
             }
             for day in forgetting {
-                try db.execute(sql: "DELETE FROM recorder_days WHERE server = ? AND channel = ? AND day = ?", arguments: [server, channel, day])
+                try db.execute(
+                    sql: "DELETE FROM recorder_days WHERE server = ? AND channel = ? AND day = ?", arguments: [server, channel, day])
             }
             for day in current {
-                try db.execute(sql: """
-                    INSERT INTO recorder_days(server, channel, day, start_us, bitmap, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(server, channel, day) DO UPDATE SET bitmap = excluded.bitmap, updated_at = excluded.updated_at
-                    """, arguments: [server, channel, day.day, day.startMicros, String(day.recorded.map { $0 ? "1" : "0" }),
-                                     Date().timeIntervalSince1970])
+                try db.execute(
+                    sql: """
+                        INSERT INTO recorder_days(server, channel, day, start_us, bitmap, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(server, channel, day) DO UPDATE SET bitmap = excluded.bitmap, updated_at = excluded.updated_at
+                        """,
+                    arguments: [
+                        server, channel, day.day, day.startMicros, String(day.recorded.map { $0 ? "1" : "0" }),
+                        Date().timeIntervalSince1970
+                    ])
             }
         }
     }

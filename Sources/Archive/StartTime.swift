@@ -3,7 +3,8 @@ import Remux
 
 /// Where a file's wall-clock start came from, recorded with every ingested export.
 public enum TimeSource: String, Sendable, Codable {
-    case given, subtitle, metadata, fileName = "file-name"
+    case given, subtitle, metadata
+    case fileName = "file-name"
 }
 
 /// Finds the UTC instant of a file's media time 0: a start given by the operator, else the
@@ -11,7 +12,9 @@ public enum TimeSource: String, Sendable, Codable {
 /// container's `creation_time`, else a recorder file name (`CH01_20240101_120000`,
 /// `CH1.2024-01-01T12.00.00`) read in the recorder's zone.
 public enum StartTime {
-    public static func resolve(path: String, given: Date?, subtitle: String? = nil, recorderZone: TimeZone?) throws -> (micros: Int64, source: TimeSource) {
+    public static func resolve(
+        path: String, given: Date?, subtitle: String? = nil, recorderZone: TimeZone?
+    ) throws -> (micros: Int64, source: TimeSource) {
         if let given { return (given.unixMicros, .given) }
         if let subtitle, let start = fromSubtitle(subtitle) { return (start, .subtitle) }
         let metadata: [String: String]
@@ -39,17 +42,22 @@ public enum StartTime {
         // CH01_20240101_120000 → ["01", "20240101", "120000"]; CH1.2024-01-01T12.00.00 → 1,2024,01,01,12,00,00
         var fields: [Int] = []
         if digits.count >= 3, digits[1].count == 8, digits[2].count == 6 {
-            let d = digits[1], t = digits[2]
-            fields = [Int(d.prefix(4))!, Int(d.dropFirst(4).prefix(2))!, Int(d.suffix(2))!,
-                      Int(t.prefix(2))!, Int(t.dropFirst(2).prefix(2))!, Int(t.suffix(2))!]
+            let d = digits[1]
+            let t = digits[2]
+            fields = [
+                Int(d.prefix(4))!, Int(d.dropFirst(4).prefix(2))!, Int(d.suffix(2))!,
+                Int(t.prefix(2))!, Int(t.dropFirst(2).prefix(2))!, Int(t.suffix(2))!
+            ]
         } else if digits.count >= 7, digits[1].count == 4 {
             fields = digits[1...6].compactMap { Int($0) }
         }
         guard fields.count == 6 else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        return calendar.date(from: DateComponents(year: fields[0], month: fields[1], day: fields[2],
-                                                  hour: fields[3], minute: fields[4], second: fields[5]))
+        return calendar.date(
+            from: DateComponents(
+                year: fields[0], month: fields[1], day: fields[2],
+                hour: fields[3], minute: fields[4], second: fields[5]))
     }
 
     /// The first SRT/VTT cue: `00:00:00,000 --> …` then `2026-11-25 10:00:00 +09:00`.

@@ -57,10 +57,13 @@ extension Archive {
     /// archive in turn without reading all of it each time.
     public func scrub(level: VerifyLevel = .full, budgetBytes: Int64) throws -> VerifyReport {
         let rows = try index.read { db -> [Row] in
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT sha256, size, compression, kind FROM blobs ORDER BY verified_at IS NOT NULL, verified_at, sha256
-                """)
-            var picked: [Row] = [], bytes: Int64 = 0
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT sha256, size, compression, kind FROM blobs ORDER BY verified_at IS NOT NULL, verified_at, sha256
+                    """)
+            var picked: [Row] = []
+            var bytes: Int64 = 0
             while bytes < budgetBytes, let row = try cursor.next() {
                 picked.append(row.copy())
                 bytes += row["size"] as Int64
@@ -77,13 +80,16 @@ extension Archive {
         let sha: String = row["sha256"]
         let size: Int64 = row["size"]
         let compressed = (row["compression"] as String?) == BlobCompression.zstd.rawValue
-        let problem = compressed ? checkCompressed(sha: sha, size: size, level: level)
-                                 : check(sha: sha, size: size, level: (row["kind"] as String?) == "video" ? level : min(level, .full))
+        let problem =
+            compressed
+            ? checkCompressed(sha: sha, size: size, level: level)
+            : check(sha: sha, size: size, level: (row["kind"] as String?) == "video" ? level : min(level, .full))
         report.checked += 1
         report.bytes += size
         try index.write { db in
-            try db.execute(sql: "UPDATE blobs SET verified_at = ?, verify_result = ? WHERE sha256 = ?",
-                           arguments: [Date().timeIntervalSince1970, problem.map { "\(level.rawValue): \($0)" } ?? "\(level.rawValue): ok", sha])
+            try db.execute(
+                sql: "UPDATE blobs SET verified_at = ?, verify_result = ? WHERE sha256 = ?",
+                arguments: [Date().timeIntervalSince1970, problem.map { "\(level.rawValue): \($0)" } ?? "\(level.rawValue): ok", sha])
         }
         if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
     }
@@ -99,15 +105,21 @@ extension Archive {
 
     /// Demuxes the segment and compares frames, keyframes and duration with its index rows.
     private func deepCheck(sha: String, path: String) -> String? {
-        guard let rows = try? index.read({ db in
-            try Row.fetchAll(db, sql: "SELECT start_us, end_us, frames, keyframes FROM segments WHERE blob_sha256 = ?", arguments: [sha])
-        }), let row = rows.first else { return "no segment row" }
-        let frames: Int = row["frames"], keyframes: Int = row["keyframes"]
-        let start: Int64 = row["start_us"], end: Int64 = row["end_us"]
+        guard
+            let rows = try? index.read({ db in
+                try Row.fetchAll(
+                    db, sql: "SELECT start_us, end_us, frames, keyframes FROM segments WHERE blob_sha256 = ?", arguments: [sha])
+            }), let row = rows.first
+        else { return "no segment row" }
+        let frames: Int = row["frames"]
+        let keyframes: Int = row["keyframes"]
+        let start: Int64 = row["start_us"]
+        let end: Int64 = row["end_us"]
         do {
             let reader = try PacketReader(path: path)
             guard let video = reader.streams.first(where: { $0.mediaType == "video" }) else { return "no video stream" }
-            var count = 0, keys = 0
+            var count = 0
+            var keys = 0
             var last: Int64 = 0
             while let p = try reader.next() {
                 guard p.streamIndex == video.index else { continue }
@@ -116,7 +128,9 @@ extension Archive {
                 let tb = video.timeBase
                 last = max(last, ((p.pts ?? 0) + p.duration) * 1_000_000 * Int64(tb.numerator) / Int64(tb.denominator))
             }
-            if count != frames || keys != keyframes { return "demuxed \(count) frames / \(keys) keyframes, index says \(frames) / \(keyframes)" }
+            if count != frames || keys != keyframes {
+                return "demuxed \(count) frames / \(keys) keyframes, index says \(frames) / \(keyframes)"
+            }
             if abs(last - (end - start)) > 1_000 { return "media lasts \(last) µs, index says \(end - start) µs" }
             return nil
         } catch {
@@ -126,11 +140,14 @@ extension Archive {
 
     private func holdings(of sha: String) throws -> [VerifyFailure.Holding] {
         try index.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT servers.name AS server, channels.chid AS chid, segments.start_us AS s, segments.end_us AS e
-                FROM segments JOIN channels ON channels.id = segments.channel_id JOIN servers ON servers.id = channels.server_id
-                WHERE segments.blob_sha256 = ? ORDER BY s
-                """, arguments: [sha]).map { VerifyFailure.Holding(server: $0["server"], channel: $0["chid"], startMicros: $0["s"], endMicros: $0["e"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT servers.name AS server, channels.chid AS chid, segments.start_us AS s, segments.end_us AS e
+                    FROM segments JOIN channels ON channels.id = segments.channel_id JOIN servers ON servers.id = channels.server_id
+                    WHERE segments.blob_sha256 = ? ORDER BY s
+                    """, arguments: [sha]
+            ).map { VerifyFailure.Holding(server: $0["server"], channel: $0["chid"], startMicros: $0["s"], endMicros: $0["e"]) }
         }
     }
 }

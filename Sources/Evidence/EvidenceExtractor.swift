@@ -19,8 +19,10 @@ public struct EvidenceRequest: Sendable {
     public var vttSubtitles = false
     public var placeHold = true
 
-    public init(server: String, channels: [Int], from: Date, to: Date, caseID: String, requester: String, reason: String,
-                outputDirectory: String, timeZone: TimeZone) {
+    public init(
+        server: String, channels: [Int], from: Date, to: Date, caseID: String, requester: String, reason: String,
+        outputDirectory: String, timeZone: TimeZone
+    ) {
         self.server = server
         self.channels = channels
         self.from = from
@@ -51,10 +53,12 @@ public enum EvidenceExtractor {
         }
         let key = try EvidenceSigningKey.loadOrCreate(archiveRoot: archive.root)
         let identity = try archive.recorderIdentity(server: request.server)
-        let from = request.from.unixMicros, to = request.to.unixMicros
+        let from = request.from.unixMicros
+        let to = request.to.unixMicros
         var channels: [EvidenceManifest.Channel] = []
         for channel in request.channels {
-            channels.append(try extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
+            channels.append(
+                try extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
         }
         guard channels.contains(where: { !$0.parts.isEmpty }) else {
             throw EvidenceError.nothingArchived("\(request.server) channels \(request.channels) have no archived footage in the range")
@@ -62,14 +66,18 @@ public enum EvidenceExtractor {
         var holds: [Int64] = []
         if request.placeHold {
             for channel in channels where !channel.parts.isEmpty {
-                holds.append(try archive.addHold(caseID: request.caseID, server: request.server, channel: channel.channel, startMicros: from,
-                                                 endMicros: to, reason: "evidence extraction: \(request.reason)", actor: request.requester).id)
+                holds.append(
+                    try archive.addHold(
+                        caseID: request.caseID, server: request.server, channel: channel.channel, startMicros: from,
+                        endMicros: to, reason: "evidence extraction: \(request.reason)", actor: request.requester
+                    ).id)
             }
         }
-        let manifest = EvidenceManifest(caseID: request.caseID, requester: request.requester, reason: request.reason,
-                                        extractedAt: iso(Date()), tool: toolVersion, server: request.server, recorderInfo: identity.infoJSON,
-                                        timeZone: request.timeZone.identifier, requested: .init(from: iso(request.from), to: iso(request.to)),
-                                        channels: channels, holdsPlaced: holds, publicKey: key.publicKeyHex)
+        let manifest = EvidenceManifest(
+            caseID: request.caseID, requester: request.requester, reason: request.reason,
+            extractedAt: iso(Date()), tool: toolVersion, server: request.server, recorderInfo: identity.infoJSON,
+            timeZone: request.timeZone.identifier, requested: .init(from: iso(request.from), to: iso(request.to)),
+            channels: channels, holdsPlaced: holds, publicKey: key.publicKeyHex)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData = try encoder.encode(manifest)
@@ -77,17 +85,24 @@ public enum EvidenceExtractor {
         try write(Data(try key.sign(manifestData).base64EncodedString().utf8), to: request.outputDirectory + "/manifest.json.sig")
         try writeChecksums(manifest, data: manifestData, directory: request.outputDirectory)
         try write(Data(PackageReadme.text(manifest).utf8), to: request.outputDirectory + "/README.txt")
-        try archive.appendCustody(action: "extract", caseID: request.caseID, actor: request.requester, details: [
-            "server": request.server, "channels": request.channels.map(String.init).joined(separator: ","),
-            "from": iso(request.from), "to": iso(request.to), "reason": request.reason, "output": request.outputDirectory,
-            "manifestSHA256": sha256Hex(manifestData), "publicKey": key.publicKeyHex])
+        try archive.appendCustody(
+            action: "extract", caseID: request.caseID, actor: request.requester,
+            details: [
+                "server": request.server, "channels": request.channels.map(String.init).joined(separator: ","),
+                "from": iso(request.from), "to": iso(request.to), "reason": request.reason, "output": request.outputDirectory,
+                "manifestSHA256": sha256Hex(manifestData), "publicKey": key.publicKeyHex
+            ])
         return manifest
     }
 
-    private static func extractChannel(_ channel: Int, from: Int64, to: Int64, request: EvidenceRequest, archive: Archive,
-                                       title: String?) throws -> EvidenceManifest.Channel {
+    private static func extractChannel(
+        _ channel: Int, from: Int64, to: Int64, request: EvidenceRequest, archive: Archive,
+        title: String?
+    ) throws -> EvidenceManifest.Channel {
         let segments = try archive.segments(server: request.server, channel: channel).filter { $0.endMicros > from && $0.startMicros < to }
-        let sources = segments.map { ClipSource(path: archive.blobs.path(of: $0.sha256), startMicros: $0.startMicros, endMicros: $0.endMicros) }
+        let sources = segments.map {
+            ClipSource(path: archive.blobs.path(of: $0.sha256), startMicros: $0.startMicros, endMicros: $0.endMicros)
+        }
         let shaByPath = Dictionary(segments.map { (archive.blobs.path(of: $0.sha256), $0.sha256) }, uniquingKeysWith: { a, _ in a })
         let prefix = "\(request.caseID)_\(request.server)_CH\(String(format: "%02d", channel))"
         let parts = try ClipExtractor.extract(sources, from: from, to: to) { index in
@@ -106,18 +121,23 @@ public enum EvidenceExtractor {
             let sourcesInfo = try part.sources.map { source -> EvidenceManifest.Source in
                 let sha = shaByPath[source.path] ?? ""
                 let origin = try archive.segmentSource(sha256: sha)
-                return .init(segmentSHA256: sha, start: iso(source.startMicros), end: iso(source.endMicros),
-                             exportFile: origin.exportFile, recorderMD5: origin.recorderMD5)
+                return .init(
+                    segmentSHA256: sha, start: iso(source.startMicros), end: iso(source.endMicros),
+                    exportFile: origin.exportFile, recorderMD5: origin.recorderMD5)
             }
-            manifestParts.append(.init(video: try fileEntry(part.path), container: part.container.rawValue, subtitles: subtitles,
-                                       firstFrameUTC: iso(part.firstMicros), firstFrameLocal: local(part.firstMicros, request.timeZone),
-                                       endUTC: iso(part.endMicros), endLocal: local(part.endMicros, request.timeZone),
-                                       frames: part.videoFrames, sources: sourcesInfo))
+            manifestParts.append(
+                .init(
+                    video: try fileEntry(part.path), container: part.container.rawValue, subtitles: subtitles,
+                    firstFrameUTC: iso(part.firstMicros), firstFrameLocal: local(part.firstMicros, request.timeZone),
+                    endUTC: iso(part.endMicros), endLocal: local(part.endMicros, request.timeZone),
+                    frames: part.videoFrames, sources: sourcesInfo))
         }
         var gaps: [EvidenceManifest.Range] = []
         var cursor = from
         for part in parts {
-            if part.firstMicros - cursor > ClipExtractor.gapToleranceMicros { gaps.append(.init(from: iso(cursor), to: iso(part.firstMicros))) }
+            if part.firstMicros - cursor > ClipExtractor.gapToleranceMicros {
+                gaps.append(.init(from: iso(cursor), to: iso(part.firstMicros)))
+            }
             cursor = max(cursor, part.endMicros)
         }
         if to - cursor > ClipExtractor.gapToleranceMicros { gaps.append(.init(from: iso(cursor), to: iso(to))) }
@@ -132,7 +152,8 @@ public enum EvidenceExtractor {
         var second: Int64 = 0
         let duration = part.endMicros - part.firstMicros
         while second * 1_000_000 < duration {
-            let start = second * 1000, end = min((second + 1) * 1_000_000, duration) / 1000
+            let start = second * 1000
+            let end = min((second + 1) * 1_000_000, duration) / 1000
             let stamp = local(part.firstMicros + second * 1_000_000, zone)
             if format == "srt" { text += "\(second + 1)\n" }
             text += "\(cueTime(start, vtt: format == "vtt")) --> \(cueTime(end, vtt: format == "vtt"))\n\(stamp)\n\n"

@@ -38,20 +38,26 @@ public enum EvidenceVerifier {
         return result
     }
 
-    private static func checkSignature(_ data: Data, manifest: EvidenceManifest, trusted: String?, directory: String,
-                                       into result: inout EvidenceVerification) {
+    private static func checkSignature(
+        _ data: Data, manifest: EvidenceManifest, trusted: String?, directory: String,
+        into result: inout EvidenceVerification
+    ) {
         if let trusted, trusted.lowercased() != manifest.publicKey.lowercased() {
             result.problems.append("manifest.json: signed for key \(manifest.publicKey), not the trusted key \(trusted)")
         }
         guard let signatureText = FileManager.default.contents(atPath: directory + "/manifest.json.sig"),
-              let signature = Data(base64Encoded: String(decoding: signatureText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            let signature = Data(
+                base64Encoded: String(decoding: signatureText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             result.problems.append("manifest.json.sig: missing or not base64")
             return
         }
         do {
             let key = try EvidenceSigningKey.publicKey(hex: trusted ?? manifest.publicKey)
             result.signatureValid = key.isValidSignature(signature, for: data)
-            if !result.signatureValid { result.problems.append("manifest.json: the signature does not match (the manifest was changed, or signed by another key)") }
+            if !result.signatureValid {
+                result.problems.append("manifest.json: the signature does not match (the manifest was changed, or signed by another key)")
+            }
         } catch {
             result.problems.append("manifest.json: unusable public key (\(error))")
         }
@@ -69,6 +75,8 @@ public enum EvidenceVerifier {
             return
         }
         if digest.size != entry.size { result.problems.append("\(entry.file): size \(digest.size), manifest says \(entry.size)") }
-        if digest.sha256 != entry.sha256 { result.problems.append("\(entry.file): SHA-256 \(digest.sha256), manifest says \(entry.sha256)") }
+        if digest.sha256 != entry.sha256 {
+            result.problems.append("\(entry.file): SHA-256 \(digest.sha256), manifest says \(entry.sha256)")
+        }
     }
 }

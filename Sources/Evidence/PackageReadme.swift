@@ -8,13 +8,14 @@ enum PackageReadme {
             "Requested by: \(m.requester)    Reason: \(m.reason)",
             "Extracted: \(m.extractedAt) by \(m.tool)",
             "",
-            "FILES",
+            "FILES"
         ]
         for channel in m.channels {
             lines.append("Channel \(channel.channel)\(channel.title.map { " (\($0))" } ?? ""):")
             if channel.parts.isEmpty { lines.append("  no archived footage in the requested range") }
             for part in channel.parts {
-                lines.append("  \(part.video.file) — \(part.firstFrameLocal) to \(part.endLocal), \(part.frames) frames, \(part.video.size) bytes")
+                lines.append(
+                    "  \(part.video.file) — \(part.firstFrameLocal) to \(part.endLocal), \(part.frames) frames, \(part.video.size) bytes")
                 for subtitle in part.subtitles { lines.append("  \(subtitle.file) — the recorder's date and time for every second") }
             }
             for gap in channel.gaps { lines.append("  GAP (no footage, not bridged): \(gap.from) to \(gap.to) UTC") }
@@ -39,7 +40,7 @@ enum PackageReadme {
             "   (hex, also in the manifest). With tsvault: `tsvault evidence verify DIR --public-key KEY`.",
             "   With OpenSSL 3: convert the key to PEM (prefix 302a300506032b6570032100 + key, DER) and run",
             "   `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in manifest.json -sigfile sig.bin`",
-            "   with sig.bin the base64-decoded signature.",
+            "   with sig.bin the base64-decoded signature."
         ]
         return lines.joined(separator: "\n") + "\n"
     }

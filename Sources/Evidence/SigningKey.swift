@@ -16,7 +16,8 @@ public struct EvidenceSigningKey: Sendable {
                 throw EvidenceError.key("\(path) is not an Ed25519 key: \(error)")
             }
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let key = Curve25519.Signing.PrivateKey()
         // Created with 0600 from the start: the key is never readable by others, not even briefly.
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)

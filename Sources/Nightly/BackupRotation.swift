@@ -13,15 +13,20 @@ public enum BackupRotation {
 
     /// One push after another, in the order configured. A failing target does not stop the
     /// others.
-    public static func pushMounted(_ archive: Archive, _ backup: TSVaultConfiguration.Backup, keepSnapshots: Int? = nil,
-                                   actor: String, progress: (_ label: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }) -> [Outcome] {
+    public static func pushMounted(
+        _ archive: Archive, _ backup: TSVaultConfiguration.Backup, keepSnapshots: Int? = nil,
+        actor: String, progress: (_ label: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
+    ) -> [Outcome] {
         backup.targets.map { path in
             guard BackupTarget.isTarget(path) else { return .skipped(path: path) }
             do {
                 let target = try BackupTarget(root: path)
-                return .pushed(path: path, report: try archive.pushBackup(to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor) { done, total in
-                    progress(target.identity.label, done, total)
-                })
+                return .pushed(
+                    path: path,
+                    report: try archive.pushBackup(to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor) {
+                        done, total in
+                        progress(target.identity.label, done, total)
+                    })
             } catch {
                 return .failed(path: path, error: "\(error)")
             }

@@ -153,8 +153,10 @@ public struct TSVaultConfiguration: Sendable, Codable {
             public var exportSeconds: Double?
 
             var all: [(key: String, value: Double?)] {
-                [("connectSeconds", connectSeconds), ("requestSeconds", requestSeconds), ("firstMessageSeconds", firstMessageSeconds),
-                 ("idleSeconds", idleSeconds), ("exportSeconds", exportSeconds)]
+                [
+                    ("connectSeconds", connectSeconds), ("requestSeconds", requestSeconds), ("firstMessageSeconds", firstMessageSeconds),
+                    ("idleSeconds", idleSeconds), ("exportSeconds", exportSeconds)
+                ]
             }
         }
     }
@@ -179,7 +181,10 @@ public struct TSVaultConfiguration: Sendable, Codable {
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let word = try? container.decode(String.self), word == "all" { self = .all; return }
+            if let word = try? container.decode(String.self), word == "all" {
+                self = .all
+                return
+            }
             self = .list(try container.decode([Int].self))
         }
 

@@ -22,16 +22,19 @@ indirect enum ConfigurationKeys: Sendable {
         "schedule": .map(["daily": .value, "cron": .value]),
         "retention": .map([
             "maxAgeDays": .value, "quotaGB": .value,
-            "events": .map(["types": .value, "keepDays": .value, "beforeSeconds": .value, "afterSeconds": .value]),
+            "events": .map(["types": .value, "keepDays": .value, "beforeSeconds": .value, "afterSeconds": .value])
         ]),
         "backup": .map(["targets": .value, "keepSnapshots": .value]),
         "scrub": .map(["gbPerRun": .value, "level": .value]),
-        "servers": .list(.map([
-            "name": .value, "url": .value, "apiKey": secret, "user": .value, "password": secret, "tls": .map(["caFile": .value]),
-            "channels": .value, "maxConcurrentExports": .value,
-            "timeouts": .map(["connectSeconds": .value, "requestSeconds": .value, "firstMessageSeconds": .value,
-                              "idleSeconds": .value, "exportSeconds": .value]),
-        ])),
+        "servers": .list(
+            .map([
+                "name": .value, "url": .value, "apiKey": secret, "user": .value, "password": secret, "tls": .map(["caFile": .value]),
+                "channels": .value, "maxConcurrentExports": .value,
+                "timeouts": .map([
+                    "connectSeconds": .value, "requestSeconds": .value, "firstMessageSeconds": .value,
+                    "idleSeconds": .value, "exportSeconds": .value
+                ])
+            ]))
     ])
 
     /// Every key of `node` this schema does not know, by its path, with a suggestion.
@@ -63,7 +66,8 @@ indirect enum ConfigurationKeys: Sendable {
 
     /// Levenshtein distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
         var row = Array(0...b.count)
         for i in 1...a.count {

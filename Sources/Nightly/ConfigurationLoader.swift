@@ -45,8 +45,10 @@ public enum ConfigurationLoader {
 
     static func decodingProblem(_ error: DecodingError) -> ConfigurationProblem {
         func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
-                .replacingOccurrences(of: ".[", with: "[")
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+                in: CharacterSet(charactersIn: ".")
+            )
+            .replacingOccurrences(of: ".[", with: "[")
         }
         switch error {
         case .keyNotFound(let key, let context):
@@ -82,18 +84,23 @@ public enum ConfigurationLoader {
         }
         if let r = c.retention {
             if let days = r.maxAgeDays, days <= c.lookBackDays {
-                error("retention.maxAgeDays", "must exceed lookBackDays (\(c.lookBackDays)): younger footage would be deleted and fetched again every night")
+                error(
+                    "retention.maxAgeDays",
+                    "must exceed lookBackDays (\(c.lookBackDays)): younger footage would be deleted and fetched again every night")
             }
             if let gb = r.quotaGB, gb <= 0 { error("retention.quotaGB", "must be positive") }
             if r.events != nil, r.maxAgeDays == nil, r.quotaGB == nil {
-                warning("retention.events", "has no effect without maxAgeDays or quotaGB: it only keeps event footage longer than they would")
+                warning(
+                    "retention.events", "has no effect without maxAgeDays or quotaGB: it only keeps event footage longer than they would")
             }
             if let e = r.events {
                 if e.types.isEmpty || e.types.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                     error("retention.events.types", "list at least one event type or code name, none empty")
                 }
                 if e.keepDays <= max(r.maxAgeDays ?? 0, c.lookBackDays) {
-                    error("retention.events.keepDays", "must exceed maxAgeDays and lookBackDays: it is how long event footage outlives the rest")
+                    error(
+                        "retention.events.keepDays",
+                        "must exceed maxAgeDays and lookBackDays: it is how long event footage outlives the rest")
                 }
                 if e.beforeSeconds < 0 { error("retention.events.beforeSeconds", "must not be negative") }
                 if e.afterSeconds < 0 { error("retention.events.afterSeconds", "must not be negative") }
@@ -133,8 +140,10 @@ public enum ConfigurationLoader {
                 if reference.value != nil { warning("\(at).\(key)", "a secret written in the file; prefer env: or file:") }
                 if let file = reference.file {
                     if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
-                       let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-                        warning("\(at).\(key).file", "\(file) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
+                        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+                    {
+                        warning(
+                            "\(at).\(key).file", "\(file) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
                     } else if !FileManager.default.fileExists(atPath: file) {
                         error("\(at).\(key).file", "\(file) does not exist")
                     }
@@ -160,8 +169,9 @@ public enum ConfigurationLoader {
         } else {
             credential = .apiKey(s.apiKey?.source ?? .environment("TSVAULT_API_KEY"))
         }
-        var settings = ConnectionSettings(name: s.name, baseURL: URL(string: s.url)!, credential: credential,
-                                          tls: TLSSettings(caFile: s.tls?.caFile))
+        var settings = ConnectionSettings(
+            name: s.name, baseURL: URL(string: s.url)!, credential: credential,
+            tls: TLSSettings(caFile: s.tls?.caFile))
         if let t = s.timeouts {
             if let v = t.connectSeconds { settings.connectTimeout = .seconds(v) }
             if let v = t.requestSeconds { settings.requestTimeout = .seconds(v) }

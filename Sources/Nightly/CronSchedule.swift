@@ -74,8 +74,10 @@ public struct CronSchedule: Sendable, Hashable {
         return nil
     }
 
-    static let monthNames = ["JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
-                             "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12]
+    static let monthNames = [
+        "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
+        "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12
+    ]
     static let dayNames = ["SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6]
 
     /// One field: a comma list of `*`, `v`, `a-b`, each optionally `/step`.
@@ -86,7 +88,9 @@ public struct CronSchedule: Sendable, Hashable {
             guard (1...2).contains(stepParts.count) else { throw ParseError(description: "\(name) '\(item)' has more than one '/'") }
             var step = 1
             if stepParts.count == 2 {
-                guard let s = Int(stepParts[1]), s > 0 else { throw ParseError(description: "\(name) step '\(stepParts[1])' must be a positive number") }
+                guard let s = Int(stepParts[1]), s > 0 else {
+                    throw ParseError(description: "\(name) step '\(stepParts[1])' must be a positive number")
+                }
                 step = s
             }
             let span: ClosedRange<Int>
@@ -97,7 +101,9 @@ public struct CronSchedule: Sendable, Hashable {
                 guard (1...2).contains(bounds.count) else { throw ParseError(description: "\(name) '\(item)' is not a value or a range") }
                 let low = try value(bounds[0], name: name, range: range, names: names)
                 // `5/15` means from 5 to the end in steps of 15, as in cron.
-                let high = bounds.count == 2 ? try value(bounds[1], name: name, range: range, names: names)
+                let high =
+                    bounds.count == 2
+                    ? try value(bounds[1], name: name, range: range, names: names)
                     : (stepParts.count == 2 ? range.upperBound : low)
                 guard low <= high else { throw ParseError(description: "\(name) range '\(stepParts[0])' runs backwards") }
                 span = low...high
@@ -110,8 +116,9 @@ public struct CronSchedule: Sendable, Hashable {
     static func value(_ text: Substring, name: String, range: ClosedRange<Int>, names: [String: Int]) throws -> Int {
         if let named = names[text.uppercased()] { return named }
         guard let number = Int(text), range.contains(number) else {
-            throw ParseError(description: "\(name) '\(text)' must be a number in \(range.lowerBound)-\(range.upperBound)"
-                             + (names.isEmpty ? "" : " or a name like \(names.keys.sorted().first!)"))
+            throw ParseError(
+                description: "\(name) '\(text)' must be a number in \(range.lowerBound)-\(range.upperBound)"
+                    + (names.isEmpty ? "" : " or a name like \(names.keys.sorted().first!)"))
         }
         return number
     }

@@ -23,11 +23,13 @@ public struct DaemonService: Sendable {
     public func run(logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
         var quiet = logger
         quiet.logLevel = .warning
-        let app = Application(router: Self.router(state), configuration: .init(address: .hostname(host, port: port), serverName: "tsvault"),
-                              onServerRunning: { [port] channel in onListening(channel.localAddress?.port ?? port) }, logger: quiet)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+        let app = Application(
+            router: Self.router(state), configuration: .init(address: .hostname(host, port: port), serverName: "tsvault"),
+            onServerRunning: { [port] channel in onListening(channel.localAddress?.port ?? port) }, logger: quiet)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         try await group.run()
     }
 
@@ -35,13 +37,15 @@ public struct DaemonService: Sendable {
     static func router(_ state: DaemonState) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: await state.metrics())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: await state.metrics())))
         }
         router.get("health") { _, _ -> Response in
             let (healthy, json) = await state.health()
-            return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: json)))
+            return Response(
+                status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: json)))
         }
         return router
     }

@@ -91,29 +91,45 @@ public actor DaemonState {
         metric("tsvault_window_retries_total", "counter", "Export window retries after transient failures.", "\(retriesTotal)")
         metric("tsvault_run_in_progress", "gauge", "1 while a run is going on.", running ? "1" : "0")
         metric("tsvault_retention_deleted_bytes_total", "counter", "Bytes retention deleted since start.", "\(retentionDeletedBytesTotal)")
-        metric("tsvault_retention_deleted_segments_total", "counter", "Segments retention deleted since start.", "\(retentionDeletedSegmentsTotal)")
+        metric(
+            "tsvault_retention_deleted_segments_total", "counter", "Segments retention deleted since start.",
+            "\(retentionDeletedSegmentsTotal)")
         metric("tsvault_retention_failures_total", "counter", "Retention passes that failed.", "\(retentionFailuresTotal)")
         if let (stored, over) = lastRetention {
             metric("tsvault_archive_stored_bytes", "gauge", "Bytes the archive's blobs store after the last retention.", "\(stored)")
-            metric("tsvault_archive_over_quota_bytes", "gauge", "Bytes over retention.quotaGB that held, protected or event footage keeps.", "\(over)")
+            metric(
+                "tsvault_archive_over_quota_bytes", "gauge", "Bytes over retention.quotaGB that held, protected or event footage keeps.",
+                "\(over)")
         }
-        metric("tsvault_scrub_checked_bytes_total", "counter", "Bytes of blobs re-checked by scrubbing since start.", "\(scrubbedBytesTotal)")
-        metric("tsvault_scrub_failed_blobs_total", "counter", "Blobs scrubbing found damaged since start (tsvault verify names their minutes).", "\(scrubFailedBlobsTotal)")
-        metric("tsvault_backup_failures_total", "counter", "Backup pushes that failed (target full, unplugged, I/O).", "\(backupFailuresTotal)")
+        metric(
+            "tsvault_scrub_checked_bytes_total", "counter", "Bytes of blobs re-checked by scrubbing since start.", "\(scrubbedBytesTotal)")
+        metric(
+            "tsvault_scrub_failed_blobs_total", "counter",
+            "Blobs scrubbing found damaged since start (tsvault verify names their minutes).", "\(scrubFailedBlobsTotal)")
+        metric(
+            "tsvault_backup_failures_total", "counter", "Backup pushes that failed (target full, unplugged, I/O).", "\(backupFailuresTotal)"
+        )
         if !lastBackups.isEmpty {
             let targets = lastBackups.sorted { $0.key < $1.key }
-            family("tsvault_backup_last_push_timestamp_seconds", "gauge", "End of the last push per backup target.",
-                   targets.map { ([("target", $0.key)], "\(Int($0.value.at.timeIntervalSince1970))") })
-            family("tsvault_backup_damaged_blobs", "gauge", "Archive blobs the last push skipped as damaged, per target.",
-                   targets.map { ([("target", $0.key)], "\($0.value.damaged)") })
+            family(
+                "tsvault_backup_last_push_timestamp_seconds", "gauge", "End of the last push per backup target.",
+                targets.map { ([("target", $0.key)], "\(Int($0.value.at.timeIntervalSince1970))") })
+            family(
+                "tsvault_backup_damaged_blobs", "gauge", "Archive blobs the last push skipped as damaged, per target.",
+                targets.map { ([("target", $0.key)], "\($0.value.damaged)") })
         }
         if let report = lastReport {
-            metric("tsvault_last_run_complete", "gauge", "1 when the last run archived everything the recorders hold.", report.complete ? "1" : "0")
+            metric(
+                "tsvault_last_run_complete", "gauge", "1 when the last run archived everything the recorders hold.",
+                report.complete ? "1" : "0")
             metric("tsvault_last_run_timestamp_seconds", "gauge", "End of the last run.", "\(Int(report.finishedAt.timeIntervalSince1970))")
             let missing = report.servers.flatMap(\.channels).reduce(0) { $0 + $1.missing }
             metric("tsvault_last_run_missing_minutes", "gauge", "Recorded minutes still missing after the last run.", "\(missing)")
-            family("tsvault_channel_missing_minutes", "gauge", "Recorded minutes still missing per channel after the last run.",
-                   report.servers.flatMap { server in server.channels.map { ([("server", server.name), ("channel", "\($0.channel)")], "\($0.missing)") } })
+            family(
+                "tsvault_channel_missing_minutes", "gauge", "Recorded minutes still missing per channel after the last run.",
+                report.servers.flatMap { server in
+                    server.channels.map { ([("server", server.name), ("channel", "\($0.channel)")], "\($0.missing)") }
+                })
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -121,7 +137,10 @@ public actor DaemonState {
     /// `/health`: healthy unless the last run failed outright.
     public func health() -> (healthy: Bool, json: String) {
         var object: [String: Any] = ["running": running, "runs": runsTotal]
-        if let report = lastReport { object["lastRunComplete"] = report.complete; object["lastRunID"] = report.runID }
+        if let report = lastReport {
+            object["lastRunComplete"] = report.complete
+            object["lastRunID"] = report.runID
+        }
         if let lastError { object["lastError"] = lastError }
         if let nextRun { object["nextRun"] = ISO8601DateFormatter().string(from: nextRun) }
         let healthy = lastError == nil

@@ -67,7 +67,8 @@ public struct NightlyDaemon: Service {
         do {
             let report = try await job.run(planningAt: fixedNow ?? Date())
             await state.finished(report)
-            logger.notice("run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
+            logger.notice(
+                "run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
         } catch {
             await state.failed("\(error)")
             logger.error("run failed", metadata: ["error": "\(error)"])

@@ -32,8 +32,10 @@ public struct NightlyJob: Sendable {
     /// recorder with a fixed clock needs one); the run window is read at `clock`, the worker's
     /// own time. A graceful shutdown (ServiceLifecycle: SIGTERM, SIGINT) stops new exports, lets
     /// the files in flight be archived, and skips the steps that have not started.
-    public func run(planningAt now: Date, clock: Date = Date(),
-                    progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> RunReport {
+    public func run(
+        planningAt now: Date, clock: Date = Date(),
+        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) async throws -> RunReport {
         let deadline = honoursRunWindow ? config.runWindow?.deadline(at: clock) : nil
         let stop = runner.stop
         return try await withGracefulShutdownHandler {
@@ -69,7 +71,11 @@ public struct NightlyJob: Sendable {
     /// shutdown through its stop flag.
     private static func shieldedFromGracefulShutdown<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task.detached(operation: work)
-        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        return try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     private func isConfigured(_ step: NightlyStep, now: Date) -> Bool {
@@ -90,9 +96,13 @@ public struct NightlyJob: Sendable {
                 try archive.applyRetention(try archive.retentionPlan(policy, now: now), actor: actor, policyText: text)
             }
             let outcome = RetentionOutcome(result)
-            logger.notice("retention applied", metadata: ["segments": "\(outcome.deletedSegments)", "bytes": "\(outcome.bytesFreed)",
-                                                          "held": "\(outcome.heldSegments)", "eventKept": "\(outcome.eventKeptSegments)",
-                                                          "overQuota": "\(outcome.overQuotaBytes)"])
+            logger.notice(
+                "retention applied",
+                metadata: [
+                    "segments": "\(outcome.deletedSegments)", "bytes": "\(outcome.bytesFreed)",
+                    "held": "\(outcome.heldSegments)", "eventKept": "\(outcome.eventKeptSegments)",
+                    "overQuota": "\(outcome.overQuotaBytes)"
+                ])
             return outcome
         } catch {
             logger.error("retention failed", metadata: ["error": "\(error)"])
@@ -109,8 +119,9 @@ public struct NightlyJob: Sendable {
                 try archive.scrub(level: scrub.level, budgetBytes: Int64(scrub.gbPerRun * 1_000_000_000))
             }
             let outcome = ScrubOutcome(report)
-            logger.log(level: report.ok ? .notice : .error, "scrub finished",
-                       metadata: ["blobs": "\(outcome.checkedBlobs)", "bytes": "\(outcome.bytes)", "failed": "\(outcome.damagedBlobs)"])
+            logger.log(
+                level: report.ok ? .notice : .error, "scrub finished",
+                metadata: ["blobs": "\(outcome.checkedBlobs)", "bytes": "\(outcome.bytes)", "failed": "\(outcome.damagedBlobs)"])
             return outcome
         } catch {
             logger.error("scrub failed", metadata: ["error": "\(error)"])
@@ -134,8 +145,12 @@ public struct NightlyJob: Sendable {
         for outcome in outcomes {
             switch outcome.status {
             case .pushed:
-                logger.notice("backup pushed", metadata: ["target": "\(outcome.label ?? outcome.target)", "snapshot": "\(outcome.snapshot ?? "")",
-                                                          "copied": "\(outcome.copiedBlobs ?? 0)", "damaged": "\(outcome.damagedBlobs ?? 0)"])
+                logger.notice(
+                    "backup pushed",
+                    metadata: [
+                        "target": "\(outcome.label ?? outcome.target)", "snapshot": "\(outcome.snapshot ?? "")",
+                        "copied": "\(outcome.copiedBlobs ?? 0)", "damaged": "\(outcome.damagedBlobs ?? 0)"
+                    ])
             case .skipped:
                 logger.notice("backup target not mounted or not initialized; skipped", metadata: ["target": "\(outcome.target)"])
             case .failed:
@@ -150,12 +165,15 @@ extension NightlyJob {
     /// The job once, as `tsvault run` runs it: under ServiceLifecycle, so SIGTERM or SIGINT
     /// stop it the way they stop the daemon (no new export, the files in flight archived,
     /// `cutShort` in the report).
-    public func runHandlingSignals(planningAt now: Date, logger: Logger,
-                                   progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> RunReport {
+    public func runHandlingSignals(
+        planningAt now: Date, logger: Logger,
+        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) async throws -> RunReport {
         let once = OneJob(job: self, now: now, progress: progress)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: once, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: once, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         guard let report = once.report.get() else { throw CancellationError() }
         return report

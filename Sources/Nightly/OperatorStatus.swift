@@ -12,29 +12,39 @@ public struct OperatorStatus: Sendable, Codable {
 
     /// Thresholds: a nightly schedule should have finished a run within `maxRunAge`; every
     /// backup target should have had a push within `maxBackupAge`.
-    public static func assess(_ archive: Archive, now: Date = Date(), maxRunAge: TimeInterval = 26 * 3600,
-                              maxBackupAge: TimeInterval = 8 * 86_400) throws -> OperatorStatus {
+    public static func assess(
+        _ archive: Archive, now: Date = Date(), maxRunAge: TimeInterval = 26 * 3600,
+        maxBackupAge: TimeInterval = 8 * 86_400
+    ) throws -> OperatorStatus {
         var status = OperatorStatus(overview: try archive.overview())
         let o = status.overview
         if let run = o.lastFinishedRun, let finished = run.finishedAt {
             status.missingMinutesInLastRun = try Self.missingMinutes(archive, run: run.id)
             if run.status != .complete {
-                status.attention.append("last run #\(run.id) is \(run.status.rawValue): \(status.missingMinutesInLastRun ?? 0) recorded minutes not archived (tsvault report \(run.id))")
+                status.attention.append(
+                    "last run #\(run.id) is \(run.status.rawValue): \(status.missingMinutesInLastRun ?? 0) recorded minutes not archived (tsvault report \(run.id))"
+                )
             }
             if now.timeIntervalSince(finished) > maxRunAge {
-                status.attention.append("last finished run #\(run.id) is \(Self.age(now.timeIntervalSince(finished))) old: is the schedule running?")
+                status.attention.append(
+                    "last finished run #\(run.id) is \(Self.age(now.timeIntervalSince(finished))) old: is the schedule running?")
             }
         } else {
             status.attention.append("no nightly run has finished yet (tsvault run)")
         }
         for lost in o.lostInLastRun {
-            status.attention.append("LOST \(lost.server) CH\(lost.channel) \(lost.day): \(lost.minutes) minutes overwritten by the recorder before they were archived")
+            status.attention.append(
+                "LOST \(lost.server) CH\(lost.channel) \(lost.day): \(lost.minutes) minutes overwritten by the recorder before they were archived"
+            )
         }
         if o.failedBlobs > 0 {
-            status.attention.append("\(o.failedBlobs) blobs failed their last check (tsvault verify names the minutes; restore them from a backup)")
+            status.attention.append(
+                "\(o.failedBlobs) blobs failed their last check (tsvault verify names the minutes; restore them from a backup)")
         }
         for backup in o.backups where now.timeIntervalSince(backup.lastPush) > maxBackupAge {
-            status.attention.append("backup \(backup.label) last pushed \(Self.age(now.timeIntervalSince(backup.lastPush))) ago (\(backup.newerBlobs) blobs since): mount it and push")
+            status.attention.append(
+                "backup \(backup.label) last pushed \(Self.age(now.timeIntervalSince(backup.lastPush))) ago (\(backup.newerBlobs) blobs since): mount it and push"
+            )
         }
         return status
     }

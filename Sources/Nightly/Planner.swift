@@ -28,7 +28,6 @@ public struct ChannelPlan: Sendable, Hashable, Codable {
     public var missingMinutes: Int { recorderMinutes - archivedMinutes }
 }
 
-
 /// Turns bitmaps into export windows: recorded minutes the archive lacks, in runs; runs
 /// separated by a short stretch merge (one export instead of two), runs longer than the cap
 /// split; oldest first, because the recorder overwrites its oldest footage first.
@@ -55,8 +54,10 @@ public enum Planner {
     }
 
     /// Plans every channel of one recorder against the archive.
-    public static func plan(client: TSAPIClient, zone: RecorderTimeZone, archive: Archive, server: TSVaultConfiguration.Server,
-                            settings: TSVaultConfiguration, now: Date) async throws -> [ChannelPlan] {
+    public static func plan(
+        client: TSAPIClient, zone: RecorderTimeZone, archive: Archive, server: TSVaultConfiguration.Server,
+        settings: TSVaultConfiguration, now: Date
+    ) async throws -> [ChannelPlan] {
         let channels: [Int]
         switch server.channels {
         case .all: channels = try await client.channels().map(\.chid)
@@ -73,7 +74,8 @@ public enum Planner {
             for day in recordedDays where day.end > earliest && day.start < horizon {
                 let coverage = try await client.recordingMinutes(channel: channel, day: day, zone: zone)
                 plan.recorderSeconds += seconds(since: &clock)
-                let archived = try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
+                let archived =
+                    try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
                     .first?.minutes ?? []
                 let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(earliest: earliest, horizon: horizon)
                 plan.days.append(RecorderDay(day: day.description, startMicros: day.start.unixMicros, recorded: coverage.recorded))
@@ -82,12 +84,15 @@ public enum Planner {
                     plan.recorderMinutes += 1
                     if i < archived.count, archived[i] { plan.archivedMinutes += 1 }
                 }
-                plan.windows += windows(recorded: coverage.recorded, archived: archived, mergeGap: settings.planner.mergeGapMinutes,
-                                        maxLength: settings.planner.maxWindowMinutes, usable: usable).map { range in
-                    ExportWindow(server: server.name, channel: channel,
-                                 start: day.start.addingTimeInterval(Double(range.lowerBound * 60)),
-                                 end: day.start.addingTimeInterval(Double(range.upperBound * 60)),
-                                 missingMinutes: range.filter { coverage.recorded[$0] && !($0 < archived.count && archived[$0]) }.count)
+                plan.windows += windows(
+                    recorded: coverage.recorded, archived: archived, mergeGap: settings.planner.mergeGapMinutes,
+                    maxLength: settings.planner.maxWindowMinutes, usable: usable
+                ).map { range in
+                    ExportWindow(
+                        server: server.name, channel: channel,
+                        start: day.start.addingTimeInterval(Double(range.lowerBound * 60)),
+                        end: day.start.addingTimeInterval(Double(range.upperBound * 60)),
+                        missingMinutes: range.filter { coverage.recorded[$0] && !($0 < archived.count && archived[$0]) }.count)
                 }
                 plan.planningSeconds += seconds(since: &clock)
             }

@@ -81,25 +81,36 @@ extension RunReport {
 public enum RunReportText {
     public static func render(_ r: RunReport) -> String {
         var lines: [String] = []
-        lines.append("run \(r.runID): \(r.complete ? "COMPLETE" : "INCOMPLETE") — \(String(format: "%.1f", r.durationSeconds)) s, "
-                     + "\(r.bytes) bytes, \(String(format: "%.1f", r.throughputMiBPerSecond)) MiB/s")
+        lines.append(
+            "run \(r.runID): \(r.complete ? "COMPLETE" : "INCOMPLETE") — \(String(format: "%.1f", r.durationSeconds)) s, "
+                + "\(r.bytes) bytes, \(String(format: "%.1f", r.throughputMiBPerSecond)) MiB/s")
         lines.append("server      ch  recorder  before   after  missing  lost  windows  retries  bytes")
         for server in r.servers {
-            if let error = server.error { lines.append("\(server.name.padding(toLength: 10, withPad: " ", startingAt: 0))  FAILED: \(error)") }
+            if let error = server.error {
+                lines.append("\(server.name.padding(toLength: 10, withPad: " ", startingAt: 0))  FAILED: \(error)")
+            }
             for c in server.channels {
-                lines.append(String(format: "%@ %3d  %8d  %6d  %6d  %7d  %4d  %7d  %7d  %lld",
-                                    server.name.padding(toLength: 10, withPad: " ", startingAt: 0), c.channel, c.recorderMinutes,
-                                    c.archivedBefore, c.archivedAfter, c.missing, c.lostMinutes, c.windows, c.retries, c.bytes))
+                lines.append(
+                    String(
+                        format: "%@ %3d  %8d  %6d  %6d  %7d  %4d  %7d  %7d  %lld",
+                        server.name.padding(toLength: 10, withPad: " ", startingAt: 0), c.channel, c.recorderMinutes,
+                        c.archivedBefore, c.archivedAfter, c.missing, c.lostMinutes, c.windows, c.retries, c.bytes))
                 for reason in c.missingReasons.prefix(3) { lines.append("              missing: \(reason)") }
             }
         }
         for server in r.servers {
-            if let error = server.eventLogError { lines.append("EVENTS \(server.name): event log not stored (the next run retries): \(error)") }
+            if let error = server.eventLogError {
+                lines.append("EVENTS \(server.name): event log not stored (the next run retries): \(error)")
+            }
         }
-        for day in r.lost { lines.append("LOST \(day.server) CH\(day.channel) \(day.day): \(day.minutes) minutes the recorder overwrote before they were archived") }
+        for day in r.lost {
+            lines.append(
+                "LOST \(day.server) CH\(day.channel) \(day.day): \(day.minutes) minutes the recorder overwrote before they were archived")
+        }
         if r.cutShort == true {
-            lines.append("CUT SHORT: tsvault was asked to stop; no export started after that, the files in flight were archived, "
-                         + "and the next run resumes with what is missing")
+            lines.append(
+                "CUT SHORT: tsvault was asked to stop; no export started after that, the files in flight were archived, "
+                    + "and the next run resumes with what is missing")
         }
         lines += followUpLines(r)
         return lines.joined(separator: "\n")
@@ -112,7 +123,8 @@ public enum RunReportText {
             if let error = retention.error {
                 lines.append("retention: FAILED (nothing deleted): \(error)")
             } else {
-                var line = "retention: deleted \(retention.deletedSegments) segments (\(retention.bytesFreed) bytes), "
+                var line =
+                    "retention: deleted \(retention.deletedSegments) segments (\(retention.bytesFreed) bytes), "
                     + "\(retention.heldSegments) kept by holds, \(retention.eventKeptSegments) kept for events, "
                     + "\(retention.storedBytes) bytes stored"
                 if retention.overQuotaBytes > 0 { line += ", OVER QUOTA by \(retention.overQuotaBytes) bytes" }
@@ -123,7 +135,8 @@ public enum RunReportText {
             if let error = scrub.error {
                 lines.append("scrub: FAILED: \(error)")
             } else {
-                let damaged = scrub.damagedBlobs.isEmpty ? "none damaged" : "\(scrub.damagedBlobs.count) DAMAGED (tsvault verify names their minutes)"
+                let damaged =
+                    scrub.damagedBlobs.isEmpty ? "none damaged" : "\(scrub.damagedBlobs.count) DAMAGED (tsvault verify names their minutes)"
                 lines.append("scrub: re-checked \(scrub.checkedBlobs) blobs (\(scrub.bytes) bytes), \(damaged)")
             }
         }
@@ -131,8 +144,9 @@ public enum RunReportText {
             switch backup.status {
             case .pushed:
                 let damaged = (backup.damagedBlobs ?? 0) > 0 ? ", \(backup.damagedBlobs ?? 0) DAMAGED blobs left out" : ""
-                lines.append("backup \(backup.label ?? "?") (\(backup.target)): pushed snapshot \(backup.snapshot ?? "?"), "
-                             + "\(backup.copiedBlobs ?? 0) blobs copied\(damaged)")
+                lines.append(
+                    "backup \(backup.label ?? "?") (\(backup.target)): pushed snapshot \(backup.snapshot ?? "?"), "
+                        + "\(backup.copiedBlobs ?? 0) blobs copied\(damaged)")
             case .skipped:
                 lines.append("backup \(backup.target): skipped (not mounted or not a backup target)")
             case .failed:

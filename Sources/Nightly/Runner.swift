@@ -39,7 +39,9 @@ public struct Runner: Sendable {
 
     /// `now` is the instant the plan is made for; `deadline` is when the run window closes
     /// (no export starts after it; the one in flight finishes).
-    public func run(now: Date = Date(), deadline: Date? = nil, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> RunReport {
+    public func run(
+        now: Date = Date(), deadline: Date? = nil, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) async throws -> RunReport {
         let runID = try archive.startRun()
         let started = Date()
         let global = AsyncLimiter(config.concurrency.global)
@@ -49,8 +51,9 @@ public struct Runner: Sendable {
         await withTaskGroup(of: (RunReport.Server, [LostDay]).self) { group in
             for server in config.servers {
                 group.addTask {
-                    await runServer(server, runID: runID, now: now, deadline: deadline, global: global,
-                                    archiveFailure: archiveFailure, progress: progress)
+                    await runServer(
+                        server, runID: runID, now: now, deadline: deadline, global: global,
+                        archiveFailure: archiveFailure, progress: progress)
                 }
             }
             for await (report, lostDays) in group {
@@ -64,8 +67,10 @@ public struct Runner: Sendable {
         return report
     }
 
-    private func runServer(_ server: TSVaultConfiguration.Server, runID: Int64, now: Date, deadline: Date?, global: AsyncLimiter,
-                           archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void) async -> (RunReport.Server, [LostDay]) {
+    private func runServer(
+        _ server: TSVaultConfiguration.Server, runID: Int64, now: Date, deadline: Date?, global: AsyncLimiter,
+        archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void
+    ) async -> (RunReport.Server, [LostDay]) {
         var settings = ConfigurationLoader.connection(server)
         tuneConnection(&settings)
         do {
@@ -73,27 +78,37 @@ public struct Runner: Sendable {
                 let info = try await client.serverInfo()
                 let zone = try client.timeZone(of: info)
                 // Kept for evidence manifests: who the recorder says it is, and channel names.
-                let titles = Dictionary((try? await client.channels())?.map { ($0.chid, $0.displayName) } ?? [], uniquingKeysWith: { a, _ in a })
+                let titles = Dictionary(
+                    (try? await client.channels())?.map { ($0.chid, $0.displayName) } ?? [], uniquingKeysWith: { a, _ in a })
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                try archive.recordRecorderIdentity(server: server.name, infoJSON: String(decoding: try encoder.encode(info), as: UTF8.self),
-                                                   channelTitles: titles)
+                try archive.recordRecorderIdentity(
+                    server: server.name, infoJSON: String(decoding: try encoder.encode(info), as: UTF8.self),
+                    channelTitles: titles)
                 let plans = try await Planner.plan(client: client, zone: zone, archive: archive, server: server, settings: config, now: now)
                 let windows = plans.flatMap(\.windows).sorted { $0.start < $1.start }
-                progress(.planned(server: server.name, windows: windows.count, missingMinutes: windows.reduce(0) { $0 + $1.missingMinutes }))
-                let records = await exportAll(windows, client: client, zone: zone, runID: runID, deadline: deadline,
-                                              perServer: AsyncLimiter(server.maxConcurrentExports), global: global,
-                                              archiveFailure: archiveFailure, progress: progress)
-                let events = await storeEvents(server: server.name, channels: Set(plans.map(\.channel)), client: client, zone: zone, now: now)
+                progress(
+                    .planned(server: server.name, windows: windows.count, missingMinutes: windows.reduce(0) { $0 + $1.missingMinutes }))
+                let records = await exportAll(
+                    windows, client: client, zone: zone, runID: runID, deadline: deadline,
+                    perServer: AsyncLimiter(server.maxConcurrentExports), global: global,
+                    archiveFailure: archiveFailure, progress: progress)
+                let events = await storeEvents(
+                    server: server.name, channels: Set(plans.map(\.channel)), client: client, zone: zone, now: now)
                 var lost: [LostDay] = []
                 var channels: [RunReport.Channel] = []
                 for plan in plans {
                     lost += try recordRecorderDays(plan, zone: zone.zone, runID: runID)
-                    channels.append(try channelReport(plan, records: records, zone: zone, now: now,
-                                                      lost: lost.filter { $0.channel == plan.channel }))
+                    channels.append(
+                        try channelReport(
+                            plan, records: records, zone: zone, now: now,
+                            lost: lost.filter { $0.channel == plan.channel }))
                 }
-                return (RunReport.Server(name: server.name, error: nil, channels: channels, newEvents: events.new,
-                                         eventLogError: events.error), lost)
+                return (
+                    RunReport.Server(
+                        name: server.name, error: nil, channels: channels, newEvents: events.new,
+                        eventLogError: events.error), lost
+                )
             }
         } catch {
             progress(.serverFailed(server: server.name, error: "\(error)"))
@@ -104,29 +119,37 @@ public struct Runner: Sendable {
     /// Remembers what the recorder lists of the channel now; the minutes of days it no longer
     /// lists that the archive lacks are recorded as lost, once (the days are forgotten then).
     private func recordRecorderDays(_ plan: ChannelPlan, zone: TimeZone, runID: Int64) throws -> [LostDay] {
-        let gone = LostFootage.overwritten(remembered: try archive.recorderDays(server: plan.server, channel: plan.channel), current: plan.days)
+        let gone = LostFootage.overwritten(
+            remembered: try archive.recorderDays(server: plan.server, channel: plan.channel), current: plan.days)
         let lost = try gone.compactMap { day -> LostDay? in
             let start = Date(unixMicros: day.startMicros)
-            let archived = try archive.coverage(server: plan.server, channel: plan.channel, from: start,
-                                                to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone).first?.minutes ?? []
+            let archived =
+                try archive.coverage(
+                    server: plan.server, channel: plan.channel, from: start,
+                    to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone
+                ).first?.minutes ?? []
             return LostFootage.lost(day, archived: archived, server: plan.server, channel: plan.channel)
         }
-        try archive.updateRecorderDays(server: plan.server, channel: plan.channel, current: plan.days, forgetting: gone.map(\.day),
-                                       lost: lost, run: runID)
+        try archive.updateRecorderDays(
+            server: plan.server, channel: plan.channel, current: plan.days, forgetting: gone.map(\.day),
+            lost: lost, run: runID)
         return lost
     }
 
     /// With retention by events configured, stores the recorder's channel events of the
     /// look-back (all of it every night: what a failed night missed, the next one gets).
-    private func storeEvents(server: String, channels: Set<Int>, client: TSAPIClient, zone: RecorderTimeZone,
-                             now: Date) async -> (new: Int?, error: String?) {
+    private func storeEvents(
+        server: String, channels: Set<Int>, client: TSAPIClient, zone: RecorderTimeZone,
+        now: Date
+    ) async -> (new: Int?, error: String?) {
         guard config.retention?.events != nil else { return (nil, nil) }
         do {
             let from = now.addingTimeInterval(-Double(config.lookBackDays) * 86_400)
             let events = try await client.eventLog(from: from, to: now, zone: zone).compactMap { e -> ArchivedEvent? in
                 guard let channel = e.channel, channels.contains(channel) else { return nil }
-                return ArchivedEvent(channel: channel, recorderID: Int64(e.id), typeName: e.typeName ?? "type \(e.type)",
-                                     codeName: e.codeName ?? "code \(e.code)", beginMicros: e.begin.unixMicros, endMicros: e.end.map(\.unixMicros))
+                return ArchivedEvent(
+                    channel: channel, recorderID: Int64(e.id), typeName: e.typeName ?? "type \(e.type)",
+                    codeName: e.codeName ?? "code \(e.code)", beginMicros: e.begin.unixMicros, endMicros: e.end.map(\.unixMicros))
             }
             return (try archive.recordEvents(server: server, events), nil)
         } catch {
@@ -135,16 +158,19 @@ public struct Runner: Sendable {
         }
     }
 
-    private func exportAll(_ windows: [ExportWindow], client: TSAPIClient, zone: RecorderTimeZone, runID: Int64, deadline: Date?,
-                           perServer: AsyncLimiter, global: AsyncLimiter, archiveFailure: ArchiveFailureLatch,
-                           progress: @escaping @Sendable (RunProgress) -> Void) async -> [WindowRecord] {
+    private func exportAll(
+        _ windows: [ExportWindow], client: TSAPIClient, zone: RecorderTimeZone, runID: Int64, deadline: Date?,
+        perServer: AsyncLimiter, global: AsyncLimiter, archiveFailure: ArchiveFailureLatch,
+        progress: @escaping @Sendable (RunProgress) -> Void
+    ) async -> [WindowRecord] {
         await withTaskGroup(of: WindowRecord.self) { group in
             for window in windows {
                 group.addTask {
                     await perServer.withSlot {
                         await global.withSlot {
-                            await exportWindow(window, client: client, zone: zone, deadline: deadline,
-                                               archiveFailure: archiveFailure, progress: progress)
+                            await exportWindow(
+                                window, client: client, zone: zone, deadline: deadline,
+                                archiveFailure: archiveFailure, progress: progress)
                         }
                     }
                 }
@@ -161,10 +187,13 @@ public struct Runner: Sendable {
     }
 
     /// One window, retried while its failures are transient.
-    private func exportWindow(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone, deadline: Date?,
-                              archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void) async -> WindowRecord {
-        var record = WindowRecord(server: window.server, channel: window.channel, startMicros: window.start.unixMicros,
-                                  endMicros: window.end.unixMicros, attempts: 0, status: .notStarted, error: nil, bytes: 0, files: 0)
+    private func exportWindow(
+        _ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone, deadline: Date?,
+        archiveFailure: ArchiveFailureLatch, progress: @escaping @Sendable (RunProgress) -> Void
+    ) async -> WindowRecord {
+        var record = WindowRecord(
+            server: window.server, channel: window.channel, startMicros: window.start.unixMicros,
+            endMicros: window.end.unixMicros, attempts: 0, status: .notStarted, error: nil, bytes: 0, files: 0)
         if let deadline, Date() >= deadline {
             record.error = "the run window closed before this export could start"
             return record
@@ -201,8 +230,10 @@ public struct Runner: Sendable {
         return record
     }
 
-    private func exportOnce(_ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone,
-                            progress: @escaping @Sendable (RunProgress) -> Void) async throws -> ExportOutcome {
+    private func exportOnce(
+        _ window: ExportWindow, client: TSAPIClient, zone: RecorderTimeZone,
+        progress: @escaping @Sendable (RunProgress) -> Void
+    ) async throws -> ExportOutcome {
         let directory = archive.root + "/tmp/download-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -214,8 +245,9 @@ public struct Runner: Sendable {
             // Ingest is blocking work (libavformat, hashing, fsync): keep it off the
             // cooperative pool, which also runs the socket and its wait ticker.
             let result = try await IngestQueue.shared.run {
-                try archive.ingest(file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
-                                   recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
+                try archive.ingest(
+                    file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
+                    recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
             }
             for file in set.files { unlink(file.path) }
             progress(.fileArchived(window, file: video.name, bytes: video.size, segments: result.segments))
@@ -234,13 +266,18 @@ public struct Runner: Sendable {
                 var day = zone.localDay(containing: from)
                 while day.start < to {
                     let recorded = try await client.recordingMinutes(channel: channel, day: day, zone: zone).recorded
-                    let archived = try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
+                    let archived =
+                        try archive.coverage(server: server.name, channel: channel, from: day.start, to: day.end, zone: zone.zone)
                         .first?.minutes ?? []
-                    let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(earliest: from, horizon: to.addingTimeInterval(59))
-                    windows += Planner.windows(recorded: recorded, archived: archived, mergeGap: config.planner.mergeGapMinutes,
-                                               maxLength: config.planner.maxWindowMinutes, usable: usable).map {
-                        ExportWindow(server: server.name, channel: channel, start: day.start.addingTimeInterval(Double($0.lowerBound * 60)),
-                                     end: day.start.addingTimeInterval(Double($0.upperBound * 60)), missingMinutes: $0.count)
+                    let usable = LocalDayRange(start: day.start, minutes: day.minuteCount).usable(
+                        earliest: from, horizon: to.addingTimeInterval(59))
+                    windows += Planner.windows(
+                        recorded: recorded, archived: archived, mergeGap: config.planner.mergeGapMinutes,
+                        maxLength: config.planner.maxWindowMinutes, usable: usable
+                    ).map {
+                        ExportWindow(
+                            server: server.name, channel: channel, start: day.start.addingTimeInterval(Double($0.lowerBound * 60)),
+                            end: day.start.addingTimeInterval(Double($0.upperBound * 60)), missingMinutes: $0.count)
                     }
                     day = zone.localDay(containing: day.end.addingTimeInterval(3600))
                 }
@@ -248,23 +285,31 @@ public struct Runner: Sendable {
             var records: [WindowRecord] = []
             let archiveFailure = ArchiveFailureLatch()
             for window in windows {
-                records.append(await exportWindow(window, client: client, zone: zone, deadline: nil, archiveFailure: archiveFailure, progress: { _ in }))
+                records.append(
+                    await exportWindow(
+                        window, client: client, zone: zone, deadline: nil, archiveFailure: archiveFailure, progress: { _ in }))
             }
             return records
         }
     }
 
-    private func channelReport(_ plan: ChannelPlan, records: [WindowRecord], zone: RecorderTimeZone, now: Date,
-                               lost: [LostDay]) throws -> RunReport.Channel {
+    private func channelReport(
+        _ plan: ChannelPlan, records: [WindowRecord], zone: RecorderTimeZone, now: Date,
+        lost: [LostDay]
+    ) throws -> RunReport.Channel {
         let mine = records.filter { $0.channel == plan.channel }
-        var report = RunReport.Channel(channel: plan.channel, recorderMinutes: plan.recorderMinutes, archivedBefore: plan.archivedMinutes,
-                                       archivedAfter: 0)
+        var report = RunReport.Channel(
+            channel: plan.channel, recorderMinutes: plan.recorderMinutes, archivedBefore: plan.archivedMinutes,
+            archivedAfter: 0)
         let earliest = now.addingTimeInterval(-Double(config.lookBackDays * 86_400))
         let horizon = now.addingTimeInterval(-Double(config.planner.settleMinutes * 60))
         for day in plan.days {
             let start = Date(unixMicros: day.startMicros)
-            let archived = try archive.coverage(server: plan.server, channel: plan.channel, from: start,
-                                                to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone.zone).first?.minutes ?? []
+            let archived =
+                try archive.coverage(
+                    server: plan.server, channel: plan.channel, from: start,
+                    to: start.addingTimeInterval(Double(day.recorded.count * 60)), zone: zone.zone
+                ).first?.minutes ?? []
             let local = LocalDayRange(start: start, minutes: day.recorded.count)
             for i in local.usable(earliest: earliest, horizon: horizon) where day.recorded[i] && i < archived.count && archived[i] {
                 report.archivedAfter += 1

@@ -10,7 +10,7 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute), parts[1].count == 2
+            let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute), parts[1].count == 2
         else { return nil }
         self.hour = hour
         self.minute = minute
@@ -42,7 +42,8 @@ extension TSVaultConfiguration.RunWindow {
     public func deadline(at now: Date, calendar: Calendar = .current) -> Date {
         guard let start = TimeOfDay(self.start), let end = TimeOfDay(self.end) else { return now }
         let minute = TimeOfDay.minuteOfDay(of: now, calendar: calendar)
-        let inside = start <= end
+        let inside =
+            start <= end
             ? (start.minuteOfDay..<end.minuteOfDay).contains(minute)
             : (minute >= start.minuteOfDay || minute < end.minuteOfDay)
         return inside ? end.next(after: now, calendar: calendar) : now

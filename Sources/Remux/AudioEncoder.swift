@@ -1,5 +1,5 @@
-import Foundation
 import CFFmpeg
+import Foundation
 
 /// A cycle of encoded audio packets of a steady tone, each `parameters.frameSize` samples.
 ///

@@ -57,7 +57,9 @@ public enum ClipExtractor {
             return sources.first(where: { $0.startMicros >= from })?.startMicros ?? from
         }
         let reader = try PacketReader(path: holding.path)
-        guard let video = reader.streams.first(where: { $0.mediaType == "video" }) else { throw RemuxError.invalidInput("\(holding.path) has no video") }
+        guard let video = reader.streams.first(where: { $0.mediaType == "video" }) else {
+            throw RemuxError.invalidInput("\(holding.path) has no video")
+        }
         var best = holding.startMicros
         while let packet = try reader.nextOwned() {
             guard packet.streamIndex == video.index, packet.isKeyframe, let pts = packet.pts else { continue }
@@ -70,11 +72,14 @@ public enum ClipExtractor {
 
     private static func writePart(_ run: [ClipSource], from start: Int64, to: Int64, path: String) throws -> ClipPart {
         let first = try PacketReader(path: run[0].path)
-        guard let video = first.streams.first(where: { $0.mediaType == "video" }) else { throw RemuxError.invalidInput("\(run[0].path) has no video") }
+        guard let video = first.streams.first(where: { $0.mediaType == "video" }) else {
+            throw RemuxError.invalidInput("\(run[0].path) has no video")
+        }
         let streams = [video.index] + first.streams.filter { $0.mediaType == "audio" }.map(\.index)
         let container: ContainerFormat = SegmentMuxer.mp4Accepts(first, streams: streams) ? .mp4 : .matroska
         let muxer = try SegmentMuxer(path: path, reader: first, streams: streams, container: container, faststartFile: true)
-        var part = ClipPart(path: path, container: container, firstMicros: .max, endMicros: .min, videoFrames: 0, audioPackets: 0, sources: [])
+        var part = ClipPart(
+            path: path, container: container, firstMicros: .max, endMicros: .min, videoFrames: 0, audioPackets: 0, sources: [])
         do {
             let partZero = max(start, run[0].startMicros)
             for source in run {

@@ -28,11 +28,14 @@ final class HashingInput {
             throw RemuxError.unsupported("out of memory for an input buffer")
         }
         let opaque = Unmanaged.passUnretained(self).toOpaque()
-        context = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), bufferSize, 0, opaque, { opaque, bytes, count in
-            Unmanaged<HashingInput>.fromOpaque(opaque!).takeUnretainedValue().read(bytes!, Int(count))
-        }, nil, { opaque, offset, whence in
-            Unmanaged<HashingInput>.fromOpaque(opaque!).takeUnretainedValue().seek(offset, whence)
-        })
+        context = avio_alloc_context(
+            buffer.assumingMemoryBound(to: UInt8.self), bufferSize, 0, opaque,
+            { opaque, bytes, count in
+                Unmanaged<HashingInput>.fromOpaque(opaque!).takeUnretainedValue().read(bytes!, Int(count))
+            }, nil,
+            { opaque, offset, whence in
+                Unmanaged<HashingInput>.fromOpaque(opaque!).takeUnretainedValue().seek(offset, whence)
+            })
         guard context != nil else {
             av_free(buffer)
             close(fd)
@@ -44,7 +47,8 @@ final class HashingInput {
         let n = pread(fd, bytes, count, off_t(position))
         if n < 0 { return -errno }
         if n == 0 { return tsv_averror_eof() }
-        let start = position, end = position + Int64(n)
+        let start = position
+        let end = position + Int64(n)
         if start <= hashedUpTo, end > hashedUpTo {
             let skip = Int(hashedUpTo - start)
             hasher.submit(UnsafeRawBufferPointer(start: bytes + skip, count: n - skip))

@@ -25,10 +25,12 @@ final class HashingOutput {
             throw RemuxError.unsupported("out of memory for an output buffer")
         }
         let opaque = Unmanaged.passUnretained(self).toOpaque()
-        context = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), size, 1, opaque, nil, { opaque, bytes, count in
-            let output = Unmanaged<HashingOutput>.fromOpaque(opaque!).takeUnretainedValue()
-            return output.consume(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
-        }, nil)
+        context = avio_alloc_context(
+            buffer.assumingMemoryBound(to: UInt8.self), size, 1, opaque, nil,
+            { opaque, bytes, count in
+                let output = Unmanaged<HashingOutput>.fromOpaque(opaque!).takeUnretainedValue()
+                return output.consume(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+            }, nil)
         guard context != nil else {
             av_free(buffer)
             close(fd)
@@ -77,7 +79,7 @@ final class HashingOutput {
     func release() {
         if !hasherFinished {
             hasherFinished = true
-            _ = hasher.finish()   // lets the hashing thread end
+            _ = hasher.finish()  // lets the hashing thread end
         }
         if context != nil {
             av_freep(&context!.pointee.buffer)

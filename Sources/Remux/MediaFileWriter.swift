@@ -32,7 +32,9 @@ public final class MediaFileWriter {
     public init(path: String, video: VideoStreamParameters, audio: AudioStreamParameters?, options: Options) throws {
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
-        try checkAV(avformat_alloc_output_context2(&context, nil, options.container.muxerName, path), "creating a \(options.container.rawValue) muxer")
+        try checkAV(
+            avformat_alloc_output_context2(&context, nil, options.container.muxerName, path),
+            "creating a \(options.container.rawValue) muxer")
         format = context
         packet = av_packet_alloc()
         do {

@@ -20,7 +20,8 @@ final class SegmentMuxer {
         self.container = container
         self.faststartFile = faststartFile
         var context: UnsafeMutablePointer<AVFormatContext>?
-        try checkAV(avformat_alloc_output_context2(&context, nil, container.muxerName, path), "creating a \(container.rawValue) segment muxer")
+        try checkAV(
+            avformat_alloc_output_context2(&context, nil, container.muxerName, path), "creating a \(container.rawValue) segment muxer")
         format = context
         packet = av_packet_alloc()
         do {
@@ -128,7 +129,7 @@ final class SegmentMuxer {
     private func release() {
         if let format {
             if faststartFile, format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
-            format.pointee.pb = nil   // otherwise owned by `output`
+            format.pointee.pb = nil  // otherwise owned by `output`
             avformat_free_context(format)
             self.format = nil
         }

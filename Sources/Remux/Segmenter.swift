@@ -46,11 +46,14 @@ public enum Segmenter {
 
     /// `fileStartMicros` is the UTC time of media time 0. Each finished segment is handed to
     /// `onSegment` (which may move or delete its file) before the next one is started.
-    public static func segment(file: String, fileStartMicros: Int64, segmentSeconds: Int64 = 60, workDirectory: String,
-                               hashSource: Bool = false, onSegment: (SegmentInfo) throws -> Void) throws -> SegmentationReport {
+    public static func segment(
+        file: String, fileStartMicros: Int64, segmentSeconds: Int64 = 60, workDirectory: String,
+        hashSource: Bool = false, onSegment: (SegmentInfo) throws -> Void
+    ) throws -> SegmentationReport {
         try withoutActuallyEscaping(onSegment) { handler in
-            let run = try SegmentationRun(file: file, fileStartMicros: fileStartMicros, segmentMicros: segmentSeconds * 1_000_000,
-                                          workDirectory: workDirectory, hashSource: hashSource, onSegment: handler)
+            let run = try SegmentationRun(
+                file: file, fileStartMicros: fileStartMicros, segmentMicros: segmentSeconds * 1_000_000,
+                workDirectory: workDirectory, hashSource: hashSource, onSegment: handler)
             var report = try run.execute()
             if hashSource {
                 let (sha, size) = try run.reader.finishSourceHash()
@@ -98,8 +101,10 @@ private final class SegmentationRun {
     var awaitingKeyframe = true
     var counter = 0
 
-    init(file: String, fileStartMicros: Int64, segmentMicros: Int64, workDirectory: String, hashSource: Bool,
-         onSegment: @escaping (SegmentInfo) throws -> Void) throws {
+    init(
+        file: String, fileStartMicros: Int64, segmentMicros: Int64, workDirectory: String, hashSource: Bool,
+        onSegment: @escaping (SegmentInfo) throws -> Void
+    ) throws {
         reader = try PacketReader(path: file, hashing: hashSource)
         self.file = file
         fileStart = fileStartMicros
@@ -211,7 +216,7 @@ private final class SegmentationRun {
             } else if let segment = previous, entry.utc >= segment.info.startMicros {
                 try writeAudio(entry.packet, to: segment)
             } else if current == nil, previous == nil, !final {
-                kept.append(entry)   // before the first keyframe: wait for it
+                kept.append(entry)  // before the first keyframe: wait for it
             } else {
                 report.droppedAudioPackets += 1
             }
@@ -235,13 +240,15 @@ private final class SegmentationRun {
         // Every stream's zero is the keyframe's instant, expressed in that stream's time base.
         let origins = inputs.map { index -> Int64 in
             let tb = reader.streams[index].timeBase
-            return av_rescale_q(keyPTS, AVRational(num: videoTB.numerator, den: videoTB.denominator),
-                                AVRational(num: tb.numerator, den: tb.denominator))
+            return av_rescale_q(
+                keyPTS, AVRational(num: videoTB.numerator, den: videoTB.denominator),
+                AVRational(num: tb.numerator, den: tb.denominator))
         }
         let stream = reader.streams[videoIndex]
-        let info = SegmentInfo(path: path, container: container, startMicros: startUTC, endMicros: startUTC,
-                               videoCodec: stream.codecName, width: stream.width, height: stream.height,
-                               frameCount: 0, keyframeCount: 0, audioPacketCount: 0)
+        let info = SegmentInfo(
+            path: path, container: container, startMicros: startUTC, endMicros: startUTC,
+            videoCodec: stream.codecName, width: stream.width, height: stream.height,
+            frameCount: 0, keyframeCount: 0, audioPacketCount: 0)
         return OpenSegment(muxer: muxer, info: info, origins: origins)
     }
 

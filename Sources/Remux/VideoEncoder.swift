@@ -65,7 +65,8 @@ public enum VideoEncoder {
             gops[gops.count - 1].append(packet)
         }
         guard gops.count == expected, gops.allSatisfy({ $0.count == gopFrames }) else {
-            throw RemuxError.invalidInput("encoder produced \(gops.map(\.count)) packets per GOP, expected \(expected) GOPs of \(gopFrames)")
+            throw RemuxError.invalidInput(
+                "encoder produced \(gops.map(\.count)) packets per GOP, expected \(expected) GOPs of \(gopFrames)")
         }
         return gops.enumerated().map { index, gop in
             let base = Int64(index * gopFrames)
@@ -96,9 +97,12 @@ private final class EncoderSession {
         av_dict_set(&options, "preset", "superfast", 0)
         let keyint = settings.gopFrames
         if settings.codec == .h264 {
-            av_dict_set(&options, "x264-params", "scenecut=0:open-gop=0:keyint=\(keyint):min-keyint=\(keyint):bframes=\(settings.bFrames)", 0)
+            av_dict_set(
+                &options, "x264-params", "scenecut=0:open-gop=0:keyint=\(keyint):min-keyint=\(keyint):bframes=\(settings.bFrames)", 0)
         } else {
-            av_dict_set(&options, "x265-params", "log-level=error:scenecut=0:open-gop=0:keyint=\(keyint):min-keyint=\(keyint):bframes=\(settings.bFrames)", 0)
+            av_dict_set(
+                &options, "x265-params",
+                "log-level=error:scenecut=0:open-gop=0:keyint=\(keyint):min-keyint=\(keyint):bframes=\(settings.bFrames)", 0)
         }
         try checkAV(avcodec_open2(context, codec, &options), "opening encoder \(settings.codec.encoderName)")
         frame = av_frame_alloc()
@@ -133,8 +137,9 @@ private final class EncoderSession {
     ) throws -> [MediaPacket] {
         guard let frame, let context else { return [] }
         try checkAV(av_frame_make_writable(frame), "making a frame writable")
-        draw(frame.pointee.data.0!, Int(frame.pointee.linesize.0),
-             frame.pointee.data.1!, frame.pointee.data.2!, Int(frame.pointee.linesize.1))
+        draw(
+            frame.pointee.data.0!, Int(frame.pointee.linesize.0),
+            frame.pointee.data.1!, frame.pointee.data.2!, Int(frame.pointee.linesize.1))
         frame.pointee.pts = Int64(frameNumber)
         frame.pointee.pict_type = forceKey ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
         try checkAV(avcodec_send_frame(context, frame), "encoding frame \(frameNumber)")
@@ -155,9 +160,10 @@ private final class EncoderSession {
             if status == tsv_averror_eagain() || status == tsv_averror_eof() { break }
             try checkAV(status, "receiving an encoded packet")
             let bytes = Array(UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
-            out.append(MediaPacket(
-                data: bytes, pts: packet.pointee.pts, dts: packet.pointee.dts, duration: 1,
-                isKeyframe: packet.pointee.flags & tsv_pkt_flag_key() != 0))
+            out.append(
+                MediaPacket(
+                    data: bytes, pts: packet.pointee.pts, dts: packet.pointee.dts, duration: 1,
+                    isKeyframe: packet.pointee.flags & tsv_pkt_flag_key() != 0))
             av_packet_unref(packet)
         }
         return out

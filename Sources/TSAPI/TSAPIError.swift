@@ -47,24 +47,30 @@ public enum TSAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .secretUnavailable(let detail): return "credential unavailable: \(detail)"
         case .invalidSettings(let detail): return "invalid connection settings: \(detail)"
         case .unreachable(let s, let d): return "\(s): cannot connect (\(d)); check the URL, DNS, firewall and that the recorder is up"
-        case .tls(let s, let d): return "\(s): TLS failed (\(d)); for a self-signed recorder certificate give its CA file or pin its SHA-256 fingerprint"
+        case .tls(let s, let d):
+            return "\(s): TLS failed (\(d)); for a self-signed recorder certificate give its CA file or pin its SHA-256 fingerprint"
         case .timedOut(let s, let w): return "\(s): timed out \(w)"
-        case .unauthorized(let s, let p): return "\(s): \(p) answered 401 Unauthorized; the API key or user/password is wrong, expired or revoked"
+        case .unauthorized(let s, let p):
+            return "\(s): \(p) answered 401 Unauthorized; the API key or user/password is wrong, expired or revoked"
         case .forbidden(let s, let p, let perm):
-            return "\(s): \(p) answered 403 Forbidden; the API key lacks the \(perm.map { "'\($0)' " } ?? "")permission (or the channel is not allowed for it)"
+            return
+                "\(s): \(p) answered 403 Forbidden; the API key lacks the \(perm.map { "'\($0)' " } ?? "")permission (or the channel is not allowed for it)"
         case .notFound(let s, let p): return "\(s): \(p) answered 404; the feature is not licensed on this recorder or the resource is gone"
         case .serverError(let s, let p, let st, let m): return "\(s): \(p) answered \(st)\(m.map { ": \($0)" } ?? "")"
         case .httpStatus(let s, let p, let st, let m): return "\(s): \(p) answered HTTP \(st)\(m.map { ": \($0)" } ?? "")"
         case .malformedResponse(let s, let p, let d): return "\(s): unexpected answer from \(p): \(d)"
         case .bitmapLength(let s, let ch, let r, let e, let a):
             return "\(s): minutes bitmap of channel \(ch) for \(r) has \(a) characters, expected \(e) for that local day"
-        case .exportRejected(let s, let c, let m): return "\(s): export refused at ready with code \(c) (\(ExportStatus.readyMeaning(c))): \(m)"
+        case .exportRejected(let s, let c, let m):
+            return "\(s): export refused at ready with code \(c) (\(ExportStatus.readyMeaning(c))): \(m)"
         case .exportEnded(let s, let c, let m): return "\(s): export ended with code \(c) (\(ExportStatus.endMeaning(c))): \(m)"
         case .exportServerError(let s, let m): return "\(s): export failed on the recorder: \(m)"
         case .malformedMessage(let s, let ctx, let text): return "\(s): malformed export message \(ctx): \(text.prefix(200))"
         case .unknownStage(let s, let stage): return "\(s): export message with unknown stage \(stage) ignored"
-        case .socketClosed(let s, let ctx): return "\(s): export connection closed \(ctx); the recorder deleted the task's files, the window must be exported again"
-        case .hostileFileName(let s, let n): return "\(s): refused file name \(n.debugDescription) from the recorder (path components are not allowed)"
+        case .socketClosed(let s, let ctx):
+            return "\(s): export connection closed \(ctx); the recorder deleted the task's files, the window must be exported again"
+        case .hostileFileName(let s, let n):
+            return "\(s): refused file name \(n.debugDescription) from the recorder (path components are not allowed)"
         case .md5Mismatch(let s, let f, let e, let a): return "\(s): \(f) md5 is \(a), recorder said \(e); the download is corrupt"
         case .incompleteDownload(let s, let f, let r, let e): return "\(s): \(f) ended after \(r) of \(e.map(String.init) ?? "?") bytes"
         case .localWriteFailed(let p, let d): return "cannot write \(p): \(d) (disk full or no permission?)"

@@ -3,9 +3,9 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
-import NIOSSL
 import Logging
 import NIOCore
+import NIOSSL
 import Remux
 
 /// A running-ready TS-API v1 recorder simulator.
@@ -24,14 +24,18 @@ public struct Simulator: Sendable {
         let cache = config.cacheDirectory ?? (config.dataDirectory as NSString).appendingPathComponent("gop-cache")
         let library = try GOPLibrary.load(settings: config.videoSettings, variants: config.gopVariants, cacheDirectory: cache)
         let audio = try config.audio.map { try AudioEncoder.encodeTone($0) }
-        let auth = AuthStore(username: config.username, password: config.password,
-                             accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL)
-        let key = await auth.createKey(name: "tsapi-sim default", permissions: [.all], channels: nil, ipWhitelist: nil,
-                                       expiresAt: nil, key: config.apiKey)
+        let auth = AuthStore(
+            username: config.username, password: config.password,
+            accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL)
+        let key = await auth.createKey(
+            name: "tsapi-sim default", permissions: [.all], channels: nil, ipWhitelist: nil,
+            expiresAt: nil, key: config.apiKey)
         // Leftovers of a previous run are never served again.
         try? FileManager.default.removeItem(atPath: (config.dataDirectory as NSString).appendingPathComponent("exports"))
-        return Simulator(state: SimulatorState(config: config, library: library, audio: audio, printedAPIKey: key.key, auth: auth,
-                                               faults: FaultInjector(faults)))
+        return Simulator(
+            state: SimulatorState(
+                config: config, library: library, audio: audio, printedAPIKey: key.key, auth: auth,
+                faults: FaultInjector(faults)))
     }
 
     /// Serves until the surrounding task is cancelled; `onStarted` gets the bound port.
@@ -75,8 +79,10 @@ extension Simulator {
 
     /// Serves while `body` runs and stops when it returns; `body` gets the bound port. This
     /// is how tests, benchmarks and the demo embed a recorder.
-    public func withRunning<T: Sendable>(logger: Logger = Simulator.quietLogger,
-                                         _ body: @Sendable (Int) async throws -> T) async throws -> T {
+    public func withRunning<T: Sendable>(
+        logger: Logger = Simulator.quietLogger,
+        _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {

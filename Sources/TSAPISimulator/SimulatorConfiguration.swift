@@ -56,7 +56,10 @@ public struct SimulatorConfiguration: Sendable {
 
     public enum GapMode: String, Sendable, CaseIterable { case split, hole }
     public enum FileNaming: String, Sendable, CaseIterable { case v1, legacy }
-    public enum DaysShape: String, Sendable, CaseIterable { case flat, nested, legacyRule = "legacy" }
+    public enum DaysShape: String, Sendable, CaseIterable {
+        case flat, nested
+        case legacyRule = "legacy"
+    }
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -77,8 +80,9 @@ public struct SimulatorConfiguration: Sendable {
     }
 
     public var videoSettings: VideoEncoderSettings {
-        VideoEncoderSettings(codec: codec, width: width, height: height, fps: fps,
-                             gopFrames: fps * gopSeconds, bitrate: bitrate, bFrames: bFrames)
+        VideoEncoderSettings(
+            codec: codec, width: width, height: height, fps: fps,
+            gopFrames: fps * gopSeconds, bitrate: bitrate, bFrames: bFrames)
     }
 
     /// Problems a user can fix on the command line; empty when the configuration is usable.

@@ -16,17 +16,22 @@ final class SimulatorState: Sendable {
     let builder: ExportFileBuilder
     let printedAPIKey: String
 
-    init(config: SimulatorConfiguration, library: GOPLibrary, audio: EncodedAudio?, printedAPIKey: String, auth: AuthStore, faults: FaultInjector) {
+    init(
+        config: SimulatorConfiguration, library: GOPLibrary, audio: EncodedAudio?, printedAPIKey: String, auth: AuthStore,
+        faults: FaultInjector
+    ) {
         self.config = config
         time = ServerTime(zone: config.timeZone)
-        schedule = RecordingSchedule(time: time, gopSeconds: config.gopSeconds, channelCount: config.channels, retentionDays: config.retentionDays)
+        schedule = RecordingSchedule(
+            time: time, gopSeconds: config.gopSeconds, channelCount: config.channels, retentionDays: config.retentionDays)
         clock = RecorderClock(fixed: config.now)
         self.auth = auth
         authenticator = Authenticator(store: auth, rejectJWTOnData: config.rejectJWTOnData)
         self.faults = faults
         self.library = library
         tasks = ExportTaskRegistry(root: (config.dataDirectory as NSString).appendingPathComponent("exports"))
-        builder = ExportFileBuilder(library: library, audio: audio, time: time, naming: config.fileNaming, gopSeconds: Int64(config.gopSeconds))
+        builder = ExportFileBuilder(
+            library: library, audio: audio, time: time, naming: config.fileNaming, gopSeconds: Int64(config.gopSeconds))
         self.printedAPIKey = printedAPIKey
     }
 

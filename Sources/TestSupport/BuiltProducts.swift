@@ -30,15 +30,17 @@ public enum BuiltProducts {
 
     /// Runs `tsvault` to its end with `environment` added to this process's, capturing both
     /// streams (standard error through a file, so neither pipe can fill and block the other).
-    public static func tsvault(_ arguments: [String], environment: [String: String] = [:],
-                               limit: Duration = .seconds(120)) throws -> CommandResult {
+    public static func tsvault(
+        _ arguments: [String], environment: [String: String] = [:],
+        limit: Duration = .seconds(120)
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tsvault)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let output = Pipe()
         let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("tsvault-stderr-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorsPath) }
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: errorsPath)

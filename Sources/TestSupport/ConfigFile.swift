@@ -5,8 +5,10 @@ import Foundation
 public enum ConfigFile {
     /// Writes `directory/tsvault.yaml` (archive in `directory/archive`) and returns its path.
     @discardableResult
-    public static func write(port: Int, key: String, directory: String, channels: String = "all", extra: String = "",
-                             userPassword: Bool = false) throws -> String {
+    public static func write(
+        port: Int, key: String, directory: String, channels: String = "all", extra: String = "",
+        userPassword: Bool = false
+    ) throws -> String {
         let keyFile = directory + "/nvr.key"
         try (userPassword ? "1234" : key).write(toFile: keyFile, atomically: true, encoding: .utf8)
         chmod(keyFile, 0o600)

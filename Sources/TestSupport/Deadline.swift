@@ -10,7 +10,8 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
 /// Runs `body`, failing with `DeadlineExceeded` (and cancelling it) when it takes longer than
 /// `limit`: every wait in a test helper ends, so a hang fails with its name instead of
 /// holding the suite.
-public func withDeadline<T: Sendable>(_ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(_ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T
+{
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {

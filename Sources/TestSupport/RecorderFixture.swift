@@ -13,7 +13,10 @@ public struct RecorderFixture: Sendable {
     public let client: TSAPIClient
     public let zone: RecorderTimeZone
 
-    public enum Login: Sendable { case apiKey, userPassword(String) }
+    public enum Login: Sendable {
+        case apiKey
+        case userPassword(String)
+    }
 
     public static func configuration(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tsapi-client-tests")
@@ -28,19 +31,23 @@ public struct RecorderFixture: Sendable {
         return c
     }
 
-    public static func with<T: Sendable>(_ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
-                                  login: Login = .apiKey, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
-                                  requestTimeout: Duration = .seconds(20),
-                                  _ body: @Sendable (RecorderFixture) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(
+        _ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
+        login: Login = .apiKey, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
+        requestTimeout: Duration = .seconds(20),
+        _ body: @Sendable (RecorderFixture) async throws -> T
+    ) async throws -> T {
         let simulator = try await Simulator.prepare(config, faults: faults)
         defer { try? FileManager.default.removeItem(atPath: config.dataDirectory) }
         return try await simulator.withRunning { port in
-            let credential: ConnectionSettings.Credential = switch login {
-            case .apiKey: .apiKey(.literal(Secret(simulator.apiKey)))
-            case .userPassword(let password): .userPassword(user: config.username, password: .literal(Secret(password)))
-            }
-            let settings = ConnectionSettings(name: "sim", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
-                                              credential: credential, requestTimeout: requestTimeout, retry: retry)
+            let credential: ConnectionSettings.Credential =
+                switch login {
+                case .apiKey: .apiKey(.literal(Secret(simulator.apiKey)))
+                case .userPassword(let password): .userPassword(user: config.username, password: .literal(Secret(password)))
+                }
+            let settings = ConnectionSettings(
+                name: "sim", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
+                credential: credential, requestTimeout: requestTimeout, retry: retry)
             return try await TSAPIClient.withClient(settings) { client in
                 let zone = try client.timeZone(of: try await client.serverInfo())
                 return try await body(RecorderFixture(port: port, apiKey: simulator.apiKey, config: config, client: client, zone: zone))

@@ -31,7 +31,8 @@ public enum SyntheticArchive {
         let config = recorder()
         defer { try? FileManager.default.removeItem(atPath: config.dataDirectory) }
         let simulator = try await Simulator.prepare(config)
-        return try simulator.writeRecordings(channel: channel, from: from, to: from.addingTimeInterval(Double(minutes * 60)), into: directory)
+        return try simulator.writeRecordings(
+            channel: channel, from: from, to: from.addingTimeInterval(Double(minutes * 60)), into: directory)
     }
 
     /// A new archive at `root` holding `minutes` of each channel from `from`, as server `server`.

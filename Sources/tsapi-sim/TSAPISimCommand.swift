@@ -10,12 +10,12 @@ struct TSAPISimCommand: AsyncParsableCommand {
         commandName: "tsapi-sim",
         abstract: "A TS-API v1 recorder simulator (TS-NVR style) that serves real H.264/H.265 recordings.",
         discussion: """
-        Serves /api/v1 (auth, info, channels, recording days/minutes, event log), the export
-        WebSocket /wsapi/v1/export and /download/{task}/{file}. Every frame carries its channel and
-        UTC time in an SEI message. Faults for client tests: --fault KIND[:PARAM][xTIMES] (see
-        docs/SIMULATOR.md), or POST /sim/v1/faults at run time. On start it prints one line with the
-        base URL, then the credentials.
-        """)
+            Serves /api/v1 (auth, info, channels, recording days/minutes, event log), the export
+            WebSocket /wsapi/v1/export and /download/{task}/{file}. Every frame carries its channel and
+            UTC time in an SEI message. Faults for client tests: --fault KIND[:PARAM][xTIMES] (see
+            docs/SIMULATOR.md), or POST /sim/v1/faults at run time. On start it prints one line with the
+            base URL, then the credentials.
+            """)
 
     @Option(help: "TCP port (0 picks a free one).") var port = 8080
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -66,7 +66,8 @@ struct TSAPISimCommand: AsyncParsableCommand {
         let host = config.host
         try await simulator.run(logger: logger) { port in
             // Unbuffered: scripts wait for this line to know the server is up.
-            let banner = "tsapi-sim listening on \(config.tlsCertificateFile == nil ? "http" : "https")://\(host):\(port)\nuser \(config.username) / password \(config.password); API key \(key)\n"
+            let banner =
+                "tsapi-sim listening on \(config.tlsCertificateFile == nil ? "http" : "https")://\(host):\(port)\nuser \(config.username) / password \(config.password); API key \(key)\n"
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
     }
@@ -104,11 +105,17 @@ struct TSAPISimCommand: AsyncParsableCommand {
         c.exportTTLMilliseconds = ttl
         c.timeoutAlertKey = timeoutAlertKey
         c.fileWriteMilliseconds = fileWriteMs
-        guard let gaps = SimulatorConfiguration.GapMode(rawValue: gapMode) else { throw ValidationError("--gap-mode must be split or hole") }
+        guard let gaps = SimulatorConfiguration.GapMode(rawValue: gapMode) else {
+            throw ValidationError("--gap-mode must be split or hole")
+        }
         c.gapMode = gaps
-        guard let names = SimulatorConfiguration.FileNaming(rawValue: naming) else { throw ValidationError("--naming must be v1 or legacy") }
+        guard let names = SimulatorConfiguration.FileNaming(rawValue: naming) else {
+            throw ValidationError("--naming must be v1 or legacy")
+        }
         c.fileNaming = names
-        guard let shape = SimulatorConfiguration.DaysShape(rawValue: daysShape) else { throw ValidationError("--days-shape must be flat, nested or legacy") }
+        guard let shape = SimulatorConfiguration.DaysShape(rawValue: daysShape) else {
+            throw ValidationError("--days-shape must be flat, nested or legacy")
+        }
         c.daysShape = shape
         c.tlsCertificateFile = tlsCert
         c.tlsKeyFile = tlsKey

@@ -8,14 +8,16 @@ struct TSVault: AsyncParsableCommand {
         commandName: "tsvault",
         abstract: "Recording export and archival backup worker for TS-API v1 recorders.",
         discussion: """
-        Start with `tsvault server check` against each recorder, then `tsvault config check` and \
-        `tsvault run` (or `tsvault daemon`). `tsvault exit-codes` lists what every exit code means.
-        """,
+            Start with `tsvault server check` against each recorder, then `tsvault config check` and \
+            `tsvault run` (or `tsvault daemon`). `tsvault exit-codes` lists what every exit code means.
+            """,
         version: "0.2.0",
-        subcommands: [RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self,
-                      ServerCommand.self, IngestCommand.self, CoverageCommand.self, VerifyCommand.self, EvidenceCommand.self,
-                      CustodyCommand.self, HoldCommand.self, RetentionCommand.self, BackupCommand.self, StatusCommand.self,
-                      ExitCodesCommand.self])
+        subcommands: [
+            RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self,
+            ServerCommand.self, IngestCommand.self, CoverageCommand.self, VerifyCommand.self, EvidenceCommand.self,
+            CustodyCommand.self, HoldCommand.self, RetentionCommand.self, BackupCommand.self, StatusCommand.self,
+            ExitCodesCommand.self
+        ])
 
     /// Parses, runs, and maps whatever the command threw to its exit status (ExitStatus), so
     /// every command answers the same error with the same code and the same message form.

@@ -1,9 +1,9 @@
 import Archive
 import Foundation
 import Remux
-import TestSupport
 import TSAPI
 import TSAPISimulator
+import TestSupport
 
 /// Exports real files from a simulator through the client, and a fresh archive to ingest them.
 enum ArchiveFixture {
@@ -15,8 +15,10 @@ enum ArchiveFixture {
     }
 
     /// Runs one export per window and keeps every video file in `directory`.
-    static func export(_ r: RecorderFixture, channel: Int, windows: [(String, String)], into directory: String,
-                       subtitles: Bool = false) async throws -> [[Exported]] {
+    static func export(
+        _ r: RecorderFixture, channel: Int, windows: [(String, String)], into directory: String,
+        subtitles: Bool = false
+    ) async throws -> [[Exported]] {
         var result: [[Exported]] = []
         for (from, to) in windows {
             let log = FileLog()
@@ -25,7 +27,10 @@ enum ArchiveFixture {
             var request = ExportRequest(channels: [channel], begin: r.date(from), end: r.date(to))
             request.subtitleFormat = subtitles ? "srt" : nil
             _ = try await ExportDriver(client: r.client, zone: r.zone).run(request, into: keep) { set in await log.add(set) }
-            result.append(await log.sets.compactMap { set in set.video.map { Exported(path: $0.path, md5: $0.md5, channel: set.channel, subtitle: set.subtitle?.path) } })
+            result.append(
+                await log.sets.compactMap { set in
+                    set.video.map { Exported(path: $0.path, md5: $0.md5, channel: set.channel, subtitle: set.subtitle?.path) }
+                })
         }
         return result
     }
@@ -39,7 +44,8 @@ enum ArchiveFixture {
     /// Payload MD5s of every packet of a file, per stream kind, in file order.
     static func packetHashes(_ path: String) throws -> (video: [String], audio: [String]) {
         let reader = try PacketReader(path: path)
-        var video: [String] = [], audio: [String] = []
+        var video: [String] = []
+        var audio: [String] = []
         while let p = try reader.next() {
             let md5 = PacketDigest.md5Hex(p.data)
             if reader.streams[p.streamIndex].mediaType == "video" { video.append(md5) } else { audio.append(md5) }

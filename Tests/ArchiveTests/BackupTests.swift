@@ -1,7 +1,7 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Offsite backup rotation over real ingested footage: push, rotate, verify, restore, and the
 /// failures a backup admin meets (damaged source blobs, cut pushes, foreign disks).
@@ -100,7 +100,9 @@ import TestSupport
             try FileManager.default.createDirectory(atPath: work + "/disk-c/blobs/ab", withIntermediateDirectories: true)
             for file in debris { _ = FileManager.default.createFile(atPath: file, contents: Data("partial".utf8)) }
             let other = try #require(try archive.segments(server: "sim", channel: 1).last)
-            let onDisk = work + "/disk-c/blobs/" + String(other.sha256.prefix(2)) + "/" + String(other.sha256.dropFirst(2).prefix(2)) + "/" + other.sha256
+            let onDisk =
+                work + "/disk-c/blobs/" + String(other.sha256.prefix(2)) + "/" + String(other.sha256.dropFirst(2).prefix(2)) + "/"
+                + other.sha256
             chmod(onDisk, 0o644)
             #expect(truncate(onDisk, 100) == 0)
             let again = try archive.pushBackup(to: disk, actor: "tester")
@@ -124,7 +126,9 @@ import TestSupport
             try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: foreign + "/notes.txt", contents: Data("x".utf8))
             #expect(try BuiltProducts.runTSVault(["backup", "push", foreign, "--label", "A", "--archive", archive.root]).0 == 64)
-            let (pushed, report) = try BuiltProducts.runTSVault(["backup", "push", work + "/disk", "--label", "A", "--archive", archive.root, "--json"])
+            let (pushed, report) = try BuiltProducts.runTSVault([
+                "backup", "push", work + "/disk", "--label", "A", "--archive", archive.root, "--json"
+            ])
             let decoded = try JSONDecoder().decode(BackupPushReport.self, from: Data(report.utf8))
             #expect(pushed == 0 && decoded.copiedBlobs == decoded.blobs && decoded.blobs > 0)
             #expect(try BuiltProducts.runTSVault(["backup", "verify", work + "/disk", "--full"]).0 == 0)

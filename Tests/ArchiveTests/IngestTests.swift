@@ -1,16 +1,18 @@
 import Archive
 import Foundation
 import Remux
-import Testing
-import TestSupport
 import TSAPI
 import TSAPISimulator
+import TestSupport
+import Testing
 
 /// Ingest of real simulator exports: lossless, deduplicated, aligned to wall-clock minutes.
 @Suite(.timeLimit(.minutes(5))) struct IngestTests {
     /// Exports each window, ingests every file, and checks losslessness per file.
-    func exportAndIngest(_ config: SimulatorConfiguration = RecorderFixture.configuration(), channel: Int = 1,
-                         windows: [(String, String)], check: @Sendable (Archive, [[ArchiveFixture.Exported]], [[IngestResult]]) throws -> Void) async throws {
+    func exportAndIngest(
+        _ config: SimulatorConfiguration = RecorderFixture.configuration(), channel: Int = 1,
+        windows: [(String, String)], check: @Sendable (Archive, [[ArchiveFixture.Exported]], [[IngestResult]]) throws -> Void
+    ) async throws {
         try await RecorderFixture.with(config) { r in
             let work = try ArchiveFixture.temporaryDirectory("ingest")
             defer { try? FileManager.default.removeItem(atPath: work) }
@@ -77,8 +79,10 @@ import TSAPISimulator
     }
 
     @Test func overlappingExportsShareTheSegmentsInsideTheOverlap() async throws {
-        try await exportAndIngest(windows: [("2026-11-25T10:00:00", "2026-11-25T10:03:00"),
-                                            ("2026-11-25T10:01:30", "2026-11-25T10:05:00")]) { archive, _, results in
+        try await exportAndIngest(windows: [
+            ("2026-11-25T10:00:00", "2026-11-25T10:03:00"),
+            ("2026-11-25T10:01:30", "2026-11-25T10:05:00")
+        ]) { archive, _, results in
             let segments = try archive.segments(server: "sim", channel: 1)
             let starts = segments.map { $0.startMicros / 1_000_000 % 3600 / 60 }
             // A: 10:00, 10:01, 10:02. B: 10:01:30 (partial), 10:02 (shared), 10:03, 10:04.
@@ -110,7 +114,8 @@ import TSAPISimulator
     @Test func aHoleInsideAFileEndsASegment() async throws {
         let config = RecorderFixture.configuration { $0.gapMode = .hole }
         // Channel 2 records motion clips: one file with timestamp holes between them.
-        try await exportAndIngest(config, channel: 2, windows: [("2026-11-25T09:00:00", "2026-11-25T10:00:00")]) { archive, exports, results in
+        try await exportAndIngest(config, channel: 2, windows: [("2026-11-25T09:00:00", "2026-11-25T10:00:00")]) {
+            archive, exports, results in
             #expect(exports[0].count == 1)
             let result = try #require(results.first?.first)
             #expect(result.holes > 0 && result.droppedVideoFrames == 0)

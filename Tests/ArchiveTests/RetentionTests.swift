@@ -1,15 +1,17 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Retention over real ingested footage: what it deletes by age and by quota, what it keeps
 /// (legal holds, the protected recent days), the custody log, and an archive that verifies
 /// clean afterwards.
 @Suite(.timeLimit(.minutes(5))) struct RetentionTests {
     /// Five minutes of channel 1 on each of Nov 23, 24 and 25 (Seoul), ingested.
-    static let windows = [("2026-11-23T10:00:00", "2026-11-23T10:05:00"), ("2026-11-24T10:00:00", "2026-11-24T10:05:00"),
-                          ("2026-11-25T10:00:00", "2026-11-25T10:05:00")]
+    static let windows = [
+        ("2026-11-23T10:00:00", "2026-11-23T10:05:00"), ("2026-11-24T10:00:00", "2026-11-24T10:05:00"),
+        ("2026-11-25T10:00:00", "2026-11-25T10:05:00")
+    ]
 
     func withArchive(_ body: @Sendable (Archive, RecorderFixture) throws -> Void) async throws {
         try await RecorderFixture.with { r in
@@ -17,7 +19,9 @@ import TestSupport
             defer { try? FileManager.default.removeItem(atPath: work) }
             let exports = try await ArchiveFixture.export(r, channel: 1, windows: Self.windows, into: work)
             let archive = try Archive(root: work + "/archive")
-            for file in exports.flatMap({ $0 }) { _ = try archive.ingest(file: file.path, server: "sim", channel: 1, recorderMD5: file.md5) }
+            for file in exports.flatMap({ $0 }) {
+                _ = try archive.ingest(file: file.path, server: "sim", channel: 1, recorderMD5: file.md5)
+            }
             try body(archive, r)
         }
     }
@@ -31,8 +35,9 @@ import TestSupport
             let now = r.date("2026-11-25T12:00:00")
             #expect(try archive.segments(server: "sim", channel: 1).count == 15)
             // A hold on two minutes of the oldest day.
-            _ = try archive.addHold(caseID: "CASE-7", server: "sim", channel: 1, startMicros: Self.micros(r.date("2026-11-23T10:01:00")),
-                                    endMicros: Self.micros(r.date("2026-11-23T10:03:00")), reason: "incident", actor: "tester")
+            _ = try archive.addHold(
+                caseID: "CASE-7", server: "sim", channel: 1, startMicros: Self.micros(r.date("2026-11-23T10:01:00")),
+                endMicros: Self.micros(r.date("2026-11-23T10:03:00")), reason: "incident", actor: "tester")
             let plan = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1), now: now)
             // Cut-off Nov 24 12:00: all of Nov 23 and Nov 24 but the two held minutes.
             #expect(plan.segments == 8 && plan.heldSegments == 2, "\(plan)")
@@ -44,14 +49,16 @@ import TestSupport
             #expect(result.deletedSegments == 8 && result.deletedBlobs == 8 && result.bytesFreed == plan.bytesFreed)
             #expect(Self.blobFiles(archive) == filesBefore - 8, "the blob files are gone")
             let left = try archive.segments(server: "sim", channel: 1).map(\.startMicros)
-            let expected = [r.date("2026-11-23T10:01:00"), r.date("2026-11-23T10:02:00")].map(Self.micros)
+            let expected =
+                [r.date("2026-11-23T10:01:00"), r.date("2026-11-23T10:02:00")].map(Self.micros)
                 + (0..<5).map { Self.micros(r.date("2026-11-25T10:00:00").addingTimeInterval(Double($0 * 60))) }
             #expect(left == expected, "held minutes and the newest day remain, minute for minute")
 
             let verify = try archive.verify(level: .full)
             #expect(verify.ok && verify.orphans.isEmpty, "\(verify)")
             let custody = try archive.custodyEntries().filter { $0.action == "retention-delete" }
-            #expect(custody.count == plan.ranges.count && custody.allSatisfy { $0.details.contains("maxAgeDays 1") && $0.actor == "tester" })
+            #expect(
+                custody.count == plan.ranges.count && custody.allSatisfy { $0.details.contains("maxAgeDays 1") && $0.actor == "tester" })
             #expect(try archive.checkCustody().intact)
         }
     }
@@ -63,7 +70,9 @@ import TestSupport
             let stored = try archive.retentionPlan(RetentionPolicy(), now: now).storedBytesBefore
             // Room for all but about three minutes: the three oldest go.
             let firstThree = segments.prefix(3).reduce(Int64(0)) { total, segment in
-                total + ((try? FileManager.default.attributesOfItem(atPath: archive.blobs.path(of: segment.sha256))[.size] as? NSNumber)?.int64Value ?? 0)
+                total
+                    + ((try? FileManager.default.attributesOfItem(atPath: archive.blobs.path(of: segment.sha256))[.size] as? NSNumber)?
+                        .int64Value ?? 0)
             }
             let plan = try archive.retentionPlan(RetentionPolicy(quotaBytes: stored - firstThree + 1), now: now)
             #expect(plan.segments == 3 && plan.quotaShortfallBytes == 0, "\(plan)")
@@ -86,11 +95,16 @@ import TestSupport
             let now = r.date("2026-11-25T12:00:00")
             // Motion at 10:02:10 on Nov 23 protects 10:01:40–10:03:10: the minutes 10:01, 10:02, 10:03.
             // A camera event at 10:04:30 is not a kept type.
-            try archive.recordEvents(server: "sim", [
-                ArchivedEvent(channel: 1, recorderID: 7, typeName: "Motion detection", codeName: "Motion detected",
-                              beginMicros: Self.micros(r.date("2026-11-23T10:02:10")), endMicros: nil),
-                ArchivedEvent(channel: 1, recorderID: 8, typeName: "Camera", codeName: "Disconnected",
-                              beginMicros: Self.micros(r.date("2026-11-23T10:04:30")), endMicros: nil)])
+            try archive.recordEvents(
+                server: "sim",
+                [
+                    ArchivedEvent(
+                        channel: 1, recorderID: 7, typeName: "Motion detection", codeName: "Motion detected",
+                        beginMicros: Self.micros(r.date("2026-11-23T10:02:10")), endMicros: nil),
+                    ArchivedEvent(
+                        channel: 1, recorderID: 8, typeName: "Camera", codeName: "Disconnected",
+                        beginMicros: Self.micros(r.date("2026-11-23T10:04:30")), endMicros: nil)
+                ])
             #expect(try archive.recordEvents(server: "sim", archive.events(server: "sim", channel: 1)) == 0, "stored once")
             let motion = EventRetention(names: ["motion DETECTION"], keepDays: 30, beforeSeconds: 30, afterSeconds: 60)
             let minute = { (m: Int) in Self.micros(r.date("2026-11-23T10:00:00").addingTimeInterval(Double(m * 60))) }
@@ -98,13 +112,16 @@ import TestSupport
             let byAge = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1, events: motion), now: now)
             #expect(byAge.segments == 7 && byAge.eventKeptSegments == 3, "\(byAge)")
             #expect(byAge.ranges.filter { $0.startMicros < minute(5) }.map(\.startMicros) == [minute(0), minute(4)])
-            let expired = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1, events: EventRetention(names: ["Motion detection"], keepDays: 1)), now: now)
+            let expired = try archive.retentionPlan(
+                RetentionPolicy(maxAgeDays: 1, events: EventRetention(names: ["Motion detection"], keepDays: 1)), now: now)
             #expect(expired.segments == 10 && expired.eventKeptSegments == 0, "an event older than keepDays protects nothing")
-            let byCode = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1, events: EventRetention(names: ["disconnected"], keepDays: 30)), now: now)
+            let byCode = try archive.retentionPlan(
+                RetentionPolicy(maxAgeDays: 1, events: EventRetention(names: ["disconnected"], keepDays: 30)), now: now)
             #expect(byCode.eventKeptSegments == 1, "a code name matches too: 10:04:30 −30 s/+60 s keeps the minute 10:04")
 
             // A quota nothing else can meet: the other footage goes first, then the event footage.
-            let tight = try archive.retentionPlan(RetentionPolicy(quotaBytes: 1, protectAfter: r.date("2026-11-25T00:00:00"), events: motion), now: now)
+            let tight = try archive.retentionPlan(
+                RetentionPolicy(quotaBytes: 1, protectAfter: r.date("2026-11-25T00:00:00"), events: motion), now: now)
             #expect(tight.segments == 10 && tight.eventKeptSegments == 0 && tight.quotaShortfallBytes > 0)
             let order = tight.ranges.map(\.startMicros)
             #expect(order.last == minute(1), "the event minutes are the last range: \(order)")

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
-import Testing
-import TestSupport
 import TSAPI
+import TestSupport
+import Testing
 
 /// The export's subtitle gives the start time and is kept, zstd-compressed, beside the export.
 @Suite(.timeLimit(.minutes(5))) struct SubtitleTests {
@@ -10,12 +10,16 @@ import TSAPI
         try await RecorderFixture.with { r in
             let work = try ArchiveFixture.temporaryDirectory("subtitle")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let exported = try #require(try await ArchiveFixture.export(r, channel: 1, windows: [("2026-11-25T10:00:00", "2026-11-25T10:02:00")],
-                                                                          into: work, subtitles: true).first?.first)
+            let exported = try #require(
+                try await ArchiveFixture.export(
+                    r, channel: 1, windows: [("2026-11-25T10:00:00", "2026-11-25T10:02:00")],
+                    into: work, subtitles: true
+                ).first?.first)
             let subtitle = try #require(exported.subtitle)
             let archive = try Archive(root: work + "/archive")
             let result = try archive.ingest(file: exported.path, server: "sim", channel: 1, subtitle: subtitle)
-            #expect(result.timeSource == .subtitle && result.startMicros == Int64(r.date("2026-11-25T10:00:00").timeIntervalSince1970 * 1e6))
+            #expect(
+                result.timeSource == .subtitle && result.startMicros == Int64(r.date("2026-11-25T10:00:00").timeIntervalSince1970 * 1e6))
 
             let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: subtitle)))
             let sha = try #require(try archive.exportSubtitle(exportID: result.exportID))

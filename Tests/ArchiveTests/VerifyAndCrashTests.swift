@@ -1,11 +1,12 @@
 import Archive
 import Foundation
 import GRDB
-@testable import Remux
-import Testing
-import TestSupport
 import TSAPI
 import TSAPISimulator
+import TestSupport
+import Testing
+
+@testable import Remux
 
 @Suite(.timeLimit(.minutes(5))) struct VerifyAndCrashTests {
     /// One exported file of `minutes` minutes from a live simulator, copied to `directory`.
@@ -37,7 +38,8 @@ import TSAPISimulator
         #expect(report.failures.map(\.sha256) == [victim.sha256] && report.checked == 3)
         let hold = try #require(report.failures.first?.holds.first)
         #expect(hold.channel == 1 && hold.server == "sim" && hold.startMicros == victim.startMicros && hold.endMicros == victim.endMicros)
-        #expect(RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).format(Date(timeIntervalSince1970: Double(hold.startMicros) / 1e6))
+        #expect(
+            RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).format(Date(timeIntervalSince1970: Double(hold.startMicros) / 1e6))
                 == "2026-11-25T10:01:00+09:00")
     }
 
@@ -51,7 +53,10 @@ import TSAPISimulator
         let muxer = try SegmentMuxer(path: cut, reader: reader, streams: [0], container: .mp4)
         var skipped = 0
         while let p = try reader.next() {
-            if skipped < 5 { skipped += 1; continue }
+            if skipped < 5 {
+                skipped += 1
+                continue
+            }
             try muxer.write(p, outputStream: 0, pts: p.pts, dts: p.dts)
         }
         try muxer.finish()
@@ -60,8 +65,9 @@ import TSAPISimulator
         let start = try #require(RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).parse("2026-11-25T10:00:00.5"))
         let result = try archive.ingest(file: cut, server: "sim", channel: 1, start: start)
         #expect(result.droppedVideoFrames == 15, "the rest of the first 2 s GOP at 10 fps")
-        #expect(result.timeSource == .given && result.startMicros == Int64(start.timeIntervalSince1970 * 1e6) + 1_500_000,
-                "the first segment starts at the next keyframe, 10:00:02")
+        #expect(
+            result.timeSource == .given && result.startMicros == Int64(start.timeIntervalSince1970 * 1e6) + 1_500_000,
+            "the first segment starts at the next keyframe, 10:00:02")
         #expect(result.segments == 2)
     }
 
@@ -98,7 +104,9 @@ import TSAPISimulator
             let delay = duration * Double.random(in: 0.05...0.95)
             _ = try await runIngest(file, archive: root, killAfter: delay)
             let archive = try Archive(root: root)
-            let integrity = try await DatabaseQueue(path: root + "/index.sqlite").read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+            let integrity = try await DatabaseQueue(path: root + "/index.sqlite").read {
+                try String.fetchOne($0, sql: "PRAGMA integrity_check")
+            }
             #expect(integrity == "ok")
             let counts = try archive.counts()
             print("kill trial \(trial) after \(delay): \(counts.blobFiles) blobs on disk, \(counts.segments) segment rows")

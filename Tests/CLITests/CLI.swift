@@ -1,7 +1,7 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The command line as a script or an operator meets it: the built `tsvault`, run as a
 /// process, its output and exit status. One file per command; each covers the success path

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct ConfigCheckCommandTests {
     @Test func aValidConfigurationExits0() async throws {
@@ -13,8 +13,9 @@ import TestSupport
 
     @Test func everyProblemIsNamedByItsKeyAndExits64() async throws {
         try await CLI.workspace("config-invalid") { work in
-            let config = try ConfigFile.write(port: 8080, key: "k", directory: work,
-                                              extra: "segmentSeconds: 7\nrunWindow: { start: \"25:00\", end: \"06:00\" }")
+            let config = try ConfigFile.write(
+                port: 8080, key: "k", directory: work,
+                extra: "segmentSeconds: 7\nrunWindow: { start: \"25:00\", end: \"06:00\" }")
             let result = try CLI.run("config", "check", "--config", config)
             #expect(result.status == 64, "\(result)")
             #expect(result.output.contains("segmentSeconds") && result.output.contains("runWindow.start"), "\(result)")

@@ -1,7 +1,7 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct CoverageCommandTests {
     @Test func coverageShowsTheArchivedMinutesAndGapsPerDay() async throws {

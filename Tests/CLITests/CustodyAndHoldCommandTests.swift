@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault custody` and `tsvault hold add|list|release`.
 @Suite(.timeLimit(.minutes(5))) struct CustodyAndHoldCommandTests {
@@ -9,8 +9,9 @@ import TestSupport
         try await CLI.workspace("hold") { work in
             let archive = work + "/archive"
             _ = try await CLI.syntheticArchive(in: work)
-            let added = try CLI.run("hold", "add", "--case", "C-9", "--server", "nvr", "--channel", "1", "--from", "2026-11-01T10:00:00-05:00",
-                                    "--to", "2026-11-01T10:05:00-05:00", "--reason", "court order", "--actor", "clerk", "--archive", archive)
+            let added = try CLI.run(
+                "hold", "add", "--case", "C-9", "--server", "nvr", "--channel", "1", "--from", "2026-11-01T10:00:00-05:00",
+                "--to", "2026-11-01T10:05:00-05:00", "--reason", "court order", "--actor", "clerk", "--archive", archive)
             #expect(added.status == 0 && added.output == "hold 1 placed\n", "\(added)")
             let listed = try CLI.run("hold", "list", "--archive", archive)
             #expect(listed.output == "1  case C-9  nvr CH1  2026-11-01T15:00:00Z – 2026-11-01T15:05:00Z  court order\n", "\(listed)")
@@ -33,8 +34,9 @@ import TestSupport
         try await CLI.workspace("custody") { work in
             let archive = work + "/archive"
             _ = try await CLI.syntheticArchive(in: work)
-            _ = try CLI.run("hold", "add", "--case", "C-9", "--server", "nvr", "--channel", "1", "--from", "2026-11-01T10:00:00-05:00",
-                            "--to", "2026-11-01T10:05:00-05:00", "--reason", "court order", "--archive", archive)
+            _ = try CLI.run(
+                "hold", "add", "--case", "C-9", "--server", "nvr", "--channel", "1", "--from", "2026-11-01T10:00:00-05:00",
+                "--to", "2026-11-01T10:05:00-05:00", "--reason", "court order", "--archive", archive)
             let db = try DatabaseQueue(path: archive + "/index.sqlite")
             try await db.write { try $0.execute(sql: "UPDATE custody_log SET actor = 'mallory'") }
             try db.close()

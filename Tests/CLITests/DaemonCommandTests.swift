@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault daemon`. Its runs, metrics, retention, backups and SIGTERM during a run are
 /// covered in NightlyTests (DaemonTests).

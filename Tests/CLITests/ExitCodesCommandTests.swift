@@ -14,7 +14,10 @@ import Testing
     @Test func jsonListsEveryCodeOnce() throws {
         let result = try CLI.run("exit-codes", "--json")
         #expect(result.status == 0)
-        struct Code: Decodable { var code: Int32; var meaning: String }
+        struct Code: Decodable {
+            var code: Int32
+            var meaning: String
+        }
         let codes = try JSONDecoder().decode([Code].self, from: Data(result.output.utf8))
         #expect(codes.map(\.code) == [0, 1, 3, 4, 5, 6, 7, 64, 65, 66, 70, 74, 75])
         #expect(codes.allSatisfy { !$0.meaning.isEmpty })

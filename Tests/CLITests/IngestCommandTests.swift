@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct IngestCommandTests {
     @Test func aRecordingIsCutIntoMinuteSegmentsOnceAndExits0() async throws {
@@ -19,9 +19,12 @@ import TestSupport
     @Test func aFileThatIsNotARecordingExits65AndArchivesNothing() async throws {
         try await CLI.workspace("ingest-bad") { work in
             try "not a video".write(toFile: work + "/CH01_20261101_100000.mp4", atomically: true, encoding: .utf8)
-            let result = try CLI.run("ingest", work + "/CH01_20261101_100000.mp4", "--server", "nvr", "--channel", "1",
-                                     "--archive", work + "/archive")
-            #expect(result.status == 65 && result.errors.contains("tsvault ingest: \(work)/CH01_20261101_100000.mp4 is not a readable recording"), "\(result)")
+            let result = try CLI.run(
+                "ingest", work + "/CH01_20261101_100000.mp4", "--server", "nvr", "--channel", "1",
+                "--archive", work + "/archive")
+            #expect(
+                result.status == 65
+                    && result.errors.contains("tsvault ingest: \(work)/CH01_20261101_100000.mp4 is not a readable recording"), "\(result)")
             #expect(try CLI.run("coverage", "--archive", work + "/archive").output == "the archive is empty\n")
         }
     }

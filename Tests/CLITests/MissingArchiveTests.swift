@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Commands that read or amend an archive never create one: a wrong path is exit 66 and
 /// leaves nothing behind.
@@ -8,8 +8,10 @@ import TestSupport
     static let commands: [[String]] = [
         ["runs"], ["report", "1"], ["coverage"], ["verify"], ["status"], ["custody"], ["hold", "list"],
         ["hold", "release", "1", "--reason", "r"], ["evidence", "pubkey"], ["backup", "status"],
-        ["hold", "add", "--case", "C", "--server", "nvr", "--channel", "1", "--from", "2026-11-01T10:00:00Z",
-         "--to", "2026-11-01T11:00:00Z", "--reason", "r"],
+        [
+            "hold", "add", "--case", "C", "--server", "nvr", "--channel", "1", "--from", "2026-11-01T10:00:00Z",
+            "--to", "2026-11-01T11:00:00Z", "--reason", "r"
+        ]
     ]
 
     @Test(arguments: commands) func aMissingArchiveExits66AndIsNotCreated(_ command: [String]) async throws {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct PlanCommandTests {
     @Test func planListsWhatARunWouldExportAndExportsNothing() async throws {
@@ -22,7 +22,9 @@ import TestSupport
             try await CLI.workspace("plan-refused") { work in
                 let config = try ConfigFile.write(port: r.port, key: "tsapi_key_wrong", directory: work, channels: "[1]")
                 let result = try CLI.run("plan", "--config", config, "--now", RunCommandTests.now)
-                #expect(result.status == 1 && result.errors.hasPrefix("tsvault plan: nvr: ") && result.errors.contains("401 Unauthorized"), "\(result)")
+                #expect(
+                    result.status == 1 && result.errors.hasPrefix("tsvault plan: nvr: ") && result.errors.contains("401 Unauthorized"),
+                    "\(result)")
                 #expect(!result.errors.contains("nvr: nvr:"), "the recorder is named once: \(result)")
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct RetentionCommandTests {
     /// A configuration whose archive is the synthetic one in `work`.
@@ -14,8 +14,10 @@ import TestSupport
             let config = try Self.config(work, "{ maxAgeDays: 4 }")
             let later = "2026-11-10T00:00:00Z"
             let dry = try CLI.run("retention", "--config", config, "--now", later)
-            #expect(dry.status == 0 && dry.output.contains("would delete 10 segments") && dry.output.contains("dry run: nothing deleted; add --apply"),
-                    "\(dry)")
+            #expect(
+                dry.status == 0 && dry.output.contains("would delete 10 segments")
+                    && dry.output.contains("dry run: nothing deleted; add --apply"),
+                "\(dry)")
             #expect(dry.output.contains("  nvr CH1 2026-11-01T15:00:00Z–2026-11-01T15:10:00Z 10 segments "), "\(dry)")
             #expect(try CLI.run("coverage", "--archive", work + "/archive").output.hasPrefix("nvr CH1"), "a dry run deletes nothing")
             let applied = try CLI.run("retention", "--config", config, "--now", later, "--apply", "--actor", "ops")

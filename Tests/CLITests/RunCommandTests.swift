@@ -1,7 +1,7 @@
 import Foundation
 import Nightly
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault run`. SIGTERM (exit 75), the run window and the steps after the run are covered
 /// in NightlyTests (NightlyJobTests, DaemonTests).
@@ -31,7 +31,8 @@ import TestSupport
                 let result = try CLI.run("run", "--config", config, "--now", Self.now)
                 #expect(result.status == 1 && result.output.hasPrefix("run 1: INCOMPLETE"), "\(result)")
                 #expect(result.output.contains("FAILED: nvr: ") && result.output.contains("401 Unauthorized"), "\(result)")
-                #expect(!result.output.contains("tsapi_key_wrong") && !result.errors.contains("tsapi_key_wrong"), "the key is never printed")
+                #expect(
+                    !result.output.contains("tsapi_key_wrong") && !result.errors.contains("tsapi_key_wrong"), "the key is never printed")
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Nightly
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault runs` and `tsvault report`, over runs made by `tsvault run`.
 @Suite(.timeLimit(.minutes(5))) struct RunsAndReportCommandTests {
@@ -21,21 +21,22 @@ import TestSupport
                 let again = try CLI.run("run", "--config", config, "--now", RunCommandTests.now, "--json")
                 let stored = try CLI.run("report", "2", "--archive", work + "/archive", "--json")
                 #expect(again.output == stored.output, "run --json and report --json differ")
-                #expect(stored.output.contains("\"startedAt\" : \"20") && !stored.output.contains("\\/"), "ISO 8601 instants, plain slashes")
+                #expect(
+                    stored.output.contains("\"startedAt\" : \"20") && !stored.output.contains("\\/"), "ISO 8601 instants, plain slashes")
             }
         }
     }
 
     @Test func anIncompleteRunsReportExits1AndAnUnknownRunExits1() async throws {
         try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
-          try await CLI.workspace("report-incomplete") { work in
-            let config = try ConfigFile.write(port: r.port, key: "tsapi_key_wrong", directory: work, channels: "[1]")
-            #expect(try CLI.run("run", "--config", config, "--now", RunCommandTests.now).status == 1)
-            let report = try CLI.run("report", "1", "--archive", work + "/archive")
-            #expect(report.status == 1 && report.output.hasPrefix("run 1: INCOMPLETE"), "\(report)")
-            let unknown = try CLI.run("report", "99", "--archive", work + "/archive")
-            #expect(unknown.status == 1 && unknown.errors.contains("run 99 has no report"), "\(unknown)")
-          }
+            try await CLI.workspace("report-incomplete") { work in
+                let config = try ConfigFile.write(port: r.port, key: "tsapi_key_wrong", directory: work, channels: "[1]")
+                #expect(try CLI.run("run", "--config", config, "--now", RunCommandTests.now).status == 1)
+                let report = try CLI.run("report", "1", "--archive", work + "/archive")
+                #expect(report.status == 1 && report.output.hasPrefix("run 1: INCOMPLETE"), "\(report)")
+                let unknown = try CLI.run("report", "99", "--archive", work + "/archive")
+                #expect(unknown.status == 1 && unknown.errors.contains("run 99 has no report"), "\(unknown)")
+            }
         }
     }
 

@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct ServerCheckCommandTests {
     @Test func aReadyRecorderExits0() async throws {
         try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
-            let result = try CLI.run("server", "check", "--url", "http://127.0.0.1:\(r.port)", "--name", "nvr",
-                                     environment: ["TSVAULT_API_KEY": r.apiKey])
+            let result = try CLI.run(
+                "server", "check", "--url", "http://127.0.0.1:\(r.port)", "--name", "nvr",
+                environment: ["TSVAULT_API_KEY": r.apiKey])
             #expect(result.status == 0 && result.output.hasPrefix("Server       nvr (http://127.0.0.1:\(r.port))"), "\(result)")
             #expect(result.output.contains("Diagnosis    ready for export"))
             #expect(!result.output.contains(r.apiKey) && !result.errors.contains(r.apiKey), "the key is never printed")

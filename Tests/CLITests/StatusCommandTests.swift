@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault status`; each attention condition is covered in NightlyTests (StatusTests).
 @Suite(.timeLimit(.minutes(5))) struct StatusCommandTests {

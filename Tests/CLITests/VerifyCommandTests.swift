@@ -1,14 +1,16 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct VerifyCommandTests {
     @Test func aSoundArchiveExits0AndADamagedBlobExits1NamingIt() async throws {
         try await CLI.workspace("verify") { work in
             let archive = try await CLI.syntheticArchive(in: work)
             let sound = try CLI.run("verify", "--archive", archive.root)
-            #expect(sound.status == 0 && sound.output.hasPrefix("verify --full: 10 blobs, ") && sound.output.hasSuffix(", 0 failed\n"), "\(sound)")
+            #expect(
+                sound.status == 0 && sound.output.hasPrefix("verify --full: 10 blobs, ") && sound.output.hasSuffix(", 0 failed\n"),
+                "\(sound)")
             let damaged = try #require(try archive.segments(server: "nvr", channel: 1).first?.sha256)
             let path = archive.blobs.path(of: damaged)
             chmod(path, 0o644)

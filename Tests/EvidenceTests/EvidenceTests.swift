@@ -3,10 +3,10 @@ import Evidence
 import Foundation
 import GRDB
 import Remux
-import Testing
-import TestSupport
 import TSAPI
 import TSAPISimulator
+import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct EvidenceTests {
     static let seoul = TimeZone(identifier: "Asia/Seoul")!
@@ -32,8 +32,9 @@ import TSAPISimulator
     }
 
     func request(_ r: RecorderFixture, channel: Int, from: String, to: String, output: String) -> EvidenceRequest {
-        EvidenceRequest(server: "sim", channels: [channel], from: r.date(from), to: r.date(to), caseID: "CASE-42",
-                        requester: "Det. Kim", reason: "burglary at the loading dock", outputDirectory: output, timeZone: Self.seoul)
+        EvidenceRequest(
+            server: "sim", channels: [channel], from: r.date(from), to: r.date(to), caseID: "CASE-42",
+            requester: "Det. Kim", reason: "burglary at the loading dock", outputDirectory: output, timeZone: Self.seoul)
     }
 
     /// (stamp ms, payload md5) of every video packet, in file order.
@@ -58,8 +59,10 @@ import TSAPISimulator
             let work = try workDirectory("evidence")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let archive = try await archive(r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:04:00", root: work + "/archive")
-            let manifest = try EvidenceExtractor.extract(request(r, channel: 1, from: "2026-11-25T10:00:31", to: "2026-11-25T10:02:15",
-                                                                 output: work + "/case"), archive: archive)
+            let manifest = try EvidenceExtractor.extract(
+                request(
+                    r, channel: 1, from: "2026-11-25T10:00:31", to: "2026-11-25T10:02:15",
+                    output: work + "/case"), archive: archive)
             let channel = try #require(manifest.channels.first)
             #expect(channel.parts.count == 1 && channel.gaps.isEmpty)
             let part = try #require(channel.parts.first)
@@ -70,12 +73,14 @@ import TSAPISimulator
             for segment in try archive.segments(server: "sim", channel: 1) {
                 archived += try stampedVideo(archive.blobs.path(of: segment.sha256))
             }
-            let start = r.date("2026-11-25T10:00:30").timeIntervalSince1970 * 1000, end = r.date("2026-11-25T10:02:15").timeIntervalSince1970 * 1000
+            let start = r.date("2026-11-25T10:00:30").timeIntervalSince1970 * 1000
+            let end = r.date("2026-11-25T10:02:15").timeIntervalSince1970 * 1000
             let expected = archived.filter { Double($0.0) >= start && Double($0.0) < end }
             #expect(clip.map(\.1) == expected.map(\.1) && clip.count == 1050, "lossless: same packets, same order")
             let actualFrom = try #require(channel.actual?.from)
-            #expect(clip.first?.0 == Self.millis(part.firstFrameUTC) && Self.millis(actualFrom) == clip.first?.0,
-                    "starts at the keyframe at or before the requested start, as the manifest says")
+            #expect(
+                clip.first?.0 == Self.millis(part.firstFrameUTC) && Self.millis(actualFrom) == clip.first?.0,
+                "starts at the keyframe at or before the requested start, as the manifest says")
             #expect(Self.millis(part.endUTC) == (clip.last?.0 ?? 0) + 100, "ends after the last frame (10 fps)")
             #expect(part.firstFrameLocal == "2026-11-25 10:00:30 +09:00" && part.sources.count == 3)
             #expect(part.sources.allSatisfy { $0.recorderMD5?.count == 32 && $0.segmentSHA256.count == 64 })
@@ -94,8 +99,10 @@ import TSAPISimulator
             let work = try workDirectory("evidence-tamper")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let archive = try await archive(r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:02:00", root: work + "/archive")
-            let manifest = try EvidenceExtractor.extract(request(r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:01:30",
-                                                                 output: work + "/case"), archive: archive)
+            let manifest = try EvidenceExtractor.extract(
+                request(
+                    r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:01:30",
+                    output: work + "/case"), archive: archive)
             let part = try #require(manifest.channels.first?.parts.first)
             for file in [part.video.file, part.subtitles[0].file] {
                 let copy = work + "/copy-\(UUID().uuidString)"
@@ -110,7 +117,8 @@ import TSAPISimulator
             let edited = work + "/edited"
             try FileManager.default.copyItem(atPath: work + "/case", toPath: edited)
             let text = try String(contentsOfFile: edited + "/manifest.json", encoding: .utf8)
-            try text.replacingOccurrences(of: "Det. Kim", with: "Det. Lee").write(toFile: edited + "/manifest.json", atomically: true, encoding: .utf8)
+            try text.replacingOccurrences(of: "Det. Kim", with: "Det. Lee").write(
+                toFile: edited + "/manifest.json", atomically: true, encoding: .utf8)
             let editedResult = EvidenceVerifier.verify(directory: edited)
             #expect(!editedResult.signatureValid && editedResult.problems.contains { $0.hasPrefix("manifest.json:") })
             // Another key than the one the recipient trusts.
@@ -119,7 +127,9 @@ import TSAPISimulator
             #expect(!wrongKey.ok && wrongKey.problems.allSatisfy { $0.hasPrefix("manifest.json") } && wrongKey.problems.count == 2)
             #expect(EvidenceVerifier.verify(directory: work + "/case", trustedPublicKeyHex: manifest.publicKey).ok)
             // The signing key is owner-only.
-            let mode = try FileManager.default.attributesOfItem(atPath: work + "/archive/keys/evidence-ed25519.key")[.posixPermissions] as? NSNumber
+            let mode =
+                try FileManager.default.attributesOfItem(atPath: work + "/archive/keys/evidence-ed25519.key")[.posixPermissions]
+                as? NSNumber
             #expect(mode?.intValue == 0o600)
         }
     }
@@ -130,13 +140,18 @@ import TSAPISimulator
             defer { try? FileManager.default.removeItem(atPath: work) }
             // Channel 2 records motion clips only.
             let archive = try await archive(r, channel: 2, from: "2026-11-25T09:00:00", to: "2026-11-25T10:00:00", root: work + "/archive")
-            let manifest = try EvidenceExtractor.extract(request(r, channel: 2, from: "2026-11-25T09:00:00", to: "2026-11-25T10:00:00",
-                                                                 output: work + "/case"), archive: archive)
+            let manifest = try EvidenceExtractor.extract(
+                request(
+                    r, channel: 2, from: "2026-11-25T09:00:00", to: "2026-11-25T10:00:00",
+                    output: work + "/case"), archive: archive)
             let channel = try #require(manifest.channels.first)
             #expect(channel.parts.count >= 2 && channel.gaps.count >= channel.parts.count - 1)
             for (part, next) in zip(channel.parts, channel.parts.dropFirst()) {
-                #expect(channel.gaps.contains { Self.millis($0.from) == Self.millis(part.endUTC) && Self.millis($0.to) == Self.millis(next.firstFrameUTC) },
-                        "the gap between parts is listed exactly")
+                #expect(
+                    channel.gaps.contains {
+                        Self.millis($0.from) == Self.millis(part.endUTC) && Self.millis($0.to) == Self.millis(next.firstFrameUTC)
+                    },
+                    "the gap between parts is listed exactly")
             }
             for part in channel.parts {
                 let frames = try stampedVideo(work + "/case/" + part.video.file)
@@ -151,7 +166,8 @@ import TSAPISimulator
         let work = try workDirectory("custody")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let archive = try Archive(root: work)
-        let hold = try archive.addHold(caseID: "C1", server: "s", channel: 1, startMicros: 0, endMicros: 60_000_000, reason: "r", actor: "a")
+        let hold = try archive.addHold(
+            caseID: "C1", server: "s", channel: 1, startMicros: 0, endMicros: 60_000_000, reason: "r", actor: "a")
         #expect(throws: ArchiveError.self) { try archive.releaseHold(hold.id, reason: " ", actor: "a") }
         try archive.releaseHold(hold.id, reason: "case closed", actor: "a")
         try archive.appendCustody(action: "verify", caseID: "C1", actor: "a", details: ["ok": "true"])

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import Nightly
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault backup push --config`: every mounted backup.targets directory, the absent ones
 /// skipped, a failing one not stopping the rest, and exit codes that say which happened.
@@ -18,10 +18,13 @@ import TestSupport
             let work = try FixtureDirectory.make("rotation")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let (a, b) = (work + "/disk-a", work + "/disk-b")
-            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1]",
-                                                           extra: "backup: { targets: [\(b), \(a)], keepSnapshots: 3 }")
+            let config = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1]",
+                extra: "backup: { targets: [\(b), \(a)], keepSnapshots: 3 }")
             let archive = try Archive(root: config.archive)
-            #expect(try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow).complete)
+            #expect(
+                try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
+                    .complete)
             let push = ["backup", "push", "--config", work + "/tsvault.yaml", "--json"]
 
             let (noDisk, noDiskText) = try BuiltProducts.runTSVault(push)

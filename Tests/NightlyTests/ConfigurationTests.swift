@@ -12,7 +12,8 @@ import Testing
     }
 
     @Test func everyProblemIsNamedByItsKeyPath() throws {
-        let path = try write("""
+        let path = try write(
+            """
             archive: /tmp/a
             lookBackDays: 0
             runWindow: { start: "25:00", end: "06:00" }
@@ -33,13 +34,19 @@ import Testing
             """)
         let (_, problems) = ConfigurationLoader.check(path: path)
         let paths = Set(problems.filter { $0.severity == .error }.map(\.path))
-        #expect(paths == ["lookBackDays", "runWindow.start", "retention.maxAgeDays", "retention.quotaGB", "retention.events.types", "retention.events.keepDays", "retention.events.beforeSeconds", "backup.targets[0]", "backup.targets[1]", "backup.keepSnapshots", "scrub.gbPerRun", "servers[0].url", "servers[1].name", "servers[1].url",
-                          "servers[1].password", "servers[2].channels"], "\(problems)")
+        #expect(
+            paths == [
+                "lookBackDays", "runWindow.start", "retention.maxAgeDays", "retention.quotaGB", "retention.events.types",
+                "retention.events.keepDays", "retention.events.beforeSeconds", "backup.targets[0]", "backup.targets[1]",
+                "backup.keepSnapshots", "scrub.gbPerRun", "servers[0].url", "servers[1].name", "servers[1].url",
+                "servers[1].password", "servers[2].channels"
+            ], "\(problems)")
         #expect(throws: ConfigurationError.self) { _ = try ConfigurationLoader.load(path: path) }
     }
 
     @Test func retentionSettingsBecomeAPolicyThatProtectsTheLookBack() throws {
-        let path = try write("""
+        let path = try write(
+            """
             archive: /tmp/a
             lookBackDays: 3
             retention: { maxAgeDays: 30, quotaGB: 2.5, events: { types: [Motion detection], keepDays: 90 } }
@@ -49,15 +56,21 @@ import Testing
         let config = try ConfigurationLoader.load(path: path).0
         let now = Date(timeIntervalSince1970: 1_795_000_000)
         let settings = try #require(RetentionSettings.policy(config, now: now))
-        #expect(settings.policy == RetentionPolicy(maxAgeDays: 30, quotaBytes: 2_500_000_000, protectAfter: now.addingTimeInterval(-3 * 86_400),
-                                                   events: EventRetention(names: ["Motion detection"], keepDays: 90, beforeSeconds: 30, afterSeconds: 60)))
+        #expect(
+            settings.policy
+                == RetentionPolicy(
+                    maxAgeDays: 30, quotaBytes: 2_500_000_000, protectAfter: now.addingTimeInterval(-3 * 86_400),
+                    events: EventRetention(names: ["Motion detection"], keepDays: 90, beforeSeconds: 30, afterSeconds: 60)))
         #expect(settings.text == "maxAgeDays 30, quotaGB 2.5, events Motion detection keepDays 90 (-30s/+60s)")
-        let none = try ConfigurationLoader.load(path: try write("archive: /tmp/a\nservers:\n  - { name: n, url: \"http://x\", apiKey: { env: K } }\n")).0
+        let none = try ConfigurationLoader.load(
+            path: try write("archive: /tmp/a\nservers:\n  - { name: n, url: \"http://x\", apiKey: { env: K } }\n")
+        ).0
         #expect(RetentionSettings.policy(none, now: now) == nil)
     }
 
     @Test func serverTimeoutsBoundEveryWaitAndMustBePositive() throws {
-        let path = try write("""
+        let path = try write(
+            """
             archive: /tmp/a
             servers:
               - name: nvr1
@@ -81,7 +94,9 @@ import Testing
     @Test func missingAndMistypedKeysAreLocated() throws {
         let missing = ConfigurationLoader.check(path: try write("servers: []\n")).1
         #expect(missing.map(\.path) == ["archive"] && missing.first?.message == "is required")
-        let mistyped = ConfigurationLoader.check(path: try write("archive: /a\nservers:\n  - name: n\n    url: http://x\n    maxConcurrentExports: many\n")).1
+        let mistyped = ConfigurationLoader.check(
+            path: try write("archive: /a\nservers:\n  - name: n\n    url: http://x\n    maxConcurrentExports: many\n")
+        ).1
         #expect(mistyped.map(\.path) == ["servers[0].maxConcurrentExports"])
     }
 
@@ -106,7 +121,8 @@ import Testing
     }
 
     @Test func misspelledKeysAreErrorsWithTheirPathAndASuggestion() throws {
-        let problems = try Self.problems("""
+        let problems = try Self.problems(
+            """
             archive: /tmp/a
             backups: { targets: [/mnt/a] }
             retention: { maxAgeDay: 30 }
@@ -118,15 +134,16 @@ import Testing
               - { name: nvr2, url: "http://nvr2", apiKey: { env: K, fil: /k } }
             colour: blue
             """)
-        #expect(problems == [
-            "error: backups: unknown key; did you mean backup?",
-            "error: colour: unknown key",
-            "error: retention.maxAgeDay: unknown key; did you mean maxAgeDays?",
-            "error: servers[0].apiKy: unknown key; did you mean apiKey?",
-            "error: servers[0].timeouts.idleSecond: unknown key; did you mean idleSeconds?",
-            "error: servers[0]: needs apiKey or user with password",
-            "error: servers[1].apiKey.fil: unknown key; did you mean file?",
-        ], "\(problems)")
+        #expect(
+            problems == [
+                "error: backups: unknown key; did you mean backup?",
+                "error: colour: unknown key",
+                "error: retention.maxAgeDay: unknown key; did you mean maxAgeDays?",
+                "error: servers[0].apiKy: unknown key; did you mean apiKey?",
+                "error: servers[0].timeouts.idleSecond: unknown key; did you mean idleSeconds?",
+                "error: servers[0]: needs apiKey or user with password",
+                "error: servers[1].apiKey.fil: unknown key; did you mean file?"
+            ], "\(problems)")
     }
 
     @Test func aMisspelledRequiredKeyIsNamedBesideWhatIsMissing() throws {

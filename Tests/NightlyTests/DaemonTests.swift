@@ -2,8 +2,8 @@ import Archive
 import AsyncHTTPClient
 import Foundation
 import Nightly
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault daemon` as a real process: runs, serves /metrics and /health, stops gracefully.
 @Suite(.timeLimit(.minutes(5))) struct DaemonTests {
@@ -50,8 +50,9 @@ import TestSupport
             // deletes nothing of it, and /metrics says by how much the archive is over.
             // Backup: disk A is mounted and initialized, disk B is swapped out (absent).
             _ = try BackupTarget(root: work + "/disk-a", initializeWithLabel: "A")
-            _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
-                                                  extra: "retention: { quotaGB: 0.001 }\nscrub: { gbPerRun: 0.001 }\nbackup: { targets: [\(work)/disk-a, \(work)/disk-b] }")
+            _ = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
+                extra: "retention: { quotaGB: 0.001 }\nscrub: { gbPerRun: 0.001 }\nbackup: { targets: [\(work)/disk-a, \(work)/disk-b] }")
             let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(url.hasPrefix("http://127.0.0.1:"))
@@ -71,12 +72,16 @@ import TestSupport
             #expect(status == 200 && metrics.contains("tsvault_runs_total 1") && metrics.contains("tsvault_last_run_complete 1"))
             #expect(metrics.contains("tsvault_channel_missing_minutes{server=\"nvr\",channel=\"3\"} 0"))
             let stored = try Archive(root: work + "/archive").retentionPlan(RetentionPolicy()).storedBytesBefore
-            #expect(stored > 1_000_000 && metrics.contains("tsvault_retention_deleted_segments_total 0")
+            #expect(
+                stored > 1_000_000 && metrics.contains("tsvault_retention_deleted_segments_total 0")
                     && metrics.contains("tsvault_archive_stored_bytes \(stored)\n")
                     && metrics.contains("tsvault_archive_over_quota_bytes \(stored - 1_000_000)\n"), "\(metrics)")
             #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0") && metrics.contains("tsvault_backup_failures_total 0"))
-            let scrubbed = metrics.split(separator: "\n").first { $0.hasPrefix("tsvault_scrub_checked_bytes_total ") }.flatMap { Int64($0.split(separator: " ")[1]) }
-            #expect((scrubbed ?? 0) >= 1_000_000 && metrics.contains("tsvault_scrub_failed_blobs_total 0"), "a scrub of 1 MB ran after the run")
+            let scrubbed = metrics.split(separator: "\n").first { $0.hasPrefix("tsvault_scrub_checked_bytes_total ") }.flatMap {
+                Int64($0.split(separator: " ")[1])
+            }
+            #expect(
+                (scrubbed ?? 0) >= 1_000_000 && metrics.contains("tsvault_scrub_failed_blobs_total 0"), "a scrub of 1 MB ran after the run")
             let disk = try BackupTarget(root: work + "/disk-a")
             let pushed = try disk.verify(full: true)
             #expect(pushed.ok && pushed.snapshots.count == 1 && pushed.blobs > 0, "\(pushed)")
@@ -95,7 +100,9 @@ import TestSupport
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             try await Task.sleep(for: .milliseconds(1500))
             kill(daemon.processIdentifier, SIGTERM)
-            #expect(await waitForExit(daemon, seconds: 60) && daemon.terminationStatus == 0, "graceful: exits once in-flight exports are archived")
+            #expect(
+                await waitForExit(daemon, seconds: 60) && daemon.terminationStatus == 0,
+                "graceful: exits once in-flight exports are archived")
             let archive = try Archive(root: config.archive)
             let interrupted = try #require(try archive.runs().first)
             #expect(interrupted.status == .incomplete && interrupted.finishedAt != nil, "the interrupted run still wrote its report")
@@ -103,7 +110,8 @@ import TestSupport
             #expect(counts.blobFiles == counts.blobs, "nothing half-archived")
             let windows = try archive.windows(ofRun: interrupted.id)
             #expect(!windows.contains { $0.status == .failed }, "the exports in flight finished: \(windows.compactMap(\.error))")
-            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
+            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(
+                now: NightlyRunTests.recorderNow)
             #expect(report.complete)
             try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])
         }
@@ -124,8 +132,9 @@ import TestSupport
         try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
             let work = try FixtureDirectory.make("daemon-window")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
-                                                           extra: Self.closedRunWindow())
+            let config = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
+                extra: Self.closedRunWindow())
             let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             var health = ""
@@ -147,8 +156,10 @@ import TestSupport
             let closed = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now])
             #expect(closed.status == 1 && closed.output.contains("run window closed"), "\(closed.output)")
             #expect(try archive.counts().segments == 0)
-            let ignored = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now,
-                                                        "--ignore-run-window"])
+            let ignored = try BuiltProducts.runTSVault([
+                "run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now,
+                "--ignore-run-window"
+            ])
             #expect(ignored.status == 0, "\(ignored.output)")
             try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 3])
         }

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import Nightly
-import Testing
 import TestSupport
+import Testing
 
 /// The nightly job as `tsvault run` runs it: the steps after the export run, the run window,
 /// and SIGTERM.
@@ -29,7 +29,9 @@ import TestSupport
             #expect(report.complete && report.cutShort == nil && report.skippedSteps == nil)
             let stored = try archive.retentionPlan(RetentionPolicy()).storedBytesBefore
             let retention = try #require(report.retention)
-            #expect(retention.error == nil && retention.deletedSegments == 0 && retention.storedBytes == stored && retention.overQuotaBytes == 0)
+            #expect(
+                retention.error == nil && retention.deletedSegments == 0 && retention.storedBytes == stored && retention.overQuotaBytes == 0
+            )
             let scrub = try #require(report.scrub)
             #expect(scrub.error == nil && scrub.bytes >= 1_000_000 && scrub.checkedBlobs > 0 && scrub.damagedBlobs.isEmpty, "\(scrub)")
             let backups = try #require(report.backups)
@@ -42,16 +44,21 @@ import TestSupport
             #expect(output.contains("backup \(work)/disk-b: skipped (not mounted or not a backup target)"))
 
             // The same job with every step left out: nothing to export, the report says what was skipped.
-            let skipped = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", Self.now,
-                                                        "--no-retention", "--no-scrub", "--no-backup"])
+            let skipped = try BuiltProducts.runTSVault([
+                "run", "--config", work + "/tsvault.yaml", "--now", Self.now,
+                "--no-retention", "--no-scrub", "--no-backup"
+            ])
             #expect(skipped.status == 0, "\(skipped.output)")
             let second = try Self.storedReport(archive, 2)
-            #expect(second.skippedSteps == [.retention, .scrub, .backup] && second.retention == nil && second.scrub == nil && second.backups == nil)
+            #expect(
+                second.skippedSteps == [.retention, .scrub, .backup] && second.retention == nil && second.scrub == nil
+                    && second.backups == nil)
             #expect(skipped.output.contains("skipped: retention, scrub, backup (left out on the command line)"))
 
             // A quota the footage of the look-back exceeds: nothing may be deleted, and the run says so with exit 1.
-            _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
-                                                  extra: "retention: { quotaGB: 0.001 }")
+            _ = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
+                extra: "retention: { quotaGB: 0.001 }")
             let over = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", Self.now])
             #expect(over.status == 1 && over.output.contains("OVER QUOTA by \(stored - 1_000_000) bytes"), "\(over.output)")
             #expect(try Self.storedReport(archive, 3).followUpProblems.count == 1)
@@ -62,8 +69,9 @@ import TestSupport
         try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
             let work = try FixtureDirectory.make("job-term")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3, 4]",
-                                                           extra: "scrub: { gbPerRun: 1 }")
+            let config = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3, 4]",
+                extra: "scrub: { gbPerRun: 1 }")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
             process.arguments = ["run", "--config", work + "/tsvault.yaml", "--now", Self.now]
@@ -75,9 +83,13 @@ import TestSupport
             // An export is in flight once its download directory exists.
             let began = ContinuousClock.now
             func exporting() -> Bool {
-                ((try? FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp")) ?? []).contains { $0.hasPrefix("download-") }
+                ((try? FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp")) ?? []).contains {
+                    $0.hasPrefix("download-")
+                }
             }
-            while process.isRunning, !exporting(), ContinuousClock.now - began < .seconds(60) { try await Task.sleep(for: .milliseconds(5)) }
+            while process.isRunning, !exporting(), ContinuousClock.now - began < .seconds(60) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             #expect(exporting(), "the run started an export")
             kill(process.processIdentifier, SIGTERM)
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -89,9 +101,12 @@ import TestSupport
             let report = try Self.storedReport(archive, 1)
             #expect(report.cutShort == true && !report.complete && report.skippedSteps == [.scrub] && report.scrub == nil)
             let windows = try archive.windows(ofRun: 1)
-            #expect(windows.contains { $0.status == .archived && $0.files > 0 }, "the export in flight was archived: \(windows.map(\.status))")
+            #expect(
+                windows.contains { $0.status == .archived && $0.files > 0 }, "the export in flight was archived: \(windows.map(\.status))")
             #expect(windows.contains { $0.status == .notStarted && ($0.error ?? "").contains("shutting down") })
-            #expect(windows.allSatisfy { [.archived, .noData, .notStarted].contains($0.status) }, "nothing aborted: \(windows.filter { $0.status == .failed }.map { $0.error ?? "" })")
+            #expect(
+                windows.allSatisfy { [.archived, .noData, .notStarted].contains($0.status) },
+                "nothing aborted: \(windows.filter { $0.status == .failed }.map { $0.error ?? "" })")
             let counts = try archive.counts()
             #expect(counts.blobFiles == counts.blobs, "no blob on disk lacks an index row")
             #expect(try FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp").isEmpty, "no temporary file left")

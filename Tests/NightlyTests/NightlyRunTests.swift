@@ -4,10 +4,10 @@ import Foundation
 import Logging
 import Nightly
 import Synchronization
-import Testing
-import TestSupport
 import TSAPI
 import TSAPISimulator
+import TestSupport
+import Testing
 
 /// Whole nightly runs against a live simulator: 4 channels (continuous, motion clips, a daily
 /// outage, reboots) over 2 days in New York, one of them the 25-hour day DST ends.
@@ -30,9 +30,12 @@ import TSAPISimulator
     }
 
     /// A configuration file for one recorder, with the API key in a 0600 file.
-    static func configuration(port: Int, key: String, directory: String, channels: String = "all", extra: String = "",
-                              userPassword: Bool = false) throws -> TSVaultConfiguration {
-        let path = try ConfigFile.write(port: port, key: key, directory: directory, channels: channels, extra: extra, userPassword: userPassword)
+    static func configuration(
+        port: Int, key: String, directory: String, channels: String = "all", extra: String = "",
+        userPassword: Bool = false
+    ) throws -> TSVaultConfiguration {
+        let path = try ConfigFile.write(
+            port: port, key: key, directory: directory, channels: channels, extra: extra, userPassword: userPassword)
         return try ConfigurationLoader.load(path: path).0
     }
 
@@ -48,7 +51,8 @@ import TSAPISimulator
         for channel in channels {
             for day in try await r.client.recordingDays(channel: channel, zone: r.zone).days {
                 let recorder = try await r.client.recordingMinutes(channel: channel, day: day, zone: r.zone)
-                let archived = try #require(try archive.coverage(server: "nvr", channel: channel, from: day.start, to: day.end, zone: zone).first)
+                let archived = try #require(
+                    try archive.coverage(server: "nvr", channel: channel, from: day.start, to: day.end, zone: zone).first)
                 #expect(archived.minutes.count == recorder.recorded.count)
                 let settled = min(day.minuteCount, max(0, Int(horizon.timeIntervalSince(day.start) / 60)))
                 let mismatches = (0..<settled).filter { archived.minutes[$0] != recorder.recorded[$0] }
@@ -85,8 +89,10 @@ import TSAPISimulator
     }
 
     /// A runner for fault tests: short window and connection retries, then `tune`.
-    static func retryingRunner(_ r: RecorderFixture, work: String, channels: String,
-                               tune: @escaping @Sendable (inout ConnectionSettings) -> Void = { _ in }) throws -> (Archive, Runner) {
+    static func retryingRunner(
+        _ r: RecorderFixture, work: String, channels: String,
+        tune: @escaping @Sendable (inout ConnectionSettings) -> Void = { _ in }
+    ) throws -> (Archive, Runner) {
         let config = try configuration(port: r.port, key: r.apiKey, directory: work, channels: channels)
         let archive = try Archive(root: config.archive)
         var runner = Runner(config: config, archive: archive, logger: quiet)
@@ -99,8 +105,10 @@ import TSAPISimulator
     }
 
     @Test func injectedFaultsAreRetriedAndTheRunStillCompletes() async throws {
-        let faults = [FaultRule(kind: .dropWebSocket, param: 4, times: 1), FaultRule(kind: .cutDownload, param: 3_000, times: 2),
-                      FaultRule(kind: .http500, times: 2)]
+        let faults = [
+            FaultRule(kind: .dropWebSocket, param: 4, times: 1), FaultRule(kind: .cutDownload, param: 3_000, times: 2),
+            FaultRule(kind: .http500, times: 2)
+        ]
         try await RecorderFixture.with(Self.recorder(), faults: faults) { r in
             let work = try FixtureDirectory.make("nightly-faults")
             defer { try? FileManager.default.removeItem(atPath: work) }
@@ -117,8 +125,10 @@ import TSAPISimulator
     /// then silence mid-session) and whose download stalls mid-body: each wait ends at its
     /// configured bound and the window is retried, so the run completes exactly.
     @Test func silentlyClosedSocketsAndStalledDownloadsEndInARetryWithinTheirBounds() async throws {
-        let faults = [FaultRule(kind: .stallWebSocket, param: 0, times: 1), FaultRule(kind: .stallWebSocket, param: 3, times: 1),
-                      FaultRule(kind: .stallDownload, param: 3_000, times: 1)]
+        let faults = [
+            FaultRule(kind: .stallWebSocket, param: 0, times: 1), FaultRule(kind: .stallWebSocket, param: 3, times: 1),
+            FaultRule(kind: .stallDownload, param: 3_000, times: 1)
+        ]
         try await RecorderFixture.with(Self.recorder(), faults: faults) { r in
             let work = try FixtureDirectory.make("nightly-silent")
             defer { try? FileManager.default.removeItem(atPath: work) }
@@ -132,7 +142,9 @@ import TSAPISimulator
             let took = ContinuousClock.now - started
             #expect(report.complete, "\(RunReportText.render(report))")
             let retries = report.servers[0].channels.reduce(0) { $0 + $1.retries }
-            #expect(retries == 2, "the silent socket at open and the one mid-session each cost one window retry: \(RunReportText.render(report))")
+            #expect(
+                retries == 2,
+                "the silent socket at open and the one mid-session each cost one window retry: \(RunReportText.render(report))")
             // Bounds of 2, 8 and 2 s were crossed; nothing waited for a 30 s or 120 s default.
             #expect(took < .seconds(45), "took \(took)")
             try await Self.expectExactCoverage(r, archive: archive, channels: [1])
@@ -209,7 +221,8 @@ import TSAPISimulator
         try await RecorderFixture.with(Self.recorder()) { r in
             let work = try FixtureDirectory.make("nightly-events")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let retention = "retention: { maxAgeDays: 4, events: { types: [\"Motion detection\"], keepDays: 30, beforeSeconds: 0, afterSeconds: 0 } }"
+            let retention =
+                "retention: { maxAgeDays: 4, events: { types: [\"Motion detection\"], keepDays: 30, beforeSeconds: 0, afterSeconds: 0 } }"
             let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2]", extra: retention)
             let archive = try Archive(root: config.archive)
             let runner = Runner(config: config, archive: archive, logger: Self.quiet)
@@ -217,12 +230,17 @@ import TSAPISimulator
             let first = try await runner.run(now: Self.recorderNow)
             #expect(first.complete && first.servers[0].eventLogError == nil, "\(RunReportText.render(first))")
             // Channel 2 records motion clips; the recorder logs one motion event per clip.
-            let logged = try await r.client.eventLog(from: Self.recorderNow.addingTimeInterval(-3 * 86_400), to: Self.recorderNow, zone: r.zone)
-                .filter { $0.channel == 1 || $0.channel == 2 }
+            let logged = try await r.client.eventLog(
+                from: Self.recorderNow.addingTimeInterval(-3 * 86_400), to: Self.recorderNow, zone: r.zone
+            )
+            .filter { $0.channel == 1 || $0.channel == 2 }
             let stored = try archive.events(server: "nvr", channel: 2)
             #expect(stored.count > 10 && first.servers[0].newEvents == logged.count)
-            #expect(stored.map { "\($0.recorderID) \($0.typeName) \($0.beginMicros) \($0.endMicros ?? -1)" }
-                    == logged.filter { $0.channel == 2 }.map { "\($0.id) \($0.typeName ?? "") \(Self.micros($0.begin)) \($0.end.map(Self.micros) ?? -1)" })
+            #expect(
+                stored.map { "\($0.recorderID) \($0.typeName) \($0.beginMicros) \($0.endMicros ?? -1)" }
+                    == logged.filter { $0.channel == 2 }.map {
+                        "\($0.id) \($0.typeName ?? "") \(Self.micros($0.begin)) \($0.end.map(Self.micros) ?? -1)"
+                    })
             #expect(try archive.events(server: "nvr", channel: 3).isEmpty, "only the configured channels")
             let second = try await runner.run(now: Self.recorderNow)
             #expect(second.servers[0].newEvents == 0, "each event is stored once")
@@ -302,7 +320,8 @@ enum FixtureDirectory {
             }
             #expect(killedWithData > 0, "at least one kill landed mid-archive")
             let archive = try Archive(root: config.archive)
-            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
+            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(
+                now: NightlyRunTests.recorderNow)
             #expect(report.complete, "\(RunReportText.render(report))")
             try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 2, 3])
             for channel in [1, 2, 3] {
@@ -331,7 +350,8 @@ enum FixtureDirectory {
             #expect(first.map(\.status) == [.archived])
             let covered = try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max)
             #expect(covered == [Int64(from.timeIntervalSince1970 * 1e6)..<Int64(to.timeIntervalSince1970 * 1e6)])
-            #expect(try await runner.fetchRange(server: config.servers[0], channels: [1], from: from, to: to).isEmpty, "nothing left to fetch")
+            #expect(
+                try await runner.fetchRange(server: config.servers[0], channels: [1], from: from, to: to).isEmpty, "nothing left to fetch")
         }
     }
 }

@@ -23,20 +23,23 @@ import Testing
         Case(recorded: "####", archived: "##", windows: [2..<4], why: "an archive bitmap shorter than the day counts as missing"),
         Case(recorded: "##.##", mergeGap: 0, windows: [0..<2, 3..<5], why: "a gap wider than mergeGap keeps two windows"),
         Case(recorded: "##.##", mergeGap: 1, windows: [0..<5], why: "runs one minute apart merge with mergeGap 1"),
-        Case(recorded: "#####", archived: "..#..", mergeGap: 1, windows: [0..<5],
-             why: "an archived minute between two missing runs is exported again rather than opening two exports"),
+        Case(
+            recorded: "#####", archived: "..#..", mergeGap: 1, windows: [0..<5],
+            why: "an archived minute between two missing runs is exported again rather than opening two exports"),
         Case(recorded: "##...##", mergeGap: 2, windows: [0..<2, 5..<7], why: "a gap of three minutes exceeds mergeGap 2"),
         Case(recorded: "##########", maxLength: 4, windows: [0..<4, 4..<8, 8..<10], why: "long runs split at maxLength"),
         Case(recorded: "######", usable: 1..<4, windows: [1..<4], why: "only the usable minutes (look-back, settle horizon)"),
-        Case(recorded: "#.#.#", mergeGap: 1, maxLength: 2, windows: [0..<2, 2..<4, 4..<5],
-             why: "merging happens before splitting"),
+        Case(
+            recorded: "#.#.#", mergeGap: 1, maxLength: 2, windows: [0..<2, 2..<4, 4..<5],
+            why: "merging happens before splitting")
     ]
 
     @Test(arguments: cases) func windowsAreTheMissingRecordedMinutesMergedAndSplit(_ c: Case) {
         let recorded = c.recorded.map { $0 == "#" }
         let archived = c.archived.map { $0 == "#" }
-        let windows = Planner.windows(recorded: recorded, archived: archived, mergeGap: c.mergeGap, maxLength: c.maxLength,
-                                      usable: c.usable ?? 0..<recorded.count)
+        let windows = Planner.windows(
+            recorded: recorded, archived: archived, mergeGap: c.mergeGap, maxLength: c.maxLength,
+            usable: c.usable ?? 0..<recorded.count)
         #expect(windows == c.windows, "\(c.why)")
     }
 }

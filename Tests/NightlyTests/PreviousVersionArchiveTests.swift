@@ -13,7 +13,8 @@ import Testing
     static func openCopy() throws -> (Archive, String) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("archive-0.2.0-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/archive-0.2.0/index.sqlite")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/archive-0.2.0/index.sqlite")
         try FileManager.default.copyItem(atPath: fixture.path, toPath: root + "/index.sqlite")
         return (try Archive(existing: root), root)
     }
@@ -41,7 +42,8 @@ import Testing
         let holds = try archive.holds(includeReleased: false)
         #expect(holds.map(\.caseID) == ["C-1"])
         #expect(try archive.counts().segments == 30, "what the hold kept from retention")
-        #expect(try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max) == [1_795_482_000_000_000..<1_795_483_800_000_000])
+        #expect(
+            try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max) == [1_795_482_000_000_000..<1_795_483_800_000_000])
         let run = try archive.startRun()
         try archive.finishRun(run, status: .complete, reportJSON: "{}")
         let newest = try archive.runs().first

@@ -22,7 +22,7 @@ import Testing
         // Start equal to end: never open.
         (("03:00", "03:00"), "2026-11-24T03:00:00-05:00", nil),
         // The night DST ends (01:00-01:59 happens twice): the window still closes at 06:00 local.
-        (("00:30", "06:00"), "2026-11-01T01:30:00-05:00", "2026-11-01T06:00:00-05:00"),
+        (("00:30", "06:00"), "2026-11-01T01:30:00-05:00", "2026-11-01T06:00:00-05:00")
     ]
 
     @Test(arguments: cases.indices) func theWindowClosesAtItsEndOrIsClosed(_ i: Int) {
@@ -32,10 +32,11 @@ import Testing
         #expect(deadline == (c.closes.map(ScheduleTests.at) ?? now), "\(c.window) at \(c.at)")
     }
 
-    @Test(arguments: [
-        ("01:00", "01:00"), ("1:00", "01:00"), ("23:59", "23:59"), ("00:00", "00:00"),
-        ("24:00", nil), ("12:60", nil), ("12:5", nil), ("ab:cd", nil), ("12:00:00", nil), ("", nil), ("+1:00", nil), ("1200", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("01:00", "01:00"), ("1:00", "01:00"), ("23:59", "23:59"), ("00:00", "00:00"),
+            ("24:00", nil), ("12:60", nil), ("12:5", nil), ("ab:cd", nil), ("12:00:00", nil), ("", nil), ("+1:00", nil), ("1200", nil)
+        ] as [(String, String?)])
     func timesOfDayParseOnlyHHMM(_ text: String, _ normalized: String?) {
         #expect(TimeOfDay(text)?.description == normalized, "\(text)")
     }

@@ -57,7 +57,7 @@ import Testing
             ("0 1 * *", "needs 5 fields"), ("60 1 * * *", "minute '60' must be a number in 0-59"),
             ("0 24 * * *", "hour '24'"), ("0 1 0 * *", "day-of-month '0'"), ("0 1 * 13 *", "month '13'"),
             ("0 1 * * 8", "day-of-week '8'"), ("*/0 * * * *", "step '0' must be a positive number"),
-            ("5-1 * * * *", "runs backwards"), ("0 1 * FOO *", "month 'FOO'"), ("1,,2 * * * *", "minute ''"),
+            ("5-1 * * * *", "runs backwards"), ("0 1 * FOO *", "month 'FOO'"), ("1,,2 * * * *", "minute ''")
         ]
         for (expression, message) in cases {
             let error = #expect(throws: CronSchedule.ParseError.self, "\(expression)") { _ = try CronSchedule(expression) }

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import Nightly
-import Testing
 import TestSupport
+import Testing
 
 /// `tsvault status`: quiet when all is well, and each thing that needs an operator named.
 @Suite(.timeLimit(.minutes(5))) struct StatusTests {
@@ -14,7 +14,8 @@ import TestSupport
             let archive = try Archive(root: config.archive)
             #expect(try OperatorStatus.assess(archive).attention == ["no nightly run has finished yet (tsvault run)"])
 
-            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(now: NightlyRunTests.recorderNow)
+            let report = try await Runner(config: config, archive: archive, logger: NightlyRunTests.quiet).run(
+                now: NightlyRunTests.recorderNow)
             #expect(report.complete)
             let fine = try OperatorStatus.assess(archive)
             #expect(fine.ok && fine.missingMinutesInLastRun == 0 && fine.overview.segments > 1000, "\(fine.attention)")

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Remux
 
 @Suite(.timeLimit(.minutes(5))) struct RoundTripTests {
     func roundTrip(_ codec: VideoCodec, bFrames: Int, container: ContainerFormat) throws {
         FFmpegLogging.quiet()
-        let settings = VideoEncoderSettings(codec: codec, width: 128, height: 72, fps: 10, gopFrames: 10, bitrate: 100_000, bFrames: bFrames)
+        let settings = VideoEncoderSettings(
+            codec: codec, width: 128, height: 72, fps: 10, gopFrames: 10, bitrate: 100_000, bFrames: bFrames)
         let video = try VideoEncoder.encodeGOPs(settings, gopCount: 3)
         #expect(video.gops.count == 3 && video.gops.allSatisfy { $0.count == 10 && $0[0].isKeyframe })
         #expect(video.gops.allSatisfy { gop in gop.dropFirst().allSatisfy { !$0.isKeyframe } }, "one keyframe per GOP")
@@ -15,7 +17,8 @@ import Testing
         var written: [MediaPacket] = []
         for (g, gop) in video.gops.enumerated() {
             for p in gop {
-                let packet = MediaPacket(data: p.data, pts: p.pts + Int64(g * 10), dts: p.dts + Int64(g * 10), duration: 1, isKeyframe: p.isKeyframe)
+                let packet = MediaPacket(
+                    data: p.data, pts: p.pts + Int64(g * 10), dts: p.dts + Int64(g * 10), duration: 1, isKeyframe: p.isKeyframe)
                 try writer.write(packet, streamIndex: 0)
                 written.append(packet)
             }

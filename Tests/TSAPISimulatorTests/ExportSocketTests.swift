@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+
 @testable import TSAPISimulator
 
 /// The export WebSocket against the protocol reference §6, including every fault mode.
@@ -10,15 +11,21 @@ import Testing
     @Test func fullStageSequenceWithMD5AndSubtitles() async throws {
         try await LiveSimulator.with { sim in
             let run = try await sim.export("ch=1,3&\(window)&md5=true&subtitleFormat=srt&mediaSize=1GB")
-            #expect(run.stages == ["ready", "begin", "channelBegin", "fileBegin", "fileEnd", "channelEnd",
-                                   "channelBegin", "fileBegin", "fileEnd", "channelEnd", "end"])
+            #expect(
+                run.stages == [
+                    "ready", "begin", "channelBegin", "fileBegin", "fileEnd", "channelEnd",
+                    "channelBegin", "fileBegin", "fileEnd", "channelEnd", "end"
+                ])
             #expect(run.readyCode == 0 && run.endCode == 0)
             let task = try #require(run.first("ready")?["task"] as? [String: Any])
             #expect(task["mediaSize"] as? Int == 1_073_741_824 && task["subtitleFormat"] as? String == "srt")
             #expect(task["ch"] as? [Int] == [1, 3])
             #expect((task["timeRange"] as? [String])?.first == "2026-11-25T10:00:00.000+09:00")
-            #expect(run.files.keys.sorted() == ["CH01_20261125_100000.mp4", "CH01_20261125_100000.srt",
-                                                "CH03_20261125_100000.mp4", "CH03_20261125_100000.srt"])
+            #expect(
+                run.files.keys.sorted() == [
+                    "CH01_20261125_100000.mp4", "CH01_20261125_100000.srt",
+                    "CH03_20261125_100000.mp4", "CH03_20261125_100000.srt"
+                ])
             #expect(run.md5Mismatches.isEmpty && run.downloadStatuses.allSatisfy { $0 == .ok })
             #expect(run.afterAcknowledge.allSatisfy { $0 == .notFound }, "next deletes the file")
             let srt = String(decoding: run.files["CH01_20261125_100000.srt"] ?? [], as: UTF8.self)
@@ -33,7 +40,8 @@ import Testing
     @Test func channelWithoutFootageIsSkippedAndEmptyWindowIsCodeMinus1() async throws {
         try await LiveSimulator.with { sim in
             // Channel 3 is offline one hour a day; find a window inside that hour from the bitmap.
-            let minutes = try await sim.get("/api/v1/recording/minutes?ch=3&timeBegin=2026-11-24T00:00:00&timeEnd=2026-11-24T23:59:59").object
+            let minutes = try await sim.get("/api/v1/recording/minutes?ch=3&timeBegin=2026-11-24T00:00:00&timeEnd=2026-11-24T23:59:59")
+                .object
             let bitmap = Array(try #require((minutes["data"] as? [[String: Any]])?.first?["minutes"] as? String))
             let gap = try #require(bitmap.indices.first { i in i + 10 < bitmap.count && bitmap[i..<(i + 10)].allSatisfy { $0 == "0" } })
             let begin = String(format: "2026-11-24T%02d:%02d:00%%2B09:00", (gap + 2) / 60, (gap + 2) % 60)
@@ -49,8 +57,10 @@ import Testing
 
     @Test func invalidParametersAreMinus2() async throws {
         try await LiveSimulator.with { sim in
-            let queries = ["ch=1&timeBegin=2026-11-25T10:00:00", "ch=99&\(window)",
-                           "ch=1&\(window)&subtitleFormat=doc", "ch=1&\(window)&mediaSize=lots"]
+            let queries = [
+                "ch=1&timeBegin=2026-11-25T10:00:00", "ch=99&\(window)",
+                "ch=1&\(window)&subtitleFormat=doc", "ch=1&\(window)&mediaSize=lots"
+            ]
             for query in queries {
                 let run = try await sim.export(query)
                 #expect(run.stages == ["ready"] && run.readyCode == -2, "\(query)")
@@ -64,7 +74,9 @@ import Testing
             let files = run.stages.filter { $0 == "fileEnd" }.count
             #expect(files >= 3)
             #expect(run.files.values.allSatisfy { $0.count <= 200 * 1024 + 4096 })
-            let fids = run.parsed.filter { $0["stage"] as? String == "fileEnd" }.compactMap { (($0["channel"] as? [String: Any])?["file"] as? [String: Any])?["fid"] as? Int }
+            let fids = run.parsed.filter { $0["stage"] as? String == "fileEnd" }.compactMap {
+                (($0["channel"] as? [String: Any])?["file"] as? [String: Any])?["fid"] as? Int
+            }
             #expect(fids == Array(0..<files))
             #expect(run.md5Mismatches.isEmpty && run.endCode == 0)
         }
@@ -81,7 +93,12 @@ import Testing
     }
 
     @Test func legacyTimeoutAlertKeyIsRequest() async throws {
-        try await LiveSimulator.with(LiveSimulator.testConfiguration { $0.exportTTLMilliseconds = 400; $0.timeoutAlertKey = "request" }) { sim in
+        try await LiveSimulator.with(
+            LiveSimulator.testConfiguration {
+                $0.exportTTLMilliseconds = 400
+                $0.timeoutAlertKey = "request"
+            }
+        ) { sim in
             let run = try await sim.export("ch=1&\(window)", behavior: .silent)
             #expect(run.parsed.contains { $0["request"] as? String == "timeoutAlert" && $0["stage"] == nil })
         }
@@ -101,7 +118,8 @@ import Testing
             let run = try await sim.export("ch=1,2&\(window)", behavior: .cancelOnFirstFile)
             #expect(run.endCode == -1003)
             #expect(Array(run.stages.suffix(2)) == ["fileEnd", "end"])
-            let entry = try #require((((run.first("fileEnd")?["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]])?.first)
+            let entry = try #require(
+                (((run.first("fileEnd")?["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]])?.first)
             try await Task.sleep(for: .milliseconds(100))
             #expect(try await sim.http(.get, sim.path(of: entry)).status == .notFound)
         }
@@ -110,7 +128,8 @@ import Testing
     @Test func disconnectStopsTheTaskAndDeletesItsFiles() async throws {
         try await LiveSimulator.with { sim in
             let run = try await sim.export("ch=1,2&\(window)", behavior: .disconnectOnFirstFile)
-            let entry = try #require((((run.first("fileEnd")?["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]])?.first)
+            let entry = try #require(
+                (((run.first("fileEnd")?["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]])?.first)
             var status = HTTPResponse.Status.ok
             for _ in 0..<40 where status != .notFound {
                 try await Task.sleep(for: .milliseconds(50))
@@ -188,7 +207,8 @@ import Testing
             #expect(denied.hasPrefix("HTTP/1.1 403 ") && denied.contains("dataExport"), "\(denied)")
         }
         try await LiveSimulator.with(LiveSimulator.testConfiguration { $0.exportLicensed = false }) { sim in
-            let unlicensed = try await RawSocket.exchange(port: sim.port, Self.upgrade(port: sim.port, query: window + "&apikey=\(sim.apiKey)"))
+            let unlicensed = try await RawSocket.exchange(
+                port: sim.port, Self.upgrade(port: sim.port, query: window + "&apikey=\(sim.apiKey)"))
             #expect(unlicensed.hasPrefix("HTTP/1.1 404 "), "\(unlicensed)")
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Remux
-import Testing
 import TestSupport
+import Testing
+
 @testable import TSAPISimulator
 
 /// Exports under the other recorder profiles: H.265, AAC and G.711 audio, gaps kept as a

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
 import Remux
-import Testing
 import TestSupport
+import Testing
+
 @testable import TSAPISimulator
 
 @Suite(.timeLimit(.minutes(5))) struct FaultInjectionTests {
@@ -46,7 +47,9 @@ import TestSupport
     }
 
     private func heldFilePath(_ sim: LiveSimulator) async throws -> String? {
-        guard let task = try FileManager.default.contentsOfDirectory(atPath: sim.config.dataDirectory + "/exports").first else { return nil }
+        guard let task = try FileManager.default.contentsOfDirectory(atPath: sim.config.dataDirectory + "/exports").first else {
+            return nil
+        }
         let path = "/download/\(task)/CH01_20261125_100000.mp4?apikey=\(sim.apiKey)"
         return try await sim.http(.head, path).status == .ok ? path : nil
     }
@@ -64,7 +67,9 @@ import TestSupport
             let run = try await sim.export("ch=1&\(window)&md5=true")
             #expect(run.files.keys.contains("../../CH01_20261125_100000.mp4"))
             #expect(run.md5Mismatches.isEmpty)
-            let src = (((run.first("fileEnd")?["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]])?.first?["src"] as? String
+            let src =
+                (((run.first("fileEnd")?["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]])?
+                .first?["src"] as? String
             #expect(src?.hasSuffix("/..%2F..%2FCH01_20261125_100000.mp4") == true)
         }
     }
@@ -95,7 +100,11 @@ import TestSupport
 /// The media properties tests rely on: real decodable H.264, in-band wall-clock stamps that
 /// agree with the minutes bitmap, and identical packets for the same instant in any export.
 @Suite(.timeLimit(.minutes(5))) struct ExportMediaTests {
-    struct StampedPacket: Hashable { var utcMs: Int64; var md5: String; var key: Bool }
+    struct StampedPacket: Hashable {
+        var utcMs: Int64
+        var md5: String
+        var key: Bool
+    }
 
     func stampedPackets(_ bytes: [UInt8]) throws -> [StampedPacket] {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("media-\(UUID().uuidString).mp4").path
@@ -125,7 +134,8 @@ import TestSupport
 
             // Every keyframe's embedded minute is a '1' in the bitmap, and every '1' minute of
             // the window has keyframes.
-            let minutes = try await sim.get("/api/v1/recording/minutes?ch=4&timeBegin=2026-11-25T09:00:00&timeEnd=2026-11-25T09:04:59").object
+            let minutes = try await sim.get("/api/v1/recording/minutes?ch=4&timeBegin=2026-11-25T09:00:00&timeEnd=2026-11-25T09:04:59")
+                .object
             let bitmap = Array(try #require((minutes["data"] as? [[String: Any]])?.first?["minutes"] as? String))
             let start = try #require(ServerTime(zone: sim.config.timeZone).parse("2026-11-25T09:00:00")).seconds * 1000
             let keyMinutes = Set((packetsA + packetsB).filter(\.key).map { Int(($0.utcMs - start) / 60_000) })

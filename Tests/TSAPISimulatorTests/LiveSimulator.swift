@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Remux
 import TestSupport
+
 @testable import TSAPISimulator
 
 /// A real tsapi-sim on an ephemeral loopback port, driven over real HTTP and WebSocket.
@@ -29,8 +30,10 @@ struct LiveSimulator {
     }
 
     /// Runs `body` against a simulator that lives exactly as long as the body.
-    static func with<T: Sendable>(_ config: SimulatorConfiguration = testConfiguration(), faults: [FaultRule] = [],
-                                  _ body: @Sendable (LiveSimulator) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        _ config: SimulatorConfiguration = testConfiguration(), faults: [FaultRule] = [],
+        _ body: @Sendable (LiveSimulator) async throws -> T
+    ) async throws -> T {
         let simulator = try await Simulator.prepare(config, faults: faults)
         defer { try? FileManager.default.removeItem(atPath: config.dataDirectory) }
         return try await simulator.withRunning { port in
@@ -51,16 +54,19 @@ struct LiveSimulator {
     }
 
     /// One request on a fresh connection (a cut download must not poison the next request).
-    func http(_ method: HTTPRequest.Method = .get, _ uri: String, headers: HTTPFields = [:], json: String? = nil) async throws -> HTTPResult {
+    func http(_ method: HTTPRequest.Method = .get, _ uri: String, headers: HTTPFields = [:], json: String? = nil) async throws -> HTTPResult
+    {
         var headers = headers
         if json != nil { headers[.contentType] = "application/json" }
-        let request = TestClient.Request(uri, method: method, authority: "127.0.0.1:\(port)", headers: headers,
-                                         body: json.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            uri, method: method, authority: "127.0.0.1:\(port)", headers: headers,
+            body: json.map { ByteBuffer(string: $0) })
         let port = self.port
         return try await withDeadline(.seconds(60), "\(method) \(uri)") {
             try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                 let response = try await client.execute(request)
-                return HTTPResult(status: response.status, headers: response.headers, body: response.body.map { Array($0.readableBytesView) } ?? [])
+                return HTTPResult(
+                    status: response.status, headers: response.headers, body: response.body.map { Array($0.readableBytesView) } ?? [])
             }
         }
     }

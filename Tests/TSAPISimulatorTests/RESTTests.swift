@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+
 @testable import TSAPISimulator
 
 @Suite(.timeLimit(.minutes(5))) struct RESTTests {
@@ -20,7 +21,8 @@ import Testing
 
     @Test func loginRefreshRotationAndLogout() async throws {
         try await LiveSimulator.with { sim in
-            let bad = try await sim.http(.post, "/api/v1/auth/login", json: #"{"auth":"\#(Data("admin:wrong".utf8).base64EncodedString())"}"#)
+            let bad = try await sim.http(
+                .post, "/api/v1/auth/login", json: #"{"auth":"\#(Data("admin:wrong".utf8).base64EncodedString())"}"#)
             #expect(bad.status == .unauthorized && bad.object["code"] as? Int == -1 && bad.object["message"] is String)
             let login = try await sim.http(.post, "/api/v1/auth/login", json: #"{"auth":"YWRtaW46MTIzNA=="}"#)
             #expect(login.status == .ok && login.object["tokenType"] as? String == "Bearer" && login.object["expiresIn"] as? Int == 3600)
@@ -88,7 +90,9 @@ import Testing
             #expect(status.map { $0["chid"] as? Int } == [1, 3])
             #expect(status.allSatisfy { $0["recording"] is Bool && ($0["status"] as? [String: Any])?["code"] is Int })
             let legacy = try await sim.http(.get, "/api/find?what=recMinutes")
-            #expect(legacy.status == .notFound && legacy.object["message"] as? String == "Legacy API (v0) is disabled. Please use /api/v1/ endpoints.")
+            #expect(
+                legacy.status == .notFound
+                    && legacy.object["message"] as? String == "Legacy API (v0) is disabled. Please use /api/v1/ endpoints.")
             let pretty = try await sim.get("/api/v1/channel?indent=4")
             #expect(pretty.text.contains("\n        \"chid\": 1"))
         }
@@ -104,13 +108,15 @@ import Testing
             let flat = try await sim.get("/api/v1/recording/days").object
             #expect((flat["data"] as? [[String: Any]])?.first?["year"] as? Int == 2026)
 
-            let minutes = try await sim.get("/api/v1/recording/minutes?ch=1,3&timeBegin=2026-11-25T00:00:00&timeEnd=2026-11-25T23:59:59").object
+            let minutes = try await sim.get("/api/v1/recording/minutes?ch=1,3&timeBegin=2026-11-25T00:00:00&timeEnd=2026-11-25T23:59:59")
+                .object
             let data = try #require(minutes["data"] as? [[String: Any]])
             let ch1 = try #require(data.first { $0["chid"] as? Int == 1 }?["minutes"] as? String)
             #expect(ch1.count == 1440)
             #expect(ch1.prefix(720) == String(repeating: "1", count: 720), "continuous until now (12:00)")
             #expect(ch1.dropFirst(720) == Substring(String(repeating: "0", count: 720)), "nothing after now")
-            let wrapped = try await sim.get("/api/v1/recording/minutes?ch=1&timeBegin=2026-11-22T00:00:00&timeEnd=2026-11-22T23:59:59").object
+            let wrapped = try await sim.get("/api/v1/recording/minutes?ch=1&timeBegin=2026-11-22T00:00:00&timeEnd=2026-11-22T23:59:59")
+                .object
             #expect(((wrapped["data"] as? [[String: Any]])?.first?["minutes"] as? String)?.contains("1") == false)
             let missing = try await sim.get("/api/v1/recording/minutes?ch=1")
             #expect(missing.status == .badRequest && missing.object["code"] as? Int == -1)
@@ -119,13 +125,17 @@ import Testing
 
     @Test func eventLogPagesConsistentlyWithSchedule() async throws {
         try await LiveSimulator.with { sim in
-            let first = try await sim.get("/api/v1/event/log?timeBegin=2026-11-24T00:00:00&timeEnd=2026-11-24T23:59:59&maxCount=10&sort=asc").object
+            let first = try await sim.get(
+                "/api/v1/event/log?timeBegin=2026-11-24T00:00:00&timeEnd=2026-11-24T23:59:59&maxCount=10&sort=asc"
+            ).object
             let total = try #require(first["totalCount"] as? Int)
             #expect(total > 10)
             var seen: [[String: Any]] = []
             var at = 0
             while at < total {
-                let page = try await sim.get("/api/v1/event/log?timeBegin=2026-11-24T00:00:00&timeEnd=2026-11-24T23:59:59&maxCount=10&sort=asc&at=\(at)").object
+                let page = try await sim.get(
+                    "/api/v1/event/log?timeBegin=2026-11-24T00:00:00&timeEnd=2026-11-24T23:59:59&maxCount=10&sort=asc&at=\(at)"
+                ).object
                 let data = try #require(page["data"] as? [[String: Any]])
                 seen += data
                 at += data.count

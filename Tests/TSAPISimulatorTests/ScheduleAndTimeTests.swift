@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TSAPISimulator
 
 @Suite(.timeLimit(.minutes(5))) struct ServerTimeTests {
     let seoul = ServerTime(zone: TimeZone(identifier: "Asia/Seoul")!)
 
     @Test func parsesEveryDocumentedForm() throws {
-        let expected: UnixSeconds = 1_704_072_600 // 2024-01-01T01:30:00Z = 10:30 in Seoul
+        let expected: UnixSeconds = 1_704_072_600  // 2024-01-01T01:30:00Z = 10:30 in Seoul
         #expect(seoul.parse("2024-01-01T10:30:00")?.seconds == expected)
         #expect(seoul.parse("2024-01-01T01:30:00Z")?.seconds == expected)
         #expect(seoul.parse("2024-01-01T10:30:00+09:00")?.seconds == expected)
@@ -85,7 +86,9 @@ import Testing
     @Test func scheduleIsDeterministic() {
         let window = TimeSpan(now - 86_400, now)
         let other = RecordingSchedule(time: time, gopSeconds: 2, channelCount: 4, retentionDays: 3)
-        for chid in 1...4 { #expect(schedule.recordings(channel: chid, in: window, now: now) == other.recordings(channel: chid, in: window, now: now)) }
+        for chid in 1...4 {
+            #expect(schedule.recordings(channel: chid, in: window, now: now) == other.recordings(channel: chid, in: window, now: now))
+        }
     }
 
     @Test func mediaSizeAndIntervalParsing() {

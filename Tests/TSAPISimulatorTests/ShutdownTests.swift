@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import TSAPISimulator
 
 /// Stopping an embedded simulator must not wait for its clients to hang up.
@@ -26,7 +27,10 @@ import Testing
             }
             let first = try await group.next() ?? false
             // On failure, hanging up lets the stuck server (and this test) finish.
-            silent.fd.withLock { if $0 >= 0 { close($0) }; $0 = -1 }
+            silent.fd.withLock {
+                if $0 >= 0 { close($0) }
+                $0 = -1
+            }
             group.cancelAll()
             return first
         }
@@ -56,21 +60,22 @@ enum RawSocket {
     static func exchange(port: Int, _ request: String) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let fd = try connect(port: port)
-                    defer { close(fd) }
-                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    _ = request.withCString { send(fd, $0, strlen($0), 0) }
-                    var answer = [UInt8]()
-                    var buffer = [UInt8](repeating: 0, count: 4096)
-                    while true {
-                        let n = recv(fd, &buffer, buffer.count, 0)
-                        if n <= 0 { break }
-                        answer += buffer[0..<n]
-                    }
-                    return String(decoding: answer, as: UTF8.self)
-                })
+                continuation.resume(
+                    with: Result {
+                        let fd = try connect(port: port)
+                        defer { close(fd) }
+                        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+                        var answer = [UInt8]()
+                        var buffer = [UInt8](repeating: 0, count: 4096)
+                        while true {
+                            let n = recv(fd, &buffer, buffer.count, 0)
+                            if n <= 0 { break }
+                            answer += buffer[0..<n]
+                        }
+                        return String(decoding: answer, as: UTF8.self)
+                    })
             }
         }
     }

@@ -1,15 +1,17 @@
 import Foundation
 import Remux
-import Testing
 import TSAPI
-import TestSupport
 import TSAPISimulator
+import TestSupport
+import Testing
 
 /// The export driver against every fault the simulator injects: either the files arrive
 /// complete with the recorder's md5, or a precise typed error — and never a partial file
 /// that looks complete.
 @Suite(.timeLimit(.minutes(5))) struct ExportDriverTests {
-    func request(_ r: RecorderFixture, channels: [Int] = [1], from: String = "2026-11-25T10:00:00", to: String = "2026-11-25T10:01:00") -> ExportRequest {
+    func request(
+        _ r: RecorderFixture, channels: [Int] = [1], from: String = "2026-11-25T10:00:00", to: String = "2026-11-25T10:01:00"
+    ) -> ExportRequest {
         ExportRequest(channels: channels, begin: r.date(from), end: r.date(to))
     }
 
@@ -62,7 +64,8 @@ import TSAPISimulator
     @Test func emptyWindowIsNoDataNotAnError() async throws {
         try await RecorderFixture.with { r in
             // Channel 2 records motion only; 03:00:00-03:00:02 local is inside no clip on this day.
-            let (outcome, sets, files) = try await export(r, request(r, channels: [1], from: "2026-11-20T10:00:00", to: "2026-11-20T10:01:00"))
+            let (outcome, sets, files) = try await export(
+                r, request(r, channels: [1], from: "2026-11-20T10:00:00", to: "2026-11-20T10:01:00"))
             #expect(outcome.noData && sets.isEmpty && files.isEmpty, "days before retention are gone")
         }
     }
@@ -78,7 +81,9 @@ import TSAPISimulator
         let config = RecorderFixture.configuration { $0.exportTTLMilliseconds = 300 }
         try await RecorderFixture.with(config, faults: [FaultRule(kind: .throttleDownload, param: 60_000, times: 1)]) { r in
             let (outcome, sets, _) = try await export(r, request(r))
-            #expect(sets.count == 1 && outcome.waitsSent >= 3, "a ~1.5 s download under a 300 ms ttl needs several waits, sent \(outcome.waitsSent)")
+            #expect(
+                sets.count == 1 && outcome.waitsSent >= 3,
+                "a ~1.5 s download under a 300 ms ttl needs several waits, sent \(outcome.waitsSent)")
         }
     }
 
@@ -99,7 +104,10 @@ import TSAPISimulator
     @Test func wrongMD5IsATypedErrorAndLeavesNoFile() async throws {
         try await RecorderFixture.with(faults: [FaultRule(kind: .wrongMD5)]) { r in
             let (error, files) = try await failingExport(r, request(r))
-            guard case .md5Mismatch(_, let file, let expected, _) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .md5Mismatch(_, let file, let expected, _) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(file == "CH01_20261125_100000.mp4" && expected == String(repeating: "0", count: 32))
             #expect(files.isEmpty)
         }
@@ -135,15 +143,24 @@ import TSAPISimulator
             var req = request(r, to: "2026-11-25T10:10:00")
             req.mediaSize = "200KB"
             let (error, _) = try await failingExport(r, req)
-            guard case .exportEnded(_, -1001, _) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .exportEnded(_, -1001, _) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
         }
         try await RecorderFixture.with(faults: [FaultRule(kind: .diskFullReady)]) { r in
             let (error, _) = try await failingExport(r, request(r))
-            guard case .exportRejected(_, -5, _) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .exportRejected(_, -5, _) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
         }
         try await RecorderFixture.with(faults: [FaultRule(kind: .errorStage, param: 2)]) { r in
             let (error, _) = try await failingExport(r, request(r))
-            guard case .exportServerError = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .exportServerError = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
         }
     }
 
@@ -154,7 +171,10 @@ import TSAPISimulator
             silent.statusInterval = nil
             silent.inactivityTimeout = .seconds(1)
             let (error, files) = try await failingExport(r, silent)
-            guard case .socketClosed(_, let context) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .socketClosed(_, let context) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(context.contains("no message") && error?.isTransient == true && files.isEmpty)
 
             var chatty = request(r)
@@ -172,7 +192,10 @@ import TSAPISimulator
             let started = ContinuousClock.now
             let (error, files) = try await failingExport(r, silent)
             let took = ContinuousClock.now - started
-            guard case .socketClosed(_, let context) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .socketClosed(_, let context) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(context.contains("no message within 1.0 seconds of opening") && error?.isTransient == true && files.isEmpty)
             #expect(took >= .seconds(1) && took < .seconds(10), "took \(took)")
         }
@@ -183,7 +206,10 @@ import TSAPISimulator
             var silent = request(r)
             silent.timeouts = ExportTimeouts(firstMessage: .seconds(60), idle: .seconds(1), session: .seconds(60))
             let (error, files) = try await failingExport(r, silent)
-            guard case .socketClosed(_, let context) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .socketClosed(_, let context) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(context.contains("no message and no command for 1.0 seconds") && error?.isTransient == true && files.isEmpty)
         }
     }
@@ -202,7 +228,10 @@ import TSAPISimulator
     @Test func droppedWebSocketIsATransientTypedError() async throws {
         try await RecorderFixture.with(faults: [FaultRule(kind: .dropWebSocket, param: 3)]) { r in
             let (error, files) = try await failingExport(r, request(r))
-            guard case .socketClosed = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .socketClosed = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(error?.isTransient == true && files.isEmpty)
         }
     }
@@ -223,8 +252,9 @@ import TSAPISimulator
 
     @Test func socketsOfDeclinedUpgradesAreClosedWithTheClient() async throws {
         try await RecorderFixture.with(RecorderFixture.configuration { $0.exportLicensed = false }) { r in
-            var settings = ConnectionSettings(name: "sim", baseURL: URL(string: "http://127.0.0.1:\(r.port)")!,
-                                              credential: .apiKey(.literal(Secret(r.apiKey))))
+            var settings = ConnectionSettings(
+                name: "sim", baseURL: URL(string: "http://127.0.0.1:\(r.port)")!,
+                credential: .apiKey(.literal(Secret(r.apiKey))))
             settings.retry = RetryPolicy(maxAttempts: 1)
             let during = try await TSAPIClient.withClient(settings) { client in
                 let directory = try RecorderFixture.directory()
@@ -235,7 +265,10 @@ import TSAPISimulator
                         _ = try await ExportDriver(client: client, zone: r.zone).run(request, into: directory) { _ in }
                         Issue.record("an unlicensed export must be refused")
                     } catch let error as TSAPIError {
-                        guard case .notFound = error else { Issue.record("got \(error)"); continue }
+                        guard case .notFound = error else {
+                            Issue.record("got \(error)")
+                            continue
+                        }
                     }
                 }
                 // The recorder closes its side right after answering; give the FINs time to land.

@@ -1,20 +1,21 @@
-import Testing
 import TSAPI
+import Testing
 
 /// Which bound an export session has crossed, as a pure function of its clocks.
 @Suite(.timeLimit(.minutes(1))) struct ExportTimeoutsTests {
     static let bounds = ExportTimeouts(firstMessage: .seconds(30), idle: .seconds(120), session: .seconds(3600))
 
-    @Test(arguments: [
-        // elapsed, idle, saw first message → which bound (nil: none)
-        (10.0, 10.0, false, nil),
-        (31.0, 31.0, false, "first"),
-        (31.0, 31.0, true, nil),
-        (200.0, 121.0, true, "idle"),
-        (200.0, 119.0, true, nil),
-        (3601.0, 1.0, true, "session"),
-        (3601.0, 3601.0, false, "session"),
-    ] as [(Double, Double, Bool, String?)])
+    @Test(
+        arguments: [
+            // elapsed, idle, saw first message → which bound (nil: none)
+            (10.0, 10.0, false, nil),
+            (31.0, 31.0, false, "first"),
+            (31.0, 31.0, true, nil),
+            (200.0, 121.0, true, "idle"),
+            (200.0, 119.0, true, nil),
+            (3601.0, 1.0, true, "session"),
+            (3601.0, 3601.0, false, "session")
+        ] as [(Double, Double, Bool, String?)])
     func theBoundCrossedIsNamed(elapsed: Double, idle: Double, sawFirstMessage: Bool, expected: String?) {
         let why = Self.bounds.exceeded(elapsed: .seconds(elapsed), idle: .seconds(idle), sawFirstMessage: sawFirstMessage)
         switch expected {

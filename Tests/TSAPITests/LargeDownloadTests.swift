@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TSAPI
-import TestSupport
 import TSAPISimulator
+import TestSupport
+import Testing
 
 /// A 1 GB export goes through the driver with memory far below the file size: downloads
 /// stream to disk chunk by chunk while MD5 and SHA-256 are computed in the same pass.

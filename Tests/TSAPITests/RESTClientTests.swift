@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TSAPI
-import TestSupport
 import TSAPISimulator
+import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct RESTClientTests {
     @Test func infoChannelsStatusAndDays() async throws {
@@ -50,7 +50,8 @@ import TSAPISimulator
 
     @Test func eventLogPagesToTheEnd() async throws {
         try await RecorderFixture.with { r in
-            let from = r.date("2026-11-24T00:00:00"), to = r.date("2026-11-25T00:00:00")
+            let from = r.date("2026-11-24T00:00:00")
+            let to = r.date("2026-11-25T00:00:00")
             let small = try await r.client.eventLog(from: from, to: to, zone: r.zone, pageSize: 7)
             let big = try await r.client.eventLog(from: from, to: to, zone: r.zone, pageSize: 500)
             #expect(small.count > 7 && small.map(\.id) == big.map(\.id))
@@ -63,9 +64,14 @@ import TSAPISimulator
             let day = try #require(r.zone.localDay(year: 2026, month: 11, day: 24))
             #expect(try await r.client.recordingMinutes(channel: 1, day: day, zone: r.zone).recordedCount == 1440)
         }
-        _ = try await RecorderFixture.with(faults: [FaultRule(kind: .http500, times: nil)], retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))) { r in
-            await #expect(throws: TSAPIError.serverError(server: "sim", path: "/api/v1/recording/days", status: 500,
-                                                         message: "Internal server error (injected)")) {
+        _ = try await RecorderFixture.with(
+            faults: [FaultRule(kind: .http500, times: nil)], retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))
+        ) { r in
+            await #expect(
+                throws: TSAPIError.serverError(
+                    server: "sim", path: "/api/v1/recording/days", status: 500,
+                    message: "Internal server error (injected)")
+            ) {
                 _ = try await r.client.recordingDays(channel: 1, zone: r.zone)
             }
         }
@@ -87,7 +93,8 @@ import TSAPISimulator
     /// This recorder revokes the old refresh token but sends no new one: the second refresh
     /// fails and the client logs in again.
     @Test func refreshWithoutRotatedTokenFallsBackToLogin() async throws {
-        try await RecorderFixture.with(RecorderFixture.configuration { $0.refreshWithoutNewToken = true }, login: .userPassword("1234")) { r in
+        try await RecorderFixture.with(RecorderFixture.configuration { $0.refreshWithoutNewToken = true }, login: .userPassword("1234")) {
+            r in
             _ = try await r.client.channels()
             for _ in 0..<2 {
                 try await r.control("tokens/expire", json: "{}")
@@ -120,9 +127,11 @@ import TSAPISimulator
 
     @Test func recorderTimesParseEveryDocumentedForm() throws {
         let zone = RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!)
-        let expected = Date(timeIntervalSince1970: 1_764_032_400) // 2025-11-25T01:00:00Z
-        for text in ["2025-11-25T10:00:00", "2025-11-25T01:00:00Z", "2025-11-25T10:00:00+09:00", "2025-11-25T10:00:00+0900",
-                     "2025-11-25T10:00:00+09", "2025-11-25T10:00:00.000+09:00", "2025-11-24T20:00:00-05:00"] {
+        let expected = Date(timeIntervalSince1970: 1_764_032_400)  // 2025-11-25T01:00:00Z
+        for text in [
+            "2025-11-25T10:00:00", "2025-11-25T01:00:00Z", "2025-11-25T10:00:00+09:00", "2025-11-25T10:00:00+0900",
+            "2025-11-25T10:00:00+09", "2025-11-25T10:00:00.000+09:00", "2025-11-24T20:00:00-05:00"
+        ] {
             #expect(zone.parse(text) == expected, "\(text)")
         }
         #expect(zone.parse("2025-11-25") == expected.addingTimeInterval(-36_000))
@@ -133,7 +142,8 @@ import TSAPISimulator
         let secret = Secret("tsapi_key_supersecret")
         var dumped = ""
         dump(secret, to: &dumped)
-        #expect(!"\(secret)".contains("supersecret") && !dumped.contains("supersecret") && !String(reflecting: secret).contains("supersecret"))
+        #expect(
+            !"\(secret)".contains("supersecret") && !dumped.contains("supersecret") && !String(reflecting: secret).contains("supersecret"))
         let settings = ConnectionSettings(name: "n", baseURL: URL(string: "http://x")!, credential: .apiKey(.literal(secret)))
         var all = ""
         dump(settings, to: &all)

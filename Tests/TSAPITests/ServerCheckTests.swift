@@ -1,15 +1,16 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Testing
 import TSAPI
-import TestSupport
 import TSAPISimulator
+import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct ServerCheckTests {
     func settings(port: Int, key: String) -> ConnectionSettings {
-        ConnectionSettings(name: "nvr", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
-                           credential: .apiKey(.literal(Secret(key))), retry: RetryPolicy(maxAttempts: 1))
+        ConnectionSettings(
+            name: "nvr", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
+            credential: .apiKey(.literal(Secret(key))), retry: RetryPolicy(maxAttempts: 1))
     }
 
     /// Creates an API key with `permissions` the way an admin would: JWT login, then POST.
@@ -25,8 +26,9 @@ import TSAPISimulator
             return try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] ?? [:]
         }
         let tokens = try await post("/api/v1/auth/login", ["auth": Data("admin:1234".utf8).base64EncodedString()])
-        let created = try await post("/api/v1/auth/apikey", ["name": "limited", "permissions": permissions],
-                                     bearer: tokens["accessToken"] as? String)
+        let created = try await post(
+            "/api/v1/auth/apikey", ["name": "limited", "permissions": permissions],
+            bearer: tokens["accessToken"] as? String)
         return try #require(created["key"] as? String)
     }
 

@@ -31,8 +31,10 @@ extension Archive {
     /// target lacks (checked against its name on the way), publishes the snapshot only once
     /// all of them are durable, keeps the newest `keepSnapshots`, and removes the blobs no kept
     /// snapshot names. Holds the store lock shared: retention cannot remove a blob mid-copy.
-    public func pushBackup(to target: BackupTarget, keepSnapshots: Int = 7, actor: String,
-                           progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> BackupPushReport {
+    public func pushBackup(
+        to target: BackupTarget, keepSnapshots: Int = 7, actor: String,
+        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws -> BackupPushReport {
         guard keepSnapshots >= 1 else { throw ArchiveError.invalidInput("keep at least one snapshot") }
         // One push per target at a time: a second one would remove the first one's work files.
         return try StoreLock.holding(target.root, .exclusive) {
@@ -40,8 +42,10 @@ extension Archive {
         }
     }
 
-    private func pushLocked(to target: BackupTarget, keepSnapshots: Int, actor: String,
-                            progress: (_ done: Int, _ total: Int) -> Void) throws -> BackupPushReport {
+    private func pushLocked(
+        to target: BackupTarget, keepSnapshots: Int, actor: String,
+        progress: (_ done: Int, _ total: Int) -> Void
+    ) throws -> BackupPushReport {
         let started = Date()
         target.removeAbandonedWork()
         var report = try StoreLock.holding(root, .shared) { () throws -> BackupPushReport in
@@ -52,9 +56,13 @@ extension Archive {
             let blobs = try target.blobs(inSnapshot: ".tmp-" + name)
             report.blobs = blobs.count
             for (i, blob) in blobs.enumerated() {
-                switch try BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: self.blobs, to: target.blobs) {
+                switch try BlobCopier.copy(
+                    sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: self.blobs, to: target.blobs)
+                {
                 case .present: break
-                case .copied(let bytes): report.copiedBlobs += 1; report.copiedBytes += bytes
+                case .copied(let bytes):
+                    report.copiedBlobs += 1
+                    report.copiedBytes += bytes
                 case .damaged(let problem): report.damaged.append(.init(sha256: blob.sha256, problem: problem))
                 }
                 progress(i + 1, blobs.count)
@@ -86,22 +94,34 @@ extension Archive {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
         let stem = formatter.string(from: date)
-        var name = stem + ".sqlite", n = 2
-        while existing.contains(name) { name = "\(stem)-\(n).sqlite"; n += 1 }
+        var name = stem + ".sqlite"
+        var n = 2
+        while existing.contains(name) {
+            name = "\(stem)-\(n).sqlite"
+            n += 1
+        }
         return name
     }
 
     /// `at` is when the snapshot was taken: what the archive gained after it is not in it.
     private func recordPush(_ r: BackupPushReport, path: String, snapshotAt: Date, actor: String) throws {
         try index.write { db in
-            try db.execute(sql: """
-                INSERT INTO backup_pushes(target_id, label, path, at, snapshot, snapshot_sha256, blobs, copied_blobs, copied_bytes,
-                                          damaged_blobs, pruned_blobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [r.targetID, r.label, path, snapshotAt.timeIntervalSince1970, r.snapshot, r.snapshotSHA256, r.blobs,
-                                 r.copiedBlobs, r.copiedBytes, r.damaged.count, r.prunedBlobs])
-            _ = try Self.appendCustody(db, action: "backup-push", caseID: nil, actor: actor, details: [
-                "target": r.label, "targetID": r.targetID, "snapshot": r.snapshot, "snapshotSHA256": r.snapshotSHA256,
-                "blobs": String(r.blobs), "copied": String(r.copiedBlobs), "damaged": String(r.damaged.count), "pruned": String(r.prunedBlobs)])
+            try db.execute(
+                sql: """
+                    INSERT INTO backup_pushes(target_id, label, path, at, snapshot, snapshot_sha256, blobs, copied_blobs, copied_bytes,
+                                              damaged_blobs, pruned_blobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    r.targetID, r.label, path, snapshotAt.timeIntervalSince1970, r.snapshot, r.snapshotSHA256, r.blobs,
+                    r.copiedBlobs, r.copiedBytes, r.damaged.count, r.prunedBlobs
+                ])
+            _ = try Self.appendCustody(
+                db, action: "backup-push", caseID: nil, actor: actor,
+                details: [
+                    "target": r.label, "targetID": r.targetID, "snapshot": r.snapshot, "snapshotSHA256": r.snapshotSHA256,
+                    "blobs": String(r.blobs), "copied": String(r.copiedBlobs), "damaged": String(r.damaged.count),
+                    "pruned": String(r.prunedBlobs)
+                ])
         }
     }
 }
@@ -114,7 +134,9 @@ extension BackupTarget {
         guard rename(temporary, snapshotPath(name)) == 0 else { throw FileSystem.error(snapshotPath(name)) }
         let sha = try BlobStore.digest(of: snapshotPath(name)).sha256
         let sumFile = snapshotPath(name) + ".sha256"
-        guard FileManager.default.createFile(atPath: sumFile, contents: Data("\(sha)  \(name)\n".utf8)) else { throw FileSystem.error(sumFile) }
+        guard FileManager.default.createFile(atPath: sumFile, contents: Data("\(sha)  \(name)\n".utf8)) else {
+            throw FileSystem.error(sumFile)
+        }
         try FileSystem.fsync(path: sumFile)
         FileSystem.fsyncDirectory(root + "/snapshots")
         return sha
@@ -132,7 +154,7 @@ extension BackupTarget {
         var named = Set<String>()
         for name in all.suffix(keep) { named.formUnion(try blobs(inSnapshot: name).map(\.sha256)) }
         let stored = blobs.contents()
-        stored.temporary.forEach { unlink($0) }
+        for path in stored.temporary { unlink(path) }
         for sha in stored.names where !named.contains(sha) {
             guard let size = blobs.remove(sha) else { continue }
             report.prunedBlobs += 1

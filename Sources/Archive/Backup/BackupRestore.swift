@@ -55,7 +55,8 @@ extension BackupTarget {
 
     func snapshotProblem(_ name: String) -> String? {
         guard let line = try? String(contentsOfFile: snapshotPath(name) + ".sha256", encoding: .utf8),
-              let expected = line.split(separator: " ").first else { return "no .sha256 beside it" }
+            let expected = line.split(separator: " ").first
+        else { return "no .sha256 beside it" }
         guard let actual = try? BlobStore.digest(of: snapshotPath(name)).sha256 else { return "unreadable" }
         return actual == expected ? nil : "hashes to \(actual), its .sha256 says \(expected)"
     }
@@ -67,7 +68,9 @@ extension BackupTarget {
         guard existing.isEmpty else { throw ArchiveError.invalidInput("\(archiveRoot) is not empty; restore into a new directory") }
         guard let name = snapshot ?? snapshots().last else { throw ArchiveError.invalidInput("\(root) holds no snapshot") }
         guard snapshots().contains(name) else { throw ArchiveError.invalidInput("\(root) has no snapshot \(name)") }
-        if let problem = snapshotProblem(name) { throw ArchiveError.invalidInput("snapshot \(name) \(problem); restore another with --snapshot") }
+        if let problem = snapshotProblem(name) {
+            throw ArchiveError.invalidInput("snapshot \(name) \(problem); restore another with --snapshot")
+        }
         try FileSystem.makeDirectory(archiveRoot)
         do { try FileManager.default.copyItem(atPath: snapshotPath(name), toPath: archiveRoot + "/index.sqlite") } catch {
             throw ArchiveError.ioFailed(path: archiveRoot + "/index.sqlite", detail: "\(error)")
@@ -78,14 +81,19 @@ extension BackupTarget {
         for blob in try blobs(inSnapshot: name) {
             switch try BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: blobs, to: restoredBlobs) {
             case .present: break
-            case .copied(let bytes): report.blobs += 1; report.bytes += bytes
+            case .copied(let bytes):
+                report.blobs += 1
+                report.bytes += bytes
             case .damaged(let problem): report.missing.append(.init(item: blob.sha256, problem: problem))
             }
         }
         let archive = try Archive(root: archiveRoot)
-        _ = try archive.appendCustody(action: "backup-restore", caseID: nil, actor: actor, details: [
-            "target": identity.label, "targetID": identity.id, "snapshot": name, "blobs": String(report.blobs),
-            "missing": String(report.missing.count)])
+        _ = try archive.appendCustody(
+            action: "backup-restore", caseID: nil, actor: actor,
+            details: [
+                "target": identity.label, "targetID": identity.id, "snapshot": name, "blobs": String(report.blobs),
+                "missing": String(report.missing.count)
+            ])
         return report
     }
 }
@@ -105,16 +113,21 @@ public struct BackupStatus: Sendable, Codable, Hashable {
 extension Archive {
     public func backupStatus() throws -> [BackupStatus] {
         try index.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT p.* FROM backup_pushes p
-                WHERE p.id = (SELECT MAX(id) FROM backup_pushes q WHERE q.target_id = p.target_id) ORDER BY p.label
-                """).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.* FROM backup_pushes p
+                    WHERE p.id = (SELECT MAX(id) FROM backup_pushes q WHERE q.target_id = p.target_id) ORDER BY p.label
+                    """
+            ).map { row in
                 let at: Double = row["at"]
-                let newer = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE created_at > ?",
-                                             arguments: [at])
-                return BackupStatus(label: row["label"], targetID: row["target_id"], path: row["path"],
-                                    lastPush: Date(timeIntervalSince1970: at), snapshot: row["snapshot"],
-                                    newerBlobs: newer?["n"] ?? 0, newerBytes: newer?["bytes"] ?? 0)
+                let newer = try Row.fetchOne(
+                    db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE created_at > ?",
+                    arguments: [at])
+                return BackupStatus(
+                    label: row["label"], targetID: row["target_id"], path: row["path"],
+                    lastPush: Date(timeIntervalSince1970: at), snapshot: row["snapshot"],
+                    newerBlobs: newer?["n"] ?? 0, newerBytes: newer?["bytes"] ?? 0)
             }
         }
     }

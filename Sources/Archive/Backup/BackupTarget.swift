@@ -34,7 +34,8 @@ public struct BackupTarget: Sendable {
             }
         } else {
             guard let label else {
-                throw ArchiveError.invalidInput("\(root) is not a tsvault backup target (no \(Self.identityFile)); give --label to initialize it")
+                throw ArchiveError.invalidInput(
+                    "\(root) is not a tsvault backup target (no \(Self.identityFile)); give --label to initialize it")
             }
             let existing = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
             guard existing.filter({ !$0.hasPrefix(".") && $0 != "lost+found" }).isEmpty else {
@@ -43,7 +44,9 @@ public struct BackupTarget: Sendable {
             try FileSystem.makeDirectory(root)
             identity = Identity(format: 1, id: UUID().uuidString.lowercased(), label: label, created: Date())
             let temporary = root + "/.tmp-identity"
-            guard FileManager.default.createFile(atPath: temporary, contents: try Self.encoder.encode(identity)) else { throw FileSystem.error(temporary) }
+            guard FileManager.default.createFile(atPath: temporary, contents: try Self.encoder.encode(identity)) else {
+                throw FileSystem.error(temporary)
+            }
             try FileSystem.fsync(path: temporary)
             guard rename(temporary, file) == 0 else { throw FileSystem.error(file) }
             FileSystem.fsyncDirectory(root)

@@ -16,7 +16,8 @@ enum BlobCopier {
 
     static func copy(sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore) throws -> Outcome {
         let suffix = compressed ? ".zst" : ""
-        let from = source.path(of: sha) + suffix, to = target.path(of: sha) + suffix
+        let from = source.path(of: sha) + suffix
+        let to = target.path(of: sha) + suffix
         let expectedSize = compressed ? FileSystem.size(of: from) : size
         if let existing = FileSystem.size(of: to), existing == expectedSize { return .present }
         guard FileSystem.size(of: from) != nil else { return .damaged("missing in the source") }
@@ -24,8 +25,10 @@ enum BlobCopier {
         try FileSystem.makeDirectory(directory)
         let temporary = directory + "/.tmp-\(UUID().uuidString)"
         defer { unlink(temporary) }
-        let written = try compressed ? copyCompressed(sha: sha, size: size, from: from, to: temporary)
-                                     : copyHashing(sha: sha, size: size, from: from, to: temporary)
+        let written =
+            try compressed
+            ? copyCompressed(sha: sha, size: size, from: from, to: temporary)
+            : copyHashing(sha: sha, size: size, from: from, to: temporary)
         guard case .copied = written else { return written }
         try FileSystem.fsync(path: temporary)
         chmod(temporary, 0o444)
@@ -65,7 +68,10 @@ enum BlobCopier {
         var offset = 0
         while offset < bytes.count {
             let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 { if errno == EINTR { continue }; throw FileSystem.error(path) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.error(path)
+            }
             offset += n
         }
     }

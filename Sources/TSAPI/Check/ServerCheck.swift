@@ -14,7 +14,8 @@ public struct ServerCheckReport: Sendable, Codable {
     }
 
     public enum Verdict: String, Sendable, Codable {
-        case ready, unreachable, tls, credentials, permission, protocolError = "protocol"
+        case ready, unreachable, tls, credentials, permission
+        case protocolError = "protocol"
     }
 
     public var server: String
@@ -92,7 +93,9 @@ public enum ServerCheck {
         let missing = report.permissions.filter { !$0.value }.keys.sorted()
         if !missing.isEmpty {
             report.verdict = .permission
-            report.problems.append("the credential lacks permission \(missing.joined(separator: ", ")); create an API key with remote, playback and dataExport")
+            report.problems.append(
+                "the credential lacks permission \(missing.joined(separator: ", ")); create an API key with remote, playback and dataExport"
+            )
         }
     }
 
@@ -119,7 +122,9 @@ public enum ServerCheck {
         case .unreachable(_, let detail):
             report.verdict = .unreachable
             let lowered = detail.lowercased()
-            let dns = lowered.contains("resolve") || lowered.contains("dns") || lowered.contains("nodename") || lowered.contains("name or service")
+            let dns =
+                lowered.contains("resolve") || lowered.contains("dns") || lowered.contains("nodename")
+                || lowered.contains("name or service")
             report.problems.append(dns ? "the host name does not resolve (DNS); check the URL" : error.description)
         case .timedOut:
             report.verdict = .unreachable

@@ -22,8 +22,10 @@ public struct ConnectionSettings: Sendable {
         case userPassword(user: String, password: SecretSource)
     }
 
-    public init(name: String, baseURL: URL, credential: Credential, tls: TLSSettings = .init(),
-                requestTimeout: Duration = .seconds(30), retry: RetryPolicy = .init()) {
+    public init(
+        name: String, baseURL: URL, credential: Credential, tls: TLSSettings = .init(),
+        requestTimeout: Duration = .seconds(30), retry: RetryPolicy = .init()
+    ) {
         self.name = name
         self.baseURL = baseURL
         self.credential = credential

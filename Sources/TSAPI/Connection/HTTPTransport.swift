@@ -22,7 +22,8 @@ struct HTTPTransport: Sendable {
             tlsConfiguration: try TLSPolicy.configuration(for: settings),
             timeout: .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.requestTimeout)))
         configuration.httpVersion = .http1Only
-        return HTTPTransport(settings: settings, client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration))
+        return HTTPTransport(
+            settings: settings, client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration))
     }
 
     func shutdown() async {

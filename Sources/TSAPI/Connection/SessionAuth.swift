@@ -106,7 +106,9 @@ actor SessionAuth {
 
     /// Revokes the refresh token on shutdown; failures only matter to the recorder.
     func logout() async {
-        guard let refreshToken, let body = try? JSONSerialization.data(withJSONObject: ["refreshToken": refreshToken.reveal()]) else { return }
+        guard let refreshToken, let body = try? JSONSerialization.data(withJSONObject: ["refreshToken": refreshToken.reveal()]) else {
+            return
+        }
         var headers = HTTPHeaders()
         if let access { AuthMaterial.bearer(access.token).apply(to: &headers) }
         _ = try? await transport.send(.POST, "/api/v1/auth/logout", headers: headers, body: Array(body))

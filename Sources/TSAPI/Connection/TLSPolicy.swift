@@ -31,14 +31,16 @@ enum TLSPolicy {
         guard var tls = try configuration(for: settings) else { return nil }
         guard let host = settings.baseURL.host, isIPAddress(host) else { return (tls, nil) }
         guard settings.tls.caFile != nil else {
-            throw TSAPIError.tls(server: settings.name, detail: "the export socket to IP address \(host) needs the recorder's certificate as CA file")
+            throw TSAPIError.tls(
+                server: settings.name, detail: "the export socket to IP address \(host) needs the recorder's certificate as CA file")
         }
         tls.certificateVerification = .noHostnameVerification
         return (tls, placeholderSNI)
     }
 
     static func isIPAddress(_ host: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
+        var v4 = in_addr()
+        var v6 = in6_addr()
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return inet_pton(AF_INET, bare, &v4) == 1 || inet_pton(AF_INET6, bare, &v6) == 1
     }

@@ -44,8 +44,9 @@ struct Downloader: Sendable {
                 throw TSAPIError.localWriteFailed(path: finalPath, detail: String(cString: strerror(errno)))
             }
             HashingFileSink.syncDirectory(directory)
-            return DownloadedFile(name: name, advertisedName: entry.fileName, path: finalPath, size: sink.written,
-                                  md5: md5, sha256: sha256, resumes: resumes)
+            return DownloadedFile(
+                name: name, advertisedName: entry.fileName, path: finalPath, size: sink.written,
+                md5: md5, sha256: sha256, resumes: resumes)
         } catch {
             sink.abandon()
             throw error
@@ -81,12 +82,16 @@ struct Downloader: Sendable {
             } catch let error as TSAPIError where !error.isTransient {
                 throw error
             } catch {
-                let mapped = (error as? TSAPIError)
+                let mapped =
+                    (error as? TSAPIError)
                     ?? .incompleteDownload(server: server, file: displayName, received: sink.written, expected: expected)
                 failuresWithoutProgress = sink.written > before ? 1 : failuresWithoutProgress + 1
                 guard failuresWithoutProgress < client.settings.retry.maxAttempts else { throw mapped }
-                client.logger.warning("download interrupted, resuming", metadata: [
-                    "server": "\(server)", "file": "\(displayName)", "received": "\(sink.written)", "error": "\(mapped)"])
+                client.logger.warning(
+                    "download interrupted, resuming",
+                    metadata: [
+                        "server": "\(server)", "file": "\(displayName)", "received": "\(sink.written)", "error": "\(mapped)"
+                    ])
                 try await Task.sleep(for: client.settings.retry.delay(afterAttempt: failuresWithoutProgress))
                 if sink.written > 0 { resumes += 1 }
             }

@@ -5,7 +5,8 @@ public enum SafeFileName {
     public static let maxBytes = 180
 
     public static func make(_ name: String, server: String) throws -> String {
-        let refused = name.isEmpty || name.contains("/") || name.contains("\\") || name.contains("\0")
+        let refused =
+            name.isEmpty || name.contains("/") || name.contains("\\") || name.contains("\0")
             || name == "." || name == ".." || name.hasPrefix("..") || name.hasPrefix("~")
             || name.first.map { $0 == ":" } == true || (name.count >= 2 && Array(name)[1] == ":")
         guard !refused else { throw TSAPIError.hostileFileName(server: server, name: name) }

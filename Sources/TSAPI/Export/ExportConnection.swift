@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import Logging
 import NIOHTTP1
-import HTTPTypes
 import Synchronization
 import WSClient
 
@@ -29,13 +29,16 @@ public enum ExportConnectionEvent: Sendable {
 extension TSAPIClient {
     /// Opens the export socket for `request`, runs `body` with it, and closes it when the
     /// body returns or throws (closing makes the recorder stop the task and delete its files).
-    public func withExportConnection<T: Sendable>(_ request: ExportRequest, zone: RecorderTimeZone,
-                                                  _ body: @Sendable (ExportConnection) async throws -> T) async throws -> T {
+    public func withExportConnection<T: Sendable>(
+        _ request: ExportRequest, zone: RecorderTimeZone,
+        _ body: @Sendable (ExportConnection) async throws -> T
+    ) async throws -> T {
         let material = try await auth.current()
-        let headers: HTTPFields = switch material {
-        case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
-        case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
-        }
+        let headers: HTTPFields =
+            switch material {
+            case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
+            case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
+            }
         // Header and query both (§2.4 recommendation).
         let url = settings.webSocketBase + "/wsapi/v1/export" + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
         let tls = try TLSPolicy.webSocketConfiguration(for: settings)

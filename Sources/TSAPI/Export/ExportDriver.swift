@@ -43,8 +43,10 @@ public struct ExportDriver: Sendable {
     /// Runs `request`, downloading into `directory`. `onFiles` must make the files durable
     /// (or copy them away) before it returns; the recorder deletes them on `next`. Throws a
     /// `TSAPIError` for every way the session can fail.
-    public func run(_ request: ExportRequest, into directory: String,
-                    onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
+    public func run(
+        _ request: ExportRequest, into directory: String,
+        onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void
+    ) async throws -> ExportOutcome {
         var attempts = 0
         while true {
             let used = try await client.auth.current()
@@ -54,13 +56,17 @@ public struct ExportDriver: Sendable {
                 // An access token that expired before the upgrade: refresh and reconnect (an
                 // API key answers false here, and the 401 stands).
                 attempts += 1
-                guard try await client.auth.recover(from: used) else { throw TSAPIError.unauthorized(server: client.settings.name, path: path) }
+                guard try await client.auth.recover(from: used) else {
+                    throw TSAPIError.unauthorized(server: client.settings.name, path: path)
+                }
             }
         }
     }
 
-    private func session(_ request: ExportRequest, into directory: String,
-                         onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws -> ExportOutcome {
+    private func session(
+        _ request: ExportRequest, into directory: String,
+        onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void
+    ) async throws -> ExportOutcome {
         let server = client.settings.name
         let downloader = Downloader(client: client, meter: meter)
         return try await client.withExportConnection(request, zone: zone) { connection in
@@ -86,9 +92,12 @@ public struct ExportDriver: Sendable {
                     guard code == 0, let task else { throw TSAPIError.exportRejected(server: server, code: code, message: message) }
                     outcome.taskID = task.id
                 case .fileEnd(let fileEnd):
-                    guard let task = outcome.taskID else { throw TSAPIError.malformedMessage(server: server, context: "fileEnd before ready", text: "") }
-                    try await handle(fileEnd, task: task, connection: connection, downloader: downloader,
-                                     directory: directory, outcome: &outcome, onFiles: onFiles)
+                    guard let task = outcome.taskID else {
+                        throw TSAPIError.malformedMessage(server: server, context: "fileEnd before ready", text: "")
+                    }
+                    try await handle(
+                        fileEnd, task: task, connection: connection, downloader: downloader,
+                        directory: directory, outcome: &outcome, onFiles: onFiles)
                     connection.send(.next, task: task)
                     outcome.fileSets += 1
                 case .timeoutAlert:
@@ -125,9 +134,11 @@ public struct ExportDriver: Sendable {
     /// Downloads every entry of `fileEnd` and hands the set to the caller, while a ticker
     /// sends `wait` at min(ttl/3, 5 s): the recorder keeps the task alive until the files are
     /// durable on our side, however long downloading and archiving take.
-    private func handle(_ fileEnd: FileEnd, task: String, connection: ExportConnection, downloader: Downloader,
-                        directory: String, outcome: inout ExportOutcome,
-                        onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void) async throws {
+    private func handle(
+        _ fileEnd: FileEnd, task: String, connection: ExportConnection, downloader: Downloader,
+        directory: String, outcome: inout ExportOutcome,
+        onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void
+    ) async throws {
         let interval = Duration.milliseconds(max(20, min(fileEnd.ttlMilliseconds / 3, 5_000)))
         let (files, waits) = try await withThrowingTaskGroup(of: Int?.self) { group -> ([DownloadedFile], Int) in
             group.addTask {

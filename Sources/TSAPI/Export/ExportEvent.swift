@@ -62,9 +62,10 @@ public enum ExportEvent: Sendable, Hashable {
         case "ready":
             guard let code = status?.int("code") else { throw malformed("ready without status.code") }
             let task = (object["task"] as? [String: Any]).flatMap { t -> ReadyTask? in
-                guard let id = t.string("id") else { return nil }   // UUID string or a number (§8.23)
-                return ReadyTask(id: id, channels: (t["ch"] as? [Any])?.compactMap { ($0 as? Int) ?? Int("\($0)") } ?? [],
-                                 mediaSize: t.int("mediaSize"))
+                guard let id = t.string("id") else { return nil }  // UUID string or a number (§8.23)
+                return ReadyTask(
+                    id: id, channels: (t["ch"] as? [Any])?.compactMap { ($0 as? Int) ?? Int("\($0)") } ?? [],
+                    mediaSize: t.int("mediaSize"))
             }
             if code == 0, task == nil { throw malformed("ready with code 0 but no task.id") }
             return .ready(code: code, message: status?.string("message") ?? "", task: task)
@@ -82,7 +83,8 @@ public enum ExportEvent: Sendable, Hashable {
                 }
                 return DownloadEntry(fileName: name, src: src, md5: d.string("md5")?.lowercased())
             }
-            return .fileEnd(FileEnd(channel: try chid(), fid: file.int("fid") ?? -1, ttlMilliseconds: file.int("ttl") ?? 10_000, downloads: downloads))
+            return .fileEnd(
+                FileEnd(channel: try chid(), fid: file.int("fid") ?? -1, ttlMilliseconds: file.int("ttl") ?? 10_000, downloads: downloads))
         case "timeoutAlert": return .timeoutAlert(ttlMilliseconds: object.int("ttl"))
         case "channelEnd": return .channelEnd(channel: try chid())
         case "end":

@@ -35,7 +35,7 @@ public struct ExportRequest: Sendable, Hashable {
         var items: [(String, String?)] = [
             ("ch", channels.map(String.init).joined(separator: ",")),
             ("timeBegin", zone.format(begin)), ("timeEnd", zone.format(end)),
-            ("md5", md5 ? "true" : "false"), ("lang", language), ("indent", "0"),
+            ("md5", md5 ? "true" : "false"), ("lang", language), ("indent", "0")
         ]
         if let subtitleFormat { items.append(("subtitleFormat", subtitleFormat)) }
         if let mediaSize { items.append(("mediaSize", mediaSize)) }

@@ -11,7 +11,8 @@ struct JSONReader: Sendable {
         do {
             return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         } catch {
-            throw TSAPIError.malformedResponse(server: server, path: path, detail: "not JSON: \(String(decoding: bytes.prefix(120), as: UTF8.self))")
+            throw TSAPIError.malformedResponse(
+                server: server, path: path, detail: "not JSON: \(String(decoding: bytes.prefix(120), as: UTF8.self))")
         }
     }
 

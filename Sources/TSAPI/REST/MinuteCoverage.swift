@@ -33,8 +33,9 @@ public struct MinuteCoverage: Sendable, Hashable {
     /// Parses a bitmap; any character but '0' counts as recorded (§4.2 item 2).
     static func parse(bitmap: String, channel: Int, day: LocalDay, server: String) throws -> MinuteCoverage {
         guard bitmap.count == day.minuteCount else {
-            throw TSAPIError.bitmapLength(server: server, channel: channel, range: "\(day) (\(day.minuteCount / 60) h)",
-                                          expected: day.minuteCount, actual: bitmap.count)
+            throw TSAPIError.bitmapLength(
+                server: server, channel: channel, range: "\(day) (\(day.minuteCount / 60) h)",
+                expected: day.minuteCount, actual: bitmap.count)
         }
         return MinuteCoverage(channel: channel, day: day, recorded: bitmap.map { $0 != "0" })
     }

@@ -29,11 +29,13 @@ public struct RecorderTimeZone: Sendable, Hashable {
     public func format(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let offset = zone.secondsFromGMT(for: date)
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let c = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
         let sign = offset < 0 ? "-" : "+"
         let a = abs(offset)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!,
-                      sign, a / 3600, (a % 3600) / 60)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!,
+            sign, a / 3600, (a % 3600) / 60)
     }
 
     /// Parses every form the reference lists: optional fraction, `Z`, `±hh:mm`, `±hhmm`,
@@ -46,8 +48,12 @@ public struct RecorderTimeZone: Sendable, Hashable {
             return Int(String(scanner[from..<(from + count)]))
         }
         guard let year = number(0, 4), scanner.count >= 10, scanner[4] == "-", scanner[7] == "-",
-              let month = number(5, 2), let day = number(8, 2) else { return nil }
-        var hour = 0, minute = 0, second = 0, fraction = 0.0
+            let month = number(5, 2), let day = number(8, 2)
+        else { return nil }
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var fraction = 0.0
         var index = 10
         if index < scanner.count, scanner[index] == "T" || scanner[index] == " " {
             guard let h = number(11, 2), scanner.count > 13, scanner[13] == ":", let m = number(14, 2) else { return nil }
@@ -62,7 +68,10 @@ public struct RecorderTimeZone: Sendable, Hashable {
             if index < scanner.count, scanner[index] == "." {
                 var digits = ""
                 index += 1
-                while index < scanner.count, scanner[index].isNumber { digits.append(scanner[index]); index += 1 }
+                while index < scanner.count, scanner[index].isNumber {
+                    digits.append(scanner[index])
+                    index += 1
+                }
                 fraction = Double("0." + digits) ?? 0
             }
         }

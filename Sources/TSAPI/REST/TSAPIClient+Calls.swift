@@ -6,16 +6,18 @@ extension TSAPIClient {
     public func serverInfo() async throws -> ServerInfo {
         let path = "/api/v1/info"
         let object = try reader(path).object(
-            try await getJSON(path, query: [("apiVersion", nil), ("siteName", nil), ("timezone", nil), ("product", nil), ("license", nil)],
-                              authenticated: false), "info")
+            try await getJSON(
+                path, query: [("apiVersion", nil), ("siteName", nil), ("timezone", nil), ("product", nil), ("license", nil)],
+                authenticated: false), "info")
         let zone = object["timezone"] as? [String: Any]
         let product = object["product"] as? [String: Any]
         let license = object["license"] as? [String: Any]
         guard let version = object.string("apiVersion") else { throw reader(path).malformed("no apiVersion") }
-        return ServerInfo(apiVersion: version, siteName: object.string("siteName")?.removingPercentEncoding,
-                          timeZoneName: zone?.string("name") ?? object.string("timezone"), timeZoneBias: zone?.string("bias"),
-                          productName: product?.string("name"), productVersion: product?.string("version"),
-                          licenseType: license?.string("type"), maxChannels: license?.int("maxChannels"))
+        return ServerInfo(
+            apiVersion: version, siteName: object.string("siteName")?.removingPercentEncoding,
+            timeZoneName: zone?.string("name") ?? object.string("timezone"), timeZoneBias: zone?.string("bias"),
+            productName: product?.string("name"), productVersion: product?.string("version"),
+            licenseType: license?.string("type"), maxChannels: license?.int("maxChannels"))
     }
 
     /// The recorder's zone from its info; an error when it names none we can use.
@@ -31,15 +33,18 @@ extension TSAPIClient {
         return try reader(path).array(try await getJSON(path, permission: "remote"), "the channel list").compactMap { element in
             guard let c = element as? [String: Any], let chid = c.int("chid") else { return nil }
             let title = c.string("title")?.removingPercentEncoding ?? ""
-            return ChannelInfo(chid: chid, title: title, displayName: c.string("displayName") ?? (title.isEmpty ? "CH\(chid)" : "CH\(chid). \(title)"))
+            return ChannelInfo(
+                chid: chid, title: title, displayName: c.string("displayName") ?? (title.isEmpty ? "CH\(chid)" : "CH\(chid). \(title)"))
         }
     }
 
     /// Both code families of §3.3: `200` anywhere means the legacy family.
     public func channelStatus() async throws -> [ChannelStatus] {
         let path = "/api/v1/channel/status"
-        let entries = try reader(path).array(try await getJSON(path, query: [("recordingStatus", nil)], permission: "remote"), "channel status")
-            .compactMap { $0 as? [String: Any] }
+        let entries = try reader(path).array(
+            try await getJSON(path, query: [("recordingStatus", nil)], permission: "remote"), "channel status"
+        )
+        .compactMap { $0 as? [String: Any] }
         let codes = entries.compactMap { ($0["status"] as? [String: Any])?.int("code") }
         let legacy = codes.contains(200)
         return entries.compactMap { e in
@@ -47,8 +52,9 @@ extension TSAPIClient {
             let status = e["status"] as? [String: Any]
             let code = status?.int("code") ?? -1
             let recording = e.bool("recording") ?? (e["recordingStatus"] as? [String: Any])?.bool("recording")
-            return ChannelStatus(chid: chid, code: code, message: status?.string("message"),
-                                 connected: legacy ? code == 200 : code == 0, recording: recording)
+            return ChannelStatus(
+                chid: chid, code: code, message: status?.string("message"),
+                connected: legacy ? code == 200 : code == 0, recording: recording)
         }
     }
 
@@ -56,7 +62,8 @@ extension TSAPIClient {
     /// §4.1), in either the flat or the per-channel shape.
     public func recordingDays(channel: Int, zone: RecorderTimeZone) async throws -> RecordingDays {
         let path = "/api/v1/recording/days"
-        let object = try reader(path).object(try await getJSON(path, query: [("ch", String(channel))], permission: "playback"), "recording days")
+        let object = try reader(path).object(
+            try await getJSON(path, query: [("ch", String(channel))], permission: "playback"), "recording days")
         var days: Set<LocalDay> = []
         for case let entry as [String: Any] in (object["data"] as? [Any]) ?? [] {
             if let chid = entry.int("chid"), chid != channel { continue }
@@ -75,11 +82,15 @@ extension TSAPIClient {
     /// days are unambiguous, and checked against the day's real length.
     public func recordingMinutes(channel: Int, day: LocalDay, zone: RecorderTimeZone) async throws -> MinuteCoverage {
         let path = "/api/v1/recording/minutes"
-        let raw = try await getJSON(path, query: [("ch", String(channel)), ("timeBegin", zone.format(day.start)),
-                                                  ("timeEnd", zone.format(day.end.addingTimeInterval(-1)))], permission: "playback")
+        let raw = try await getJSON(
+            path,
+            query: [
+                ("ch", String(channel)), ("timeBegin", zone.format(day.start)),
+                ("timeEnd", zone.format(day.end.addingTimeInterval(-1)))
+            ], permission: "playback")
         let bitmap: String?
         switch raw {
-        case let text as String: bitmap = text   // bare bitmap answers (§4.2 item 3)
+        case let text as String: bitmap = text  // bare bitmap answers (§4.2 item 3)
         case let object as [String: Any]:
             let entries = (object["data"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
             bitmap = (entries.first { $0.int("chid") == channel } ?? (entries.count == 1 ? entries.first : nil))?.string("minutes")
@@ -93,13 +104,17 @@ extension TSAPIClient {
     }
 
     /// Every event in the window, paging with `at` until `totalCount` (§5.2).
-    public func eventLog(from: Date, to: Date, channel: Int? = nil, zone: RecorderTimeZone, pageSize: Int = 100) async throws -> [EventLogEntry] {
+    public func eventLog(
+        from: Date, to: Date, channel: Int? = nil, zone: RecorderTimeZone, pageSize: Int = 100
+    ) async throws -> [EventLogEntry] {
         let path = "/api/v1/event/log"
         var result: [EventLogEntry] = []
         var at = 0
         while true {
-            var query: [(String, String?)] = [("timeBegin", zone.format(from)), ("timeEnd", zone.format(to)),
-                                              ("at", String(at)), ("maxCount", String(pageSize)), ("sort", "asc")]
+            var query: [(String, String?)] = [
+                ("timeBegin", zone.format(from)), ("timeEnd", zone.format(to)),
+                ("at", String(at)), ("maxCount", String(pageSize)), ("sort", "asc")
+            ]
             if let channel { query.append(("ch", String(channel))) }
             let raw = try await getJSON(path, query: query, permission: "playback")
             let object = raw as? [String: Any]
@@ -114,7 +129,8 @@ extension TSAPIClient {
     private func event(from e: [String: Any], zone: RecorderTimeZone) -> EventLogEntry? {
         let range: [String] = (e["timeRange"] as? [String]) ?? (e.string("timeRange").map { [$0] } ?? [])
         guard let id = e.int("id"), let first = range.first, let begin = zone.parse(first) else { return nil }
-        return EventLogEntry(id: id, type: e.int("type") ?? -1, typeName: e.string("typeName"), code: e.int("code") ?? -1,
-                             codeName: e.string("codeName"), channel: e.int("chid"), begin: begin, end: range.dropFirst().first.flatMap(zone.parse))
+        return EventLogEntry(
+            id: id, type: e.int("type") ?? -1, typeName: e.string("typeName"), code: e.int("code") ?? -1,
+            codeName: e.string("codeName"), channel: e.int("chid"), begin: begin, end: range.dropFirst().first.flatMap(zone.parse))
     }
 }

@@ -18,11 +18,14 @@ public struct TSAPIClient: Sendable {
     /// so they last at most as long as the client (one run of one recorder).
     let socketLoop: MultiThreadedEventLoopGroup
 
-    public static func withClient<T: Sendable>(_ settings: ConnectionSettings, logger: Logger = Logger(label: "tsapi"),
-                                               _ body: (TSAPIClient) async throws -> T) async throws -> T {
+    public static func withClient<T: Sendable>(
+        _ settings: ConnectionSettings, logger: Logger = Logger(label: "tsapi"),
+        _ body: (TSAPIClient) async throws -> T
+    ) async throws -> T {
         let transport = try HTTPTransport.make(settings)
-        let client = TSAPIClient(settings: settings, transport: transport, auth: SessionAuth(settings: settings, transport: transport),
-                                 logger: logger, socketLoop: MultiThreadedEventLoopGroup(numberOfThreads: 1))
+        let client = TSAPIClient(
+            settings: settings, transport: transport, auth: SessionAuth(settings: settings, transport: transport),
+            logger: logger, socketLoop: MultiThreadedEventLoopGroup(numberOfThreads: 1))
         do {
             let result = try await body(client)
             await client.close()
@@ -49,11 +52,14 @@ public struct TSAPIClient: Sendable {
 
     /// GET with credentials; a 401 on a JWT triggers one refresh and one retry; transient
     /// failures retry with backoff; statuses map to typed errors.
-    func getJSON(_ path: String, query: [(String, String?)] = [], permission: String? = nil, authenticated: Bool = true) async throws -> Any {
+    func getJSON(_ path: String, query: [(String, String?)] = [], permission: String? = nil, authenticated: Bool = true) async throws -> Any
+    {
         let pathAndQuery = path + Self.queryString(query)
-        return try await settings.retry.run(onRetry: { attempt, error in
-            logger.warning("retrying", metadata: ["server": "\(settings.name)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
-        }) {
+        let onRetry: @Sendable (Int, TSAPIError) async -> Void = { [logger, settings] attempt, error in
+            logger.warning(
+                "retrying", metadata: ["server": "\(settings.name)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
+        }
+        return try await settings.retry.run(onRetry: onRetry) {
             let answer = try await authorizedSend(pathAndQuery, authenticated: authenticated)
             try check(answer, path: path, permission: permission)
             let reader = JSONReader(server: settings.name, path: path)

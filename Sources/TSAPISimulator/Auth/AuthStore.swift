@@ -15,7 +15,10 @@ public actor AuthStore {
         public var createdAt: Int64
     }
 
-    private struct RefreshRecord { var username: String; var expires: Int64 }
+    private struct RefreshRecord {
+        var username: String
+        var expires: Int64
+    }
 
     public enum LoginFailure: Error { case badCredentials, malformed }
 
@@ -53,10 +56,12 @@ public actor AuthStore {
     /// Login with `base64(user:pass)`.
     public func login(auth: String) throws -> TokenPair {
         guard let data = Data(base64Encoded: auth.trimmingCharacters(in: .whitespaces)),
-              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else {
             throw LoginFailure.malformed
         }
-        let user = String(text[..<colon]), pass = String(text[text.index(after: colon)...])
+        let user = String(text[..<colon])
+        let pass = String(text[text.index(after: colon)...])
         guard user == username, pass == password else { throw LoginFailure.badCredentials }
         return try issue(for: user)
     }
@@ -82,7 +87,10 @@ public actor AuthStore {
         return TokenPair(accessToken: try signer.sign(claims), refreshToken: refresh, expiresIn: accessTTL, role: "admin", username: user)
     }
 
-    public enum Verdict: Sendable { case valid(Principal), invalid, expired }
+    public enum Verdict: Sendable {
+        case valid(Principal)
+        case invalid, expired
+    }
 
     public func verifyAccessToken(_ token: String) -> Verdict {
         guard let claims = signer.verify(token), !revokedAccessIDs.contains(claims.jti) else { return .invalid }
@@ -97,7 +105,9 @@ public actor AuthStore {
 
     // MARK: API keys
 
-    public func createKey(name: String, permissions: Set<Permission>, channels: [Int]?, ipWhitelist: [String]?, expiresAt: Int64?, key: String? = nil) -> APIKeyRecord {
+    public func createKey(
+        name: String, permissions: Set<Permission>, channels: [Int]?, ipWhitelist: [String]?, expiresAt: Int64?, key: String? = nil
+    ) -> APIKeyRecord {
         let record = APIKeyRecord(
             id: "key_" + randomToken(bytes: 6), key: key ?? "tsapi_key_" + randomToken(),
             name: name, permissions: permissions, channels: channels, ipWhitelist: ipWhitelist,
@@ -106,21 +116,26 @@ public actor AuthStore {
         return record
     }
 
-    public func listKeys() -> [APIKeyRecord] { keys.values.sorted { $0.createdAt == $1.createdAt ? $0.id < $1.id : $0.createdAt < $1.createdAt } }
+    public func listKeys() -> [APIKeyRecord] {
+        keys.values.sorted { $0.createdAt == $1.createdAt ? $0.id < $1.id : $0.createdAt < $1.createdAt }
+    }
 
     public func deleteKey(id: String) -> Bool { keys.removeValue(forKey: id) != nil }
 
     public func verifyAPIKey(_ key: String) -> Verdict {
         guard let record = keys.values.first(where: { constantTimeEqual($0.key, key) }) else { return .invalid }
         if let expires = record.expiresAt, expires <= Self.now() { return .expired }
-        return .valid(Principal(kind: .apiKey(id: record.id, name: record.name), permissions: record.permissions,
-                                channels: record.channels.map(Set.init)))
+        return .valid(
+            Principal(
+                kind: .apiKey(id: record.id, name: record.name), permissions: record.permissions,
+                channels: record.channels.map(Set.init)))
     }
 }
 
 /// Compares secrets without an early exit, so timing does not leak a prefix match.
 func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
     guard x.count == y.count else { return false }
     var diff: UInt8 = 0
     for i in 0..<x.count { diff |= x[i] ^ y[i] }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 
 /// Which credential carriers an endpoint accepts (protocol reference §2.1).
@@ -36,13 +37,18 @@ struct Authenticator: Sendable {
 
     /// Checks both the credential and the permission: 401 without a valid credential,
     /// 403 with one that lacks the permission.
-    func require(_ permission: Permission?, headers: HTTPFields, query: QueryString, placement: CredentialPlacement) async throws(APIError) -> Principal {
+    func require(
+        _ permission: Permission?, headers: HTTPFields, query: QueryString, placement: CredentialPlacement
+    ) async throws(APIError) -> Principal {
         let principal = try await authenticate(headers: headers, query: query, placement: placement)
         if let permission, !principal.allows(permission) { throw APIError.forbidden(permission) }
         return principal
     }
 
-    private enum Credential { case apiKey(String), token(String) }
+    private enum Credential {
+        case apiKey(String)
+        case token(String)
+    }
 
     private func credentials(headers: HTTPFields, query: QueryString, placement: CredentialPlacement) -> [Credential] {
         var found: [Credential] = []
@@ -60,5 +66,3 @@ extension HTTPField.Name {
     static let xAPIKey = HTTPField.Name("X-API-Key")!
     static let xHost = HTTPField.Name("X-Host")!
 }
-
-import Foundation

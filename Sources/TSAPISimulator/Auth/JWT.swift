@@ -27,7 +27,8 @@ struct JWTSigner: Sendable {
         guard parts.count == 3, let signature = fromBase64URL(String(parts[2])) else { return nil }
         let signingInput = Data((parts[0] + "." + parts[1]).utf8)
         guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: key),
-              let payload = fromBase64URL(String(parts[1])) else { return nil }
+            let payload = fromBase64URL(String(parts[1]))
+        else { return nil }
         return try? JSONDecoder().decode(Claims.self, from: payload)
     }
 }

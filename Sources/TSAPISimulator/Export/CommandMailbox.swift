@@ -11,7 +11,10 @@ enum ClientCommand: Sendable, Equatable {
 /// deadline. Synchronous state (a Mutex, not an actor) so a cancelled wait can give its
 /// continuation back at once.
 final class CommandMailbox: Sendable {
-    enum Event: Sendable, Equatable { case command(ClientCommand), closed }
+    enum Event: Sendable, Equatable {
+        case command(ClientCommand)
+        case closed
+    }
 
     private struct State {
         var queue: [Event] = []

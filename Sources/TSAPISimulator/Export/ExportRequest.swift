@@ -1,3 +1,5 @@
+import Foundation
+
 /// The query of a `/wsapi/v1/export` connection, validated (§6.2).
 struct ExportRequest: Sendable {
     var channels: [Int]
@@ -42,9 +44,10 @@ struct ExportRequest: Sendable {
             guard let ms = parseInterval(raw) else { throw Invalid(message: "Invalid statusInterval '\(raw)'") }
             interval = ms
         }
-        return ExportRequest(channels: channels, begin: begin, end: end, md5: q.flag("md5"), mediaSize: mediaSize,
-                             subtitle: subtitle.format, subtitleEcho: subtitle.format == nil ? nil : q["subtitleFormat"],
-                             statusIntervalMilliseconds: interval, language: q["lang"], indent: min(max(q.int("indent") ?? 0, 0), 8))
+        return ExportRequest(
+            channels: channels, begin: begin, end: end, md5: q.flag("md5"), mediaSize: mediaSize,
+            subtitle: subtitle.format, subtitleEcho: subtitle.format == nil ? nil : q["subtitleFormat"],
+            statusIntervalMilliseconds: interval, language: q["lang"], indent: min(max(q.int("indent") ?? 0, 0), 8))
     }
 
     /// `1GB`, `700MB`, `500KB`, `4096B`, or bare bytes; 1024-based as the server echoes them.
@@ -67,5 +70,3 @@ struct ExportRequest: Sendable {
         return nil
     }
 }
-
-import Foundation

@@ -36,8 +36,10 @@ struct ExportSession {
     /// Why a session stopped early; every path deletes the task's files.
     enum Stop: Error { case dropped, clientGone, finished }
 
-    init(state: SimulatorState, request: ExportRequest, taskID: String, outbound: WebSocketOutboundWriter,
-         mailbox: CommandMailbox, channel: any Channel, logger: Logger, faults: SessionFaults, downloadBase: String) {
+    init(
+        state: SimulatorState, request: ExportRequest, taskID: String, outbound: WebSocketOutboundWriter,
+        mailbox: CommandMailbox, channel: any Channel, logger: Logger, faults: SessionFaults, downloadBase: String
+    ) {
         self.downloadBase = downloadBase
         self.state = state
         self.request = request
@@ -65,10 +67,13 @@ struct ExportSession {
     private mutating func runStages() async throws {
         let now = state.clock.now
         let perChannel = request.channels.map { chid in
-            (chid, ExportFilePlan.plan(
-                recordings: state.schedule.recordings(channel: chid, in: request.span, now: now),
-                gopSeconds: Int64(state.config.gopSeconds), gapMode: state.config.gapMode, mediaSize: request.mediaSize,
-                gopBytes: { state.builder.gopBytes(channel: chid, gopIndex: $0) }))
+            (
+                chid,
+                ExportFilePlan.plan(
+                    recordings: state.schedule.recordings(channel: chid, in: request.span, now: now),
+                    gopSeconds: Int64(state.config.gopSeconds), gapMode: state.config.gapMode, mediaSize: request.mediaSize,
+                    gopBytes: { state.builder.gopBytes(channel: chid, gopIndex: $0) })
+            )
         }
         totalFiles = perChannel.reduce(0) { $0 + $1.1.count }
         if try await sendReady(hasData: totalFiles > 0) == false { return }
@@ -94,13 +99,20 @@ struct ExportSession {
 
     /// Sends `ready`; false when the task ends there.
     private mutating func sendReady(hasData: Bool) async throws -> Bool {
-        let (code, message): (Int, String) = state.config.exportLicensed == false ? (-4, "Export not available")
+        let (code, message): (Int, String) =
+            state.config.exportLicensed == false
+            ? (-4, "Export not available")
             : hasData ? (0, "Success") : (-1, "No recorded data")
         var task: [(String, JSONValue)] = [
             ("id", .string(taskID)), ("ch", .array(request.channels.map { .int($0) })),
-            ("timeRange", .array([.string(state.time.formatLocalWithOffset(request.begin.seconds)),
-                                  .string(state.time.formatLocalWithOffset(request.end.seconds))])),
-            ("mediaSize", .int(request.mediaSize)),
+            (
+                "timeRange",
+                .array([
+                    .string(state.time.formatLocalWithOffset(request.begin.seconds)),
+                    .string(state.time.formatLocalWithOffset(request.end.seconds))
+                ])
+            ),
+            ("mediaSize", .int(request.mediaSize))
         ]
         if let echo = request.subtitleEcho { task.append(("subtitleFormat", .string(echo))) }
         if let lang = request.language { task.append(("language", .string(lang))) }
@@ -109,14 +121,21 @@ struct ExportSession {
     }
 
     /// Produces one file, publishes it and waits for the client; false when the task ended.
-    private mutating func exportFile(_ chid: Int, _ plan: ExportFilePlan, index: Int, of count: Int, in directory: String) async throws -> Bool {
+    private mutating func exportFile(
+        _ chid: Int, _ plan: ExportFilePlan, index: Int, of count: Int, in directory: String
+    ) async throws -> Bool {
         let fid = filesDone
         let base = state.builder.baseName(channel: chid, start: plan.firstGOP * Int64(state.config.gopSeconds))
         let advertised = advertisedName(base + "." + state.builder.container.fileExtension)
-        try await send(stage("fileBegin", channel: channelJSON(chid, progress: index * 100 / count,
-                                                                file: .object([("fid", .int(fid)), ("name", .string(advertised))]))))
-        var published = try await produce(chid, plan, fid: fid, base: base, advertised: advertised, directory: directory,
-                                          progress: index * 100 / count)
+        try await send(
+            stage(
+                "fileBegin",
+                channel: channelJSON(
+                    chid, progress: index * 100 / count,
+                    file: .object([("fid", .int(fid)), ("name", .string(advertised))]))))
+        var published = try await produce(
+            chid, plan, fid: fid, base: base, advertised: advertised, directory: directory,
+            progress: index * 100 / count)
         if let event = mailbox.poll(), event == .closed || event == .command(.cancel) {
             return try await finishEarly(event)
         }
@@ -124,15 +143,22 @@ struct ExportSession {
         let ttl = faults.ttl ?? state.config.exportTTLMilliseconds
         if await state.faults.take(.wrongMD5) != nil, published[0].md5 != nil { published[0].md5 = String(repeating: "0", count: 32) }
         for file in published { await state.tasks.publish(task: taskID, file) }
-        try await send(stage("fileEnd", channel: channelJSON(chid, progress: (index + 1) * 100 / count, file: .object([
-            ("fid", .int(fid)), ("ttl", .int(ttl)), ("download", .array(published.map(downloadJSON))),
-        ]))))
+        try await send(
+            stage(
+                "fileEnd",
+                channel: channelJSON(
+                    chid, progress: (index + 1) * 100 / count,
+                    file: .object([
+                        ("fid", .int(fid)), ("ttl", .int(ttl)), ("download", .array(published.map(downloadJSON)))
+                    ]))))
         return try await awaitClient(ttl: ttl)
     }
 
     /// Builds the files off the cooperative pool, sending `fileWriting` every statusInterval.
-    private mutating func produce(_ chid: Int, _ plan: ExportFilePlan, fid: Int, base: String, advertised: String,
-                                  directory: String, progress: Int) async throws -> [ExportedFile] {
+    private mutating func produce(
+        _ chid: Int, _ plan: ExportFilePlan, fid: Int, base: String, advertised: String,
+        directory: String, progress: Int
+    ) async throws -> [ExportedFile] {
         let build: @Sendable () throws -> [ExportedFile] = { [state, request] in
             let started = Date()
             let videoPath = (directory as NSString).appendingPathComponent("f\(fid).\(state.builder.container.fileExtension)")
@@ -165,9 +191,14 @@ struct ExportSession {
                     return files
                 }
                 ticks += 1
-                try await send(stage("fileWriting", channel: channelJSON(chid, progress: progress, file: .object([
-                    ("fid", .int(fid)), ("name", .string(advertised)), ("elapsed", .string("\(ticks * interval)ms")),
-                ]))))
+                try await send(
+                    stage(
+                        "fileWriting",
+                        channel: channelJSON(
+                            chid, progress: progress,
+                            file: .object([
+                                ("fid", .int(fid)), ("name", .string(advertised)), ("elapsed", .string("\(ticks * interval)ms"))
+                            ]))))
             }
         }
     }
@@ -234,14 +265,15 @@ struct ExportSession {
         return .object(fields)
     }
 
-
     private var overallProgress: String {
         totalFiles == 0 ? "0%" : "\(min(100, filesDone * 100 / totalFiles))%"
     }
 
     private func stage(_ name: String, channel: JSONValue? = nil) -> JSONValue {
-        var fields: [(String, JSONValue)] = [("stage", .string(name)), ("overallProgress", .string(overallProgress)),
-                                             ("timestamp", .string(state.time.formatLocal(state.clock.now)))]
+        var fields: [(String, JSONValue)] = [
+            ("stage", .string(name)), ("overallProgress", .string(overallProgress)),
+            ("timestamp", .string(state.time.formatLocal(state.clock.now)))
+        ]
         if let channel { fields.append(("channel", channel)) }
         return .object(fields)
     }
@@ -278,7 +310,8 @@ struct ExportSession {
         if let n = faults.stallAfter, sent >= n { try await stallUntilClientLeaves() }
         if let n = faults.errorAfter, sent == n {
             sent += 1
-            try await outbound.write(.text(JSONValue.object([("stage", .string("error")), ("message", .string("Internal export error (injected)"))]).render()))
+            try await outbound.write(
+                .text(JSONValue.object([("stage", .string("error")), ("message", .string("Internal export error (injected)"))]).render()))
             throw Stop.finished
         }
         if let n = faults.malformedAfter, sent == n {

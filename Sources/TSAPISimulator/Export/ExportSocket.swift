@@ -8,7 +8,9 @@ import WSCore
 /// The `/wsapi/v1/export` upgrade: credentials and permission are checked before upgrading;
 /// a refused upgrade is answered 401/403/404 with the JSON error body (`UpgradeRefusal`).
 enum ExportSocket {
-    static func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger, state: SimulatorState) async
+    static func shouldUpgrade(
+        _ head: HTTPRequest, channel: any Channel, logger: Logger, state: SimulatorState
+    ) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         let path = head.path ?? "/"
@@ -17,26 +19,32 @@ enum ExportSocket {
         let query = QueryString(uriPath: path)
         let principal: Principal
         do {
-            principal = try await state.authenticator.require(.dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
+            principal = try await state.authenticator.require(
+                .dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
         } catch {
             return await refuse(error, channel: channel)
         }
         let base = state.baseURL(headers: head.headerFields, authority: head.authority)
         return .upgrade([:]) { inbound, outbound, _ in
-            await serve(query: query, principal: principal, base: base, inbound: inbound, outbound: outbound,
-                        channel: channel, logger: logger, state: state)
+            await serve(
+                query: query, principal: principal, base: base, inbound: inbound, outbound: outbound,
+                channel: channel, logger: logger, state: state)
         }
     }
 
-    private static func refuse(_ error: APIError, channel: any Channel) async
+    private static func refuse(
+        _ error: APIError, channel: any Channel
+    ) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         try? await channel.pipeline.addHandler(UpgradeRefusal(error), position: .first).get()
         return .dontUpgrade
     }
 
-    private static func serve(query: QueryString, principal: Principal, base: String, inbound: WebSocketInboundStream,
-                              outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger, state: SimulatorState) async {
+    private static func serve(
+        query: QueryString, principal: Principal, base: String, inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger, state: SimulatorState
+    ) async {
         let taskID = UUID().uuidString.lowercased()
         let request: ExportRequest
         do {
@@ -53,8 +61,9 @@ enum ExportSocket {
         let faults = await sessionFaults(state.faults)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await readCommands(inbound, into: mailbox, task: taskID, logger: logger) }
-            var session = ExportSession(state: state, request: request, taskID: taskID, outbound: outbound, mailbox: mailbox,
-                                        channel: channel, logger: logger, faults: faults, downloadBase: base)
+            var session = ExportSession(
+                state: state, request: request, taskID: taskID, outbound: outbound, mailbox: mailbox,
+                channel: channel, logger: logger, faults: faults, downloadBase: base)
             await session.run()
             try? await outbound.close(.normalClosure, reason: nil)
             group.cancelAll()
@@ -62,7 +71,9 @@ enum ExportSocket {
     }
 
     private static func refuse(code: Int, message: String, outbound: WebSocketOutboundWriter) async {
-        let ready = JSONValue.object([("stage", .string("ready")), ("status", .object([("code", .int(code)), ("message", .string(message))]))])
+        let ready = JSONValue.object([
+            ("stage", .string("ready")), ("status", .object([("code", .int(code)), ("message", .string(message))]))
+        ])
         try? await outbound.write(.text(ready.render()))
         // A moment before closing: clients on WSClient 1.6.2 / swift-nio 2.101 can lose every
         // frame and the end of input when the answer, `ready` and the close (FIN included) all
@@ -90,7 +101,8 @@ enum ExportSocket {
         do {
             for try await message in inbound.messages(maxSize: 1 << 16) {
                 guard case .text(let text) = message,
-                      let object = parseJSONObject(Array(text.utf8)), let cmd = object["cmd"] as? String else {
+                    let object = parseJSONObject(Array(text.utf8)), let cmd = object["cmd"] as? String
+                else {
                     logger.debug("ignoring unreadable export command")
                     continue
                 }

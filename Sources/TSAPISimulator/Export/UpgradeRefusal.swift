@@ -18,7 +18,8 @@ final class UpgradeRefusal: ChannelOutboundHandler, RemovableChannelHandler, Sen
 
     init(_ error: APIError) {
         let body = error.body.render()
-        let head = "HTTP/1.1 \(error.status.code) \(error.status.reasonPhrase)\r\n"
+        let head =
+            "HTTP/1.1 \(error.status.code) \(error.status.reasonPhrase)\r\n"
             + "Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\nServer: TS-NVR\r\n\r\n"
         response = ByteBuffer(string: head + body)

@@ -31,6 +31,7 @@ public struct APIError: HTTPResponseError, Sendable {
 func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, indent: Int = 0) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: headers,
-                    body: .init(byteBuffer: ByteBuffer(string: value.render(indent: min(max(indent, 0), 8)))))
+    return Response(
+        status: status, headers: headers,
+        body: .init(byteBuffer: ByteBuffer(string: value.render(indent: min(max(indent, 0), 8)))))
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// /api/v1/auth: JWT login, refresh (with rotation), logout, and API-key management.
@@ -9,11 +10,12 @@ extension SimulatorState {
             guard let auth = body["auth"] as? String else { throw APIError.badRequest("Missing 'auth' (base64 of user:password)") }
             do {
                 let pair = try await self.auth.login(auth: auth)
-                return jsonResponse(.object([
-                    ("accessToken", .string(pair.accessToken)), ("refreshToken", .string(pair.refreshToken)),
-                    ("expiresIn", .int(pair.expiresIn)), ("tokenType", .string("Bearer")),
-                    ("user", .object([("username", .string(pair.username)), ("role", .string(pair.role))])),
-                ]), indent: request.indent)
+                return jsonResponse(
+                    .object([
+                        ("accessToken", .string(pair.accessToken)), ("refreshToken", .string(pair.refreshToken)),
+                        ("expiresIn", .int(pair.expiresIn)), ("tokenType", .string("Bearer")),
+                        ("user", .object([("username", .string(pair.username)), ("role", .string(pair.role))]))
+                    ]), indent: request.indent)
             } catch {
                 throw APIError(.unauthorized, "Invalid username or password")
             }
@@ -32,9 +34,12 @@ extension SimulatorState {
         group.post("logout") { request, context in
             let body = (try? await request.jsonBody(context: context)) ?? [:]
             let revoked = await (body["refreshToken"] as? String).asyncMap { await self.auth.logout(refreshToken: $0) } ?? false
-            return jsonResponse(.object([("code", .int(0)), ("message", .string(revoked ? "Logged out" : "No session"))]), indent: request.indent)
+            return jsonResponse(
+                .object([("code", .int(0)), ("message", .string(revoked ? "Logged out" : "No session"))]), indent: request.indent)
         }
-        group.get { _, _ -> Response in throw APIError.badRequest("GET /api/v1/auth?login= is not supported in v1; use POST /api/v1/auth/login") }
+        group.get { _, _ -> Response in
+            throw APIError.badRequest("GET /api/v1/auth?login= is not supported in v1; use POST /api/v1/auth/login")
+        }
         addAPIKeyRoutes(to: group)
     }
 
@@ -51,25 +56,29 @@ extension SimulatorState {
             }
             let channels = (body["channels"] as? [Any])?.compactMap { ($0 as? NSNumberLike)?.intValue }
             let expires = (body["expiresAt"] as? NSNumberLike)?.int64Value
-            let record = await self.auth.createKey(name: name, permissions: permissions, channels: channels,
-                                                   ipWhitelist: body["ipWhitelist"] as? [String], expiresAt: expires)
-            return jsonResponse(.object([
-                ("id", .string(record.id)), ("key", .string(record.key)), ("name", .string(record.name)),
-                ("message", .string("Store this API key securely. It will not be shown again.")),
-            ]), indent: request.indent)
+            let record = await self.auth.createKey(
+                name: name, permissions: permissions, channels: channels,
+                ipWhitelist: body["ipWhitelist"] as? [String], expiresAt: expires)
+            return jsonResponse(
+                .object([
+                    ("id", .string(record.id)), ("key", .string(record.key)), ("name", .string(record.name)),
+                    ("message", .string("Store this API key securely. It will not be shown again."))
+                ]), indent: request.indent)
         }
         group.get("apikey") { request, _ in
             _ = try await self.require(.settings, request)
             let keys = await self.auth.listKeys()
-            return jsonResponse(.array(keys.map { k in
-                .object([
-                    ("id", .string(k.id)), ("name", .string(k.name)),
-                    ("permissions", .array(k.permissions.map(\.rawValue).sorted().map { .string($0) })),
-                    ("channels", k.channels.map { .array($0.map { .int($0) }) } ?? .null),
-                    ("expiresAt", k.expiresAt.map { .int($0) } ?? .null),
-                    ("createdAt", .int(k.createdAt)),
-                ])
-            }), indent: request.indent)
+            return jsonResponse(
+                .array(
+                    keys.map { k in
+                        .object([
+                            ("id", .string(k.id)), ("name", .string(k.name)),
+                            ("permissions", .array(k.permissions.map(\.rawValue).sorted().map { .string($0) })),
+                            ("channels", k.channels.map { .array($0.map { .int($0) }) } ?? .null),
+                            ("expiresAt", k.expiresAt.map { .int($0) } ?? .null),
+                            ("createdAt", .int(k.createdAt))
+                        ])
+                    }), indent: request.indent)
         }
         group.delete("apikey/:id") { request, context in
             _ = try await self.require(.settings, request)
@@ -81,9 +90,18 @@ extension SimulatorState {
 }
 
 /// JSON numbers arrive from JSONSerialization as NSNumber (or Int/Double on Linux).
-protocol NSNumberLike { var intValue: Int { get }; var int64Value: Int64 { get } }
-extension Int: NSNumberLike { var intValue: Int { self }; var int64Value: Int64 { Int64(self) } }
-extension Double: NSNumberLike { var intValue: Int { Int(self) }; var int64Value: Int64 { Int64(self) } }
+protocol NSNumberLike {
+    var intValue: Int { get }
+    var int64Value: Int64 { get }
+}
+extension Int: NSNumberLike {
+    var intValue: Int { self }
+    var int64Value: Int64 { Int64(self) }
+}
+extension Double: NSNumberLike {
+    var intValue: Int { Int(self) }
+    var int64Value: Int64 { Int64(self) }
+}
 extension NSNumber: NSNumberLike {}
 
 extension Optional {
@@ -92,5 +110,3 @@ extension Optional {
         return try await transform(value)
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// `/sim/v1/*`: the simulator's own control endpoint (not part of TS-API) for tests and
@@ -23,7 +24,9 @@ extension SimulatorState {
                 rule = nil
             }
             guard let rule else {
-                throw APIError.badRequest("Give {\"kind\":…,\"param\":…,\"times\":…} or {\"spec\":\"kind:param xTIMES\"}; kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw APIError.badRequest(
+                    "Give {\"kind\":…,\"param\":…,\"times\":…} or {\"spec\":\"kind:param xTIMES\"}; kinds: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             await self.faults.arm(rule)
             return jsonResponse(rule.json, indent: request.indent)
@@ -52,11 +55,18 @@ extension SimulatorState {
         group.get("status") { request, _ in
             _ = try await self.require(.settings, request)
             let available = self.schedule.available(now: self.clock.now)
-            return jsonResponse(.object([
-                ("now", .string(self.time.formatLocalWithOffset(self.clock.now))),
-                ("available", .array([.string(self.time.formatLocalWithOffset(available.start)), .string(self.time.formatLocalWithOffset(available.end))])),
-                ("openTasks", .int(await self.tasks.openTaskCount)),
-            ]), indent: request.indent)
+            return jsonResponse(
+                .object([
+                    ("now", .string(self.time.formatLocalWithOffset(self.clock.now))),
+                    (
+                        "available",
+                        .array([
+                            .string(self.time.formatLocalWithOffset(available.start)),
+                            .string(self.time.formatLocalWithOffset(available.end))
+                        ])
+                    ),
+                    ("openTasks", .int(await self.tasks.openTaskCount))
+                ]), indent: request.indent)
         }
     }
 
@@ -77,5 +87,3 @@ extension SimulatorState {
         }
     }
 }
-
-import Foundation

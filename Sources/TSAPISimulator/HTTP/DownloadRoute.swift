@@ -41,8 +41,9 @@ extension SimulatorState {
         let throttle = await faults.take(.throttleDownload)?.param
         let stallAfter = await faults.take(.stallDownload)?.param
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            let complete = try await Self.stream(path: file.path, range: range, length: length, cutAfter: cutAfter ?? stallAfter,
-                                                 bytesPerSecond: throttle, to: &writer)
+            let complete = try await Self.stream(
+                path: file.path, range: range, length: length, cutAfter: cutAfter ?? stallAfter,
+                bytesPerSecond: throttle, to: &writer)
             guard !complete else { return }
             // A stall holds the connection open, sending nothing; a cut closes it.
             if stallAfter != nil, cutAfter == nil { try await Task.sleep(for: .seconds(600)) }
@@ -54,9 +55,14 @@ extension SimulatorState {
     struct DownloadCut: Error {}
 
     /// Writes the range, or its first `cutAfter` bytes; true when the whole range went out.
-    private static func stream(path: String, range: ClosedRange<Int64>, length: Int64, cutAfter: Int?,
-                               bytesPerSecond: Int?, to writer: inout any ResponseBodyWriter) async throws -> Bool {
-        guard length > 0 else { try await writer.finish(nil); return true }
+    private static func stream(
+        path: String, range: ClosedRange<Int64>, length: Int64, cutAfter: Int?,
+        bytesPerSecond: Int?, to writer: inout any ResponseBodyWriter
+    ) async throws -> Bool {
+        guard length > 0 else {
+            try await writer.finish(nil)
+            return true
+        }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw APIError.notFound }
         defer { close(fd) }

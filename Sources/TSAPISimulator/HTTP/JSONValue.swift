@@ -25,7 +25,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         let pad = { (depth: Int) in String(repeating: " ", count: indent * depth) }
         switch self {
         case .object(let members):
-            guard !members.isEmpty else { out += "{}"; return }
+            guard !members.isEmpty else {
+                out += "{}"
+                return
+            }
             out += "{" + newline
             for (i, (key, value)) in members.enumerated() {
                 out += pad(level + 1) + Self.quote(key) + (indent > 0 ? ": " : ":")
@@ -34,7 +37,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
             out += pad(level) + "}"
         case .array(let items):
-            guard !items.isEmpty else { out += "[]"; return }
+            guard !items.isEmpty else {
+                out += "[]"
+                return
+            }
             out += "[" + newline
             for (i, item) in items.enumerated() {
                 out += pad(level + 1)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Query parameters as TS-API uses them: bare-key flags (`?caps`), comma lists (`ch=1,2`),
 /// percent-encoding (`%2B09:00`). Parsed the same way for REST, sockets and downloads.
 public struct QueryString: Sendable {
@@ -50,7 +52,8 @@ func percentDecode(_ s: String) -> String {
     var iterator = Array(s.utf8).makeIterator()
     while let c = iterator.next() {
         if c == UInt8(ascii: "%"), let h = iterator.next(), let l = iterator.next(),
-           let hi = hexValue(h), let lo = hexValue(l) {
+            let hi = hexValue(h), let lo = hexValue(l)
+        {
             bytes.append(hi << 4 | lo)
         } else {
             bytes.append(c)
@@ -81,5 +84,3 @@ private func hexValue(_ c: UInt8) -> UInt8? {
     default: return nil
     }
 }
-
-import Foundation

@@ -15,13 +15,15 @@ extension SimulatorState {
         }
         router.get("api/v1/event/type") { request, _ in
             _ = try await self.require(.remote, request)
-            return jsonResponse(.array(EventCatalog.types.map { type in
-                var fields: [(String, JSONValue)] = [("id", .int(type.id)), ("name", .string(type.name))]
-                if let codes = type.codes {
-                    fields.append(("code", .array(codes.map { .object([("id", .int($0.id)), ("name", .string($0.name))]) })))
-                }
-                return .object(fields)
-            }), indent: request.indent)
+            return jsonResponse(
+                .array(
+                    EventCatalog.types.map { type in
+                        var fields: [(String, JSONValue)] = [("id", .int(type.id)), ("name", .string(type.name))]
+                        if let codes = type.codes {
+                            fields.append(("code", .array(codes.map { .object([("id", .int($0.id)), ("name", .string($0.name))]) })))
+                        }
+                        return .object(fields)
+                    }), indent: request.indent)
         }
         router.get("api/v1/event/log") { request, _ in
             let principal = try await self.require(.playback, request)
@@ -54,8 +56,11 @@ extension SimulatorState {
         func grouped(_ days: [CalendarDay]) -> JSONValue {
             var months: [(Int, Int, [Int])] = []
             for d in days {
-                if let last = months.last, last.0 == d.year, last.1 == d.month { months[months.count - 1].2.append(d.day) }
-                else { months.append((d.year, d.month, [d.day])) }
+                if let last = months.last, last.0 == d.year, last.1 == d.month {
+                    months[months.count - 1].2.append(d.day)
+                } else {
+                    months.append((d.year, d.month, [d.day]))
+                }
             }
             return .array(months.map { .object([("year", .int($0.0)), ("month", .int($0.1)), ("days", .array($0.2.map { .int($0) }))]) })
         }
@@ -67,15 +72,19 @@ extension SimulatorState {
         }
         let data: JSONValue
         if nested {
-            data = .array(channels.map { chid in
-                .object([("chid", .int(chid)), ("data", grouped(schedule.recordedDays(channel: chid, in: span, now: now, utc: utc)))])
-            })
+            data = .array(
+                channels.map { chid in
+                    .object([("chid", .int(chid)), ("data", grouped(schedule.recordedDays(channel: chid, in: span, now: now, utc: utc)))])
+                })
         } else {
             let union = Set(channels.flatMap { schedule.recordedDays(channel: $0, in: span, now: now, utc: utc) })
             data = grouped(union.sorted())
         }
-        return jsonResponse(.object([("timeBegin", .string(formatEcho(span.start, utc: utc))),
-                                     ("timeEnd", .string(formatEcho(span.end - 1, utc: utc))), ("data", data)]), indent: request.indent)
+        return jsonResponse(
+            .object([
+                ("timeBegin", .string(formatEcho(span.start, utc: utc))),
+                ("timeEnd", .string(formatEcho(span.end - 1, utc: utc))), ("data", data)
+            ]), indent: request.indent)
     }
 
     private func recordingMinutes(_ request: Request, _ principal: Principal) throws -> Response {
@@ -88,11 +97,16 @@ extension SimulatorState {
         let channels = try requestedChannels(q, principal: principal)
         let now = clock.now
         let data: [JSONValue] = channels.map { chid in
-            .object([("chid", .int(chid)),
-                     ("minutes", .string(schedule.minutesBitmap(channel: chid, from: begin.seconds, through: end.seconds, now: now)))])
+            .object([
+                ("chid", .int(chid)),
+                ("minutes", .string(schedule.minutesBitmap(channel: chid, from: begin.seconds, through: end.seconds, now: now)))
+            ])
         }
-        return jsonResponse(.object([("timeBegin", .string(formatEcho(begin.seconds, utc: begin.wasUTC))),
-                                     ("timeEnd", .string(formatEcho(end.seconds, utc: end.wasUTC))), ("data", .array(data))]), indent: request.indent)
+        return jsonResponse(
+            .object([
+                ("timeBegin", .string(formatEcho(begin.seconds, utc: begin.wasUTC))),
+                ("timeEnd", .string(formatEcho(end.seconds, utc: end.wasUTC))), ("data", .array(data))
+            ]), indent: request.indent)
     }
 
     private func eventLog(_ request: Request, _ principal: Principal) throws -> Response {
@@ -107,12 +121,15 @@ extension SimulatorState {
         }
         if (q["sort"] ?? "desc").lowercased() != "asc" { events.reverse() }
         let page = events.dropFirst(at).prefix(maxCount)
-        return jsonResponse(.object([("totalCount", .int(events.count)), ("at", .int(at)), ("data", .array(page.map(eventJSON)))]), indent: request.indent)
+        return jsonResponse(
+            .object([("totalCount", .int(events.count)), ("at", .int(at)), ("data", .array(page.map(eventJSON)))]), indent: request.indent)
     }
 
     private func eventJSON(_ e: RecorderEvent) -> JSONValue {
-        var fields: [(String, JSONValue)] = [("id", .int(e.id)), ("type", .int(e.type)), ("typeName", .string(EventCatalog.typeName(e.type))),
-                                             ("code", .int(e.code)), ("codeName", .string(EventCatalog.codeName(type: e.type, code: e.code)))]
+        var fields: [(String, JSONValue)] = [
+            ("id", .int(e.id)), ("type", .int(e.type)), ("typeName", .string(EventCatalog.typeName(e.type))),
+            ("code", .int(e.code)), ("codeName", .string(EventCatalog.codeName(type: e.type, code: e.code)))
+        ]
         if let chid = e.chid { fields.append(("chid", .int(chid))) }
         var range: [JSONValue] = [.string(time.formatLocal(e.begin))]
         if let end = e.end { range.append(.string(time.formatLocal(end))) }

@@ -29,9 +29,10 @@ struct ExportFileBuilder: Sendable {
     /// Bytes the GOP of `channel` at `gopIndex` takes, for mediaSize splitting.
     func gopBytes(channel: Int, gopIndex: Int64) -> Int {
         let video = library.variant(channel: channel, gopIndex: gopIndex).reduce(0) { $0 + $1.data.count + 70 }
-        let audioBytes = audio.map { a in
-            Int(gopSeconds) * Int(a.parameters.sampleRate) / Int(a.parameters.frameSize) * ((a.packets.first?.count ?? 0) + 20)
-        } ?? 0
+        let audioBytes =
+            audio.map { a in
+                Int(gopSeconds) * Int(a.parameters.sampleRate) / Int(a.parameters.frameSize) * ((a.packets.first?.count ?? 0) + 20)
+            } ?? 0
         return video + audioBytes
     }
 
@@ -39,9 +40,11 @@ struct ExportFileBuilder: Sendable {
         let f = time.localFields(start)
         switch naming {
         case .v1:
-            return "CH\(pad(channel, 2))_\(pad(f.year, 4))\(pad(f.month, 2))\(pad(f.day, 2))_\(pad(f.hour, 2))\(pad(f.minute, 2))\(pad(f.second, 2))"
+            return
+                "CH\(pad(channel, 2))_\(pad(f.year, 4))\(pad(f.month, 2))\(pad(f.day, 2))_\(pad(f.hour, 2))\(pad(f.minute, 2))\(pad(f.second, 2))"
         case .legacy:
-            return "CH\(channel).\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)).\(pad(f.minute, 2)).\(pad(f.second, 2))"
+            return
+                "CH\(channel).\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)).\(pad(f.minute, 2)).\(pad(f.second, 2))"
         }
     }
 
@@ -50,9 +53,12 @@ struct ExportFileBuilder: Sendable {
         let fileStart = plan.firstGOP * gopSeconds
         let writer = try MediaFileWriter(
             path: path, video: library.video.parameters, audio: audio?.parameters,
-            options: .init(container: container, bitexact: true, faststart: false,
-                           metadata: ["creation_time": ServerTime.formatUTC(milliseconds: fileStart * 1000),
-                                      "title": "CH\(channel)"]))
+            options: .init(
+                container: container, bitexact: true, faststart: false,
+                metadata: [
+                    "creation_time": ServerTime.formatUTC(milliseconds: fileStart * 1000),
+                    "title": "CH\(channel)"
+                ]))
         let frames = Int64(library.gopFrames)
         let fps = Int64(library.settings.fps)
         for run in plan.runs {
@@ -60,9 +66,12 @@ struct ExportFileBuilder: Sendable {
                 let base = (g - plan.firstGOP) * frames
                 for packet in library.variant(channel: channel, gopIndex: g) {
                     let utcMs = g * gopSeconds * 1000 + packet.pts * 1000 / fps
-                    let stamped = InBandTimestamp.stamp(packet.data, codec: library.settings.codec, channel: channel, utcMilliseconds: utcMs)
-                    try writer.write(MediaPacket(data: stamped, pts: base + packet.pts, dts: base + packet.dts,
-                                                 duration: 1, isKeyframe: packet.isKeyframe), streamIndex: 0)
+                    let stamped = InBandTimestamp.stamp(
+                        packet.data, codec: library.settings.codec, channel: channel, utcMilliseconds: utcMs)
+                    try writer.write(
+                        MediaPacket(
+                            data: stamped, pts: base + packet.pts, dts: base + packet.dts,
+                            duration: 1, isKeyframe: packet.isKeyframe), streamIndex: 0)
                 }
                 if let audio { try writeAudio(audio, gop: g, fileStart: fileStart, to: writer) }
             }

@@ -12,8 +12,10 @@ extension ExportFilePlan {
     /// window (so a file starts at the keyframe at or before the requested start), one file
     /// per recorded span in split mode or one file with holes in hole mode, and a new file
     /// whenever the next GOP would take the file past `mediaSize`.
-    static func plan(recordings: [TimeSpan], gopSeconds: Int64, gapMode: SimulatorConfiguration.GapMode,
-                     mediaSize: Int, gopBytes: (Int64) -> Int) -> [ExportFilePlan] {
+    static func plan(
+        recordings: [TimeSpan], gopSeconds: Int64, gapMode: SimulatorConfiguration.GapMode,
+        mediaSize: Int, gopBytes: (Int64) -> Int
+    ) -> [ExportFilePlan] {
         let runs: [ClosedRange<Int64>] = recordings.map { span in
             floorDivMod(span.start, gopSeconds).0...(floorDivMod(span.end + gopSeconds - 1, gopSeconds).0 - 1)
         }

@@ -32,7 +32,8 @@ public struct GOPLibrary: Sendable {
     }
 
     static func cacheKey(_ settings: VideoEncoderSettings, _ variants: Int) -> String {
-        let description = "v2|\(settings.codec)|\(settings.width)x\(settings.height)|\(settings.fps)|\(settings.gopFrames)|\(settings.bitrate)|\(settings.bFrames)|\(variants)"
+        let description =
+            "v2|\(settings.codec)|\(settings.width)x\(settings.height)|\(settings.fps)|\(settings.gopFrames)|\(settings.bitrate)|\(settings.bFrames)|\(variants)"
         return SHA256.hash(data: Data(description.utf8)).prefix(8).lowercaseHex
     }
 }
@@ -51,9 +52,11 @@ enum GOPLibraryFile {
     }
 
     static func encode(_ video: EncodedVideo) throws -> Data {
-        let header = Header(parameters: video.parameters, packets: video.gops.map { gop in
-            gop.map { PacketEntry(size: $0.data.count, pts: $0.pts, dts: $0.dts, key: $0.isKeyframe) }
-        })
+        let header = Header(
+            parameters: video.parameters,
+            packets: video.gops.map { gop in
+                gop.map { PacketEntry(size: $0.data.count, pts: $0.pts, dts: $0.dts, key: $0.isKeyframe) }
+            })
         let json = try JSONEncoder().encode(header)
         var data = Data()
         var length = UInt32(json.count).bigEndian
@@ -75,7 +78,8 @@ enum GOPLibraryFile {
             var gop: [MediaPacket] = []
             for e in entries {
                 guard offset + e.size <= bytes.count else { throw RemuxError.invalidInput("GOP cache payload truncated") }
-                gop.append(MediaPacket(data: Array(bytes[offset..<(offset + e.size)]), pts: e.pts, dts: e.dts, duration: 1, isKeyframe: e.key))
+                gop.append(
+                    MediaPacket(data: Array(bytes[offset..<(offset + e.size)]), pts: e.pts, dts: e.dts, duration: 1, isKeyframe: e.key))
                 offset += e.size
             }
             gops.append(gop)

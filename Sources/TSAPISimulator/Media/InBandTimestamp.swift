@@ -6,8 +6,10 @@ import Remux
 /// any archived packet to prove which channel and instant the frame belongs to.
 public enum InBandTimestamp {
     /// Chosen without bytes 0x00–0x03 so the payload needs no emulation prevention.
-    static let uuid: [UInt8] = [0x54, 0x53, 0x56, 0x53, 0x49, 0x4D, 0x2D, 0x54,
-                                0x49, 0x4D, 0x45, 0x2D, 0x76, 0x31, 0x21, 0x21]
+    static let uuid: [UInt8] = [
+        0x54, 0x53, 0x56, 0x53, 0x49, 0x4D, 0x2D, 0x54,
+        0x49, 0x4D, 0x45, 0x2D, 0x76, 0x31, 0x21, 0x21
+    ]
 
     public struct Stamp: Sendable, Equatable {
         public var channel: Int
@@ -65,8 +67,8 @@ public enum InBandTimestamp {
         let text = String(decoding: tail.prefix { $0 >= 0x20 && $0 < 0x7F }, as: UTF8.self)
         let parts = text.split(separator: " ")
         guard parts.count >= 2, parts[0].hasPrefix("ch="), parts[1].hasPrefix("utc="),
-              let channel = Int(parts[0].dropFirst(3)),
-              let parsed = ServerTime(zone: .gmt).parse(String(parts[1].dropFirst(4)), lenient: false)
+            let channel = Int(parts[0].dropFirst(3)),
+            let parsed = ServerTime(zone: .gmt).parse(String(parts[1].dropFirst(4)), lenient: false)
         else { return nil }
         return Stamp(channel: channel, utcMilliseconds: parsed.seconds * 1000 + Int64(parsed.milliseconds))
     }

@@ -34,7 +34,8 @@ enum SubtitleWriter {
         case .vtt: return "WEBVTT\n\n"
         case .ass, .ssa:
             let version = format == .ass ? "v4.00+" : "v4.00"
-            return "[Script Info]\nScriptType: \(version)\nTitle: Recording time\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+            return
+                "[Script Info]\nScriptType: \(version)\nTitle: Recording time\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
         case .smi: return "<SAMI>\n<HEAD><TITLE>Recording time</TITLE></HEAD>\n<BODY>\n"
         }
     }

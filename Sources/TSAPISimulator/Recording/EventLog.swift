@@ -10,15 +10,22 @@ public struct RecorderEvent: Sendable {
 }
 
 public struct EventCatalog: Sendable {
-    public struct Code: Sendable { public var id: Int; public var name: String }
-    public struct EventType: Sendable { public var id: Int; public var name: String; public var codes: [Code]? }
+    public struct Code: Sendable {
+        public var id: Int
+        public var name: String
+    }
+    public struct EventType: Sendable {
+        public var id: Int
+        public var name: String
+        public var codes: [Code]?
+    }
 
     public static let types: [EventType] = [
         EventType(id: 0, name: "System log", codes: [Code(id: 1, name: "System start"), Code(id: 3, name: "Self-check")]),
         EventType(id: 1, name: "Camera", codes: [Code(id: 100, name: "Connected"), Code(id: 101, name: "Disconnected")]),
         EventType(id: 2, name: "Motion detection", codes: [Code(id: 200, name: "Motion detected")]),
         // Like the legacy "User-defined event" type, this one has no code list.
-        EventType(id: 6, name: "User-defined event", codes: nil),
+        EventType(id: 6, name: "User-defined event", codes: nil)
     ]
 
     public static func typeName(_ type: Int) -> String { types.first { $0.id == type }?.name ?? "Unknown" }

@@ -8,7 +8,8 @@ public struct TimeSpan: Sendable, Hashable, Codable {
     }
     public var duration: Int64 { end - start }
     public func clamped(to other: TimeSpan) -> TimeSpan? {
-        let s = max(start, other.start), e = min(end, other.end)
+        let s = max(start, other.start)
+        let e = min(end, other.end)
         return s < e ? TimeSpan(s, e) : nil
     }
 }

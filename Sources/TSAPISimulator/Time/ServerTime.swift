@@ -62,7 +62,8 @@ public struct ServerTime: Sendable {
         let (seconds, millis) = floorDivMod(milliseconds, 1000)
         let (days, sod) = floorDivMod(seconds, 86_400)
         let (y, m, d) = civilFromDays(days)
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(sod / 3600), 2)):\(pad(Int(sod % 3600 / 60), 2)):\(pad(Int(sod % 60), 2)).\(pad(Int(millis), 3))Z"
+        return
+            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(sod / 3600), 2)):\(pad(Int(sod % 3600 / 60), 2)):\(pad(Int(sod % 60), 2)).\(pad(Int(millis), 3))Z"
     }
 
     // MARK: local days
@@ -111,7 +112,9 @@ public struct ServerTime: Sendable {
     }
 
     private func parseCompact(_ c: [UInt8]) -> ParsedTime? {
-        let y = number(c, 0, 4), mo = number(c, 4, 2), d = number(c, 6, 2)
+        let y = number(c, 0, 4)
+        let mo = number(c, 4, 2)
+        let d = number(c, 6, 2)
         let h = c.count == 14 ? number(c, 8, 2) : 0
         let mi = c.count == 14 ? number(c, 10, 2) : 0
         let s = c.count == 14 ? number(c, 12, 2) : 0
@@ -123,9 +126,11 @@ public struct ServerTime: Sendable {
         guard let y = number(c, 0, 4), let mo = number(c, 5, 2), let d = number(c, 8, 2) else { return nil }
         if c.count == 10 { return makeLocal(y, mo, d, 0, 0, 0, 0) }
         guard c[10] == UInt8(ascii: "T"), c.count >= 16, c[13] == UInt8(ascii: ":"),
-              let h = number(c, 11, 2), let mi = number(c, 14, 2) else { return nil }
+            let h = number(c, 11, 2), let mi = number(c, 14, 2)
+        else { return nil }
         var i = 16
-        var s = 0, millis = 0
+        var s = 0
+        var millis = 0
         if i < c.count, c[i] == UInt8(ascii: ":") {
             guard let sec = number(c, i + 1, 2) else { return nil }
             s = sec
@@ -155,11 +160,18 @@ public struct ServerTime: Sendable {
         guard let first = c.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") else { return nil }
         let sign = first == UInt8(ascii: "-") ? -1 : 1
         let rest = Array(c.dropFirst())
-        let hours: Int?, minutes: Int?
+        let hours: Int?
+        let minutes: Int?
         switch rest.count {
-        case 2: hours = number(rest, 0, 2); minutes = 0
-        case 4: hours = number(rest, 0, 2); minutes = number(rest, 2, 2)
-        case 5 where rest[2] == UInt8(ascii: ":"): hours = number(rest, 0, 2); minutes = number(rest, 3, 2)
+        case 2:
+            hours = number(rest, 0, 2)
+            minutes = 0
+        case 4:
+            hours = number(rest, 0, 2)
+            minutes = number(rest, 2, 2)
+        case 5 where rest[2] == UInt8(ascii: ":"):
+            hours = number(rest, 0, 2)
+            minutes = number(rest, 3, 2)
         default: return nil
         }
         guard let hours, let minutes, hours <= 14, minutes < 60 else { return nil }
@@ -168,8 +180,9 @@ public struct ServerTime: Sendable {
 
     private func makeLocal(_ y: Int?, _ mo: Int?, _ d: Int?, _ h: Int?, _ mi: Int?, _ s: Int?, _ ms: Int) -> ParsedTime? {
         guard let y, let mo, let d, let h, let mi, let s, validFields(y, mo, d, h, mi, s) else { return nil }
-        return ParsedTime(seconds: localInstant(year: y, month: mo, day: d, hour: h, minute: mi, second: s),
-                          milliseconds: ms, wasUTC: false, hadOffset: false)
+        return ParsedTime(
+            seconds: localInstant(year: y, month: mo, day: d, hour: h, minute: mi, second: s),
+            milliseconds: ms, wasUTC: false, hadOffset: false)
     }
 
     private func validFields(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int) -> Bool {

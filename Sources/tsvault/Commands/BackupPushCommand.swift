@@ -8,15 +8,16 @@ struct BackupPushCommand: ParsableCommand {
         commandName: "push",
         abstract: "Copy a snapshot of the archive and the blobs the target lacks.",
         discussion: """
-        With DIR, pushes there (archive from --archive). Without it, pushes to every \
-        backup.targets directory of the configuration that is mounted, skipping the others \
-        (the disks in the drawer).
-        Exit codes: 0 pushed, 1 pushed but some archive blobs are damaged (not copied; run tsvault verify) or no configured target is mounted, 64 not a backup target (or wrong label) or no backup.targets, 74 I/O error (target full or unplugged: the snapshot is not published, the next push resumes).
-        """)
+            With DIR, pushes there (archive from --archive). Without it, pushes to every \
+            backup.targets directory of the configuration that is mounted, skipping the others \
+            (the disks in the drawer).
+            Exit codes: 0 pushed, 1 pushed but some archive blobs are damaged (not copied; run tsvault verify) or no configured target is mounted, 64 not a backup target (or wrong label) or no backup.targets, 74 I/O error (target full or unplugged: the snapshot is not published, the next push resumes).
+            """)
 
     @Argument(help: "The target directory; omit it to push to the configuration's mounted backup.targets.") var target: String?
     @Option(help: "Initialize the target with this label if it is new; otherwise it must match.") var label: String?
-    @Option(help: "Snapshots to keep on the target (default 7, or backup.keepSnapshots); older ones and the blobs only they name are removed.")
+    @Option(
+        help: "Snapshots to keep on the target (default 7, or backup.keepSnapshots); older ones and the blobs only they name are removed.")
     var keep: Int?
     @Option(help: "Who pushes, for the custody log.") var actor = ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
     @OptionGroup var archive: ArchiveOptions
@@ -42,10 +43,13 @@ struct BackupPushCommand: ParsableCommand {
             FileHandle.standardError.write(Data("tsvault backup push: no DIR and no backup.targets in \(configOptions.path)\n".utf8))
             throw ExitStatus.usage
         }
-        let outcomes = BackupRotation.pushMounted(try Archive(existing: config.archive), backup, keepSnapshots: keep, actor: actor,
-                                                  progress: showProgress)
+        let outcomes = BackupRotation.pushMounted(
+            try Archive(existing: config.archive), backup, keepSnapshots: keep, actor: actor,
+            progress: showProgress)
         clearProgress()
-        var reports: [BackupPushReport] = [], skipped: [String] = [], failed: [String] = []
+        var reports: [BackupPushReport] = []
+        var skipped: [String] = []
+        var failed: [String] = []
         for outcome in outcomes {
             switch outcome {
             case .pushed(_, let report): reports.append(report)
@@ -56,9 +60,9 @@ struct BackupPushCommand: ParsableCommand {
         if json {
             try printJSON(ConfiguredPushOutput(pushed: reports, skipped: skipped, failed: failed))
         } else {
-            reports.forEach { print(Self.render($0)) }
-            skipped.forEach { print("skipped \($0): not mounted or not a backup target") }
-            failed.forEach { print("FAILED \($0)") }
+            for report in reports { print(Self.render(report)) }
+            for path in skipped { print("skipped \(path): not mounted or not a backup target") }
+            for failure in failed { print("FAILED \(failure)") }
         }
         if !failed.isEmpty { throw ExitStatus.ioError }
         if reports.isEmpty || reports.contains(where: { !$0.ok }) { throw ExitStatus.failed }
@@ -74,10 +78,14 @@ struct BackupPushCommand: ParsableCommand {
     }
 
     static func render(_ r: BackupPushReport) -> String {
-        var lines = ["backup \(r.label): snapshot \(r.snapshot), \(r.blobs) blobs, copied \(r.copiedBlobs) (\(r.copiedBytes) bytes) in "
-                     + String(format: "%.1f s", r.seconds)]
+        var lines = [
+            "backup \(r.label): snapshot \(r.snapshot), \(r.blobs) blobs, copied \(r.copiedBlobs) (\(r.copiedBytes) bytes) in "
+                + String(format: "%.1f s", r.seconds)
+        ]
         if !r.removedSnapshots.isEmpty || r.prunedBlobs > 0 {
-            lines.append("rotation: removed \(r.removedSnapshots.count) snapshots, \(r.prunedBlobs) blobs (\(r.prunedBytes) bytes) no kept snapshot names")
+            lines.append(
+                "rotation: removed \(r.removedSnapshots.count) snapshots, \(r.prunedBlobs) blobs (\(r.prunedBytes) bytes) no kept snapshot names"
+            )
         }
         for d in r.damaged { lines.append("DAMAGED in the archive, not copied: \(d.sha256): \(d.problem)") }
         return lines.joined(separator: "\n")

@@ -7,12 +7,15 @@ struct BackupRestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Build a new archive from a target's snapshot (the newest by default).",
-        discussion: "Exit codes: 0 restored completely, 1 restored but blobs were missing or damaged on the target (listed), 64 bad target, snapshot or non-empty destination, 74 I/O error.")
+        discussion:
+            "Exit codes: 0 restored completely, 1 restored but blobs were missing or damaged on the target (listed), 64 bad target, snapshot or non-empty destination, 74 I/O error."
+    )
 
     @Argument(help: "The target directory.") var target: String
     @Option(help: "The new archive directory (absent or empty).") var to: String
     @Option(help: "Snapshot name (see the target's snapshots/).") var snapshot: String?
-    @Option(help: "Who restores, for the restored archive's custody log.") var actor = ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
+    @Option(help: "Who restores, for the restored archive's custody log.") var actor =
+        ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {

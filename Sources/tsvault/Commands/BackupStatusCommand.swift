@@ -13,13 +13,17 @@ struct BackupStatusCommand: ParsableCommand {
 
     func run() throws {
         let targets = try archive.open().backupStatus()
-        if json { try printJSON(targets); return }
+        if json {
+            try printJSON(targets)
+            return
+        }
         if targets.isEmpty { print("no backup pushed yet (tsvault backup push DIR --label NAME)") }
         let formatter = ISO8601DateFormatter()
         for t in targets {
             let days = Date().timeIntervalSince(t.lastPush) / 86_400
-            print("\(t.label)  last push \(formatter.string(from: t.lastPush)) (\(String(format: "%.1f", days)) days ago) to \(t.path); "
-                  + "since then \(t.newerBlobs) blobs, \(t.newerBytes) bytes")
+            print(
+                "\(t.label)  last push \(formatter.string(from: t.lastPush)) (\(String(format: "%.1f", days)) days ago) to \(t.path); "
+                    + "since then \(t.newerBlobs) blobs, \(t.newerBytes) bytes")
         }
     }
 }

@@ -18,7 +18,9 @@ struct BackupVerifyCommand: ParsableCommand {
         if json {
             try printJSON(report)
         } else {
-            print("backup \(report.label): \(report.snapshots.count) snapshots, \(report.blobs) blobs, \(report.bytes) bytes, \(report.problems.count) problems")
+            print(
+                "backup \(report.label): \(report.snapshots.count) snapshots, \(report.blobs) blobs, \(report.bytes) bytes, \(report.problems.count) problems"
+            )
             for p in report.problems { print("PROBLEM \(p.item): \(p.problem)") }
         }
         if !report.ok { throw ExitStatus.failed }

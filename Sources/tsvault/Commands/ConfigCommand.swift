@@ -7,5 +7,6 @@ import Synchronization
 import TSAPI
 
 struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Configuration tools.", subcommands: [ConfigCheckCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Configuration tools.", subcommands: [ConfigCheckCommand.self])
 }

@@ -26,12 +26,16 @@ struct CoverageCommand: ParsableCommand {
         let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(unixMicros: span.lowerBound)
         let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(unixMicros: span.upperBound)
         let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
-        if json { try printJSON(days); return }
+        if json {
+            try printJSON(days)
+            return
+        }
         for day in days {
             let gaps = day.gaps.prefix(6).map { "\(clock($0.lowerBound))–\(clock($0.upperBound))" }.joined(separator: ", ")
             let more = day.gaps.count > 6 ? " (+\(day.gaps.count - 6) more)" : ""
-            print("\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
-                  + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
+            print(
+                "\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
+                    + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
         }
     }
 

@@ -18,13 +18,21 @@ struct CustodyCommand: ParsableCommand {
         let entries = try store.custodyEntries(caseID: caseID)
         let check = try store.checkCustody()
         if json {
-            struct Out: Encodable { var entries: [CustodyEntry]; var check: CustodyCheck }
+            struct Out: Encodable {
+                var entries: [CustodyEntry]
+                var check: CustodyCheck
+            }
             try printJSON(Out(entries: entries, check: check))
         } else {
             for e in entries {
-                print("\(e.id)  \(ISO8601DateFormatter().string(from: e.at))  \(e.action)  case \(e.caseID ?? "-")  by \(e.actor)  \(e.details)")
+                print(
+                    "\(e.id)  \(ISO8601DateFormatter().string(from: e.at))  \(e.action)  case \(e.caseID ?? "-")  by \(e.actor)  \(e.details)"
+                )
             }
-            print(check.intact ? "chain intact (\(check.entries) entries)" : "CHAIN BROKEN:\n" + check.problems.map { "  \($0)" }.joined(separator: "\n"))
+            print(
+                check.intact
+                    ? "chain intact (\(check.entries) entries)"
+                    : "CHAIN BROKEN:\n" + check.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
         if !check.intact { throw ExitStatus.failed }
     }

@@ -9,12 +9,12 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Run nightly at the configured time; serve /metrics (Prometheus) and /health.",
         discussion: """
-        Runs the nightly job (the same as `tsvault run`: run window, export and archive, retention, \
-        scrub, backups) at schedule.daily (HH:MM) or on schedule.cron (five fields, e.g. "30 1 * * 1-5"), \
-        both on the worker's local clock; default daily at 01:00. On SIGTERM or \
-        SIGINT it starts no new export, lets the ones in flight finish and archive, then exits 0. \
-        /health answers 200 while the last run did not fail outright, 503 otherwise.
-        """)
+            Runs the nightly job (the same as `tsvault run`: run window, export and archive, retention, \
+            scrub, backups) at schedule.daily (HH:MM) or on schedule.cron (five fields, e.g. "30 1 * * 1-5"), \
+            both on the worker's local clock; default daily at 01:00. On SIGTERM or \
+            SIGINT it starts no new export, lets the ones in flight finish and archive, then exits 0. \
+            /health answers 200 while the last run did not fail outright, 503 otherwise.
+            """)
 
     @OptionGroup var configOptions: ConfigOptions
     @Option(help: "Address for /metrics and /health.") var listen = "127.0.0.1:9464"
@@ -30,8 +30,9 @@ struct DaemonCommand: AsyncParsableCommand {
         var logger = Logger(label: "tsvault")
         logger.logLevel = .notice
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")
-        let daemon = NightlyDaemon(job: job, state: DaemonState(), schedule: try (config.schedule ?? .init()).resolved(),
-                                   runAtStart: runNow, fixedNow: fixedNow)
+        let daemon = NightlyDaemon(
+            job: job, state: DaemonState(), schedule: try (config.schedule ?? .init()).resolved(),
+            runAtStart: runNow, fixedNow: fixedNow)
         let host = String(parts[0])
         try await DaemonService(daemon: daemon, host: host, port: port).run(logger: logger) { bound in
             // Unbuffered, so a supervisor or a test reads it at once.

@@ -10,12 +10,12 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
         commandName: "extract",
         abstract: "Write playable clips, subtitles, a signed manifest and a README for a case.",
         discussion: """
-        Packets are copied from the archived segments (no re-encoding), from the keyframe at or \
-        before --from to --to; a gap in the recording starts a new part and is listed in the \
-        manifest. Places a legal hold on the range (unless --no-hold) and writes the custody log. \
-        Times are ISO 8601 with an offset (recorder local time with its offset, or Z).
-        Exit codes: 0 written, 1 nothing archived in the range, 64 usage, 74 I/O.
-        """)
+            Packets are copied from the archived segments (no re-encoding), from the keyframe at or \
+            before --from to --to; a gap in the recording starts a new part and is listed in the \
+            manifest. Places a legal hold on the range (unless --no-hold) and writes the custody log. \
+            Times are ISO 8601 with an offset (recorder local time with its offset, or Z).
+            Exit codes: 0 written, 1 nothing archived in the range, 64 usage, 74 I/O.
+            """)
 
     @Option(help: "Recorder name as in the archive.") var server: String
     @Option(parsing: .upToNextOption, help: "Channel numbers.") var channel: [Int]
@@ -51,28 +51,39 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
         var logger = Logger(label: "tsvault")
         logger.logLevel = .warning
         let records = try await Runner(config: configuration, archive: store, logger: logger)
-            .fetchRange(server: server, channels: channel, from: try parseInstant(from, option: "--from"), to: try parseInstant(to, option: "--to"))
+            .fetchRange(
+                server: server, channels: channel, from: try parseInstant(from, option: "--from"), to: try parseInstant(to, option: "--to"))
         for record in records where record.status == .failed || record.status == .archiveFailed {
-            FileHandle.standardError.write(Data("tsvault evidence extract: fetching CH\(record.channel) failed: \(record.error ?? "?")\n".utf8))
+            FileHandle.standardError.write(
+                Data("tsvault evidence extract: fetching CH\(record.channel) failed: \(record.error ?? "?")\n".utf8))
         }
-        try store.appendCustody(action: "fetch-missing", caseID: caseID, actor: requester, details: [
-            "server": self.server, "windows": String(records.count), "archived": String(records.filter { $0.status == .archived }.count),
-            "bytes": String(records.reduce(0) { $0 + $1.bytes })])
+        try store.appendCustody(
+            action: "fetch-missing", caseID: caseID, actor: requester,
+            details: [
+                "server": self.server, "windows": String(records.count),
+                "archived": String(records.filter { $0.status == .archived }.count),
+                "bytes": String(records.reduce(0) { $0 + $1.bytes })
+            ])
     }
 
     private func extract() throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
-        var request = EvidenceRequest(server: server, channels: channel, from: try parseInstant(from, option: "--from"),
-                                      to: try parseInstant(to, option: "--to"), caseID: caseID, requester: requester, reason: reason,
-                                      outputDirectory: output, timeZone: zone)
+        var request = EvidenceRequest(
+            server: server, channels: channel, from: try parseInstant(from, option: "--from"),
+            to: try parseInstant(to, option: "--to"), caseID: caseID, requester: requester, reason: reason,
+            outputDirectory: output, timeZone: zone)
         request.vttSubtitles = vtt
         request.placeHold = !noHold
         let manifest = try EvidenceExtractor.extract(request, archive: try archive.open())
-        if json { try printJSON(manifest); return }
+        if json {
+            try printJSON(manifest)
+            return
+        }
         print("evidence package for case \(manifest.caseID) in \(output)")
         for c in manifest.channels {
-            print("  CH\(c.channel): \(c.parts.count) part(s)" + (c.actual.map { ", \($0.from) – \($0.to)" } ?? ", no footage")
-                  + (c.gaps.isEmpty ? "" : ", \(c.gaps.count) gap(s)"))
+            print(
+                "  CH\(c.channel): \(c.parts.count) part(s)" + (c.actual.map { ", \($0.from) – \($0.to)" } ?? ", no footage")
+                    + (c.gaps.isEmpty ? "" : ", \(c.gaps.count) gap(s)"))
         }
         print("  signed with \(manifest.publicKey); holds placed: \(manifest.holdsPlaced.map(String.init).joined(separator: ", "))")
     }

@@ -9,7 +9,9 @@ struct EvidenceVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Recompute every hash of a package and check the manifest's signature.",
-        discussion: "Exit code 0 when everything matches, 1 with one line per difference otherwise. Records the check in the custody log when --archive is given.")
+        discussion:
+            "Exit code 0 when everything matches, 1 with one line per difference otherwise. Records the check in the custody log when --archive is given."
+    )
 
     @Argument(help: "The package directory.") var directory: String
     @Option(help: "Trust this Ed25519 public key (hex) instead of the one in the manifest.") var publicKey: String?
@@ -19,12 +21,19 @@ struct EvidenceVerifyCommand: ParsableCommand {
     func run() throws {
         let result = EvidenceVerifier.verify(directory: directory, trustedPublicKeyHex: publicKey)
         if let archive {
-            try Archive(existing: archive).appendCustody(action: "evidence-verify", caseID: nil, actor: NSUserName(), details: [
-                "directory": directory, "ok": String(result.ok), "problems": String(result.problems.count)])
+            try Archive(existing: archive).appendCustody(
+                action: "evidence-verify", caseID: nil, actor: NSUserName(),
+                details: [
+                    "directory": directory, "ok": String(result.ok), "problems": String(result.problems.count)
+                ])
         }
-        if json { try printJSON(result) } else {
-            print(result.ok ? "OK: \(result.filesChecked) files match the manifest, signature valid (key \(result.publicKey ?? "?"))"
-                            : "FAILED:\n" + result.problems.map { "  \($0)" }.joined(separator: "\n"))
+        if json {
+            try printJSON(result)
+        } else {
+            print(
+                result.ok
+                    ? "OK: \(result.filesChecked) files match the manifest, signature valid (key \(result.publicKey ?? "?"))"
+                    : "FAILED:\n" + result.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
         if !result.ok { throw ExitStatus.failed }
     }

@@ -13,7 +13,10 @@ struct ExitCodesCommand: ParsableCommand {
 
     func run() throws {
         if json {
-            struct Code: Encodable { var code: Int32; var meaning: String }
+            struct Code: Encodable {
+                var code: Int32
+                var meaning: String
+            }
             try printJSON(ExitStatus.allCases.map { Code(code: $0.rawValue, meaning: $0.meaning) })
         } else {
             print(ExitStatus.markdownTable)

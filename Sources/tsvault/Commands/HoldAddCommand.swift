@@ -16,9 +16,11 @@ struct HoldAddCommand: ParsableCommand {
     @Option(help: "Who places it.") var actor = NSUserName()
     @OptionGroup var archive: ArchiveOptions
     func run() throws {
-        let start = try parseInstant(from, option: "--from"), end = try parseInstant(to, option: "--to")
-        let hold = try archive.open().addHold(caseID: caseID, server: server, channel: channel, startMicros: start.unixMicros,
-                                              endMicros: end.unixMicros, reason: reason, actor: actor)
+        let start = try parseInstant(from, option: "--from")
+        let end = try parseInstant(to, option: "--to")
+        let hold = try archive.open().addHold(
+            caseID: caseID, server: server, channel: channel, startMicros: start.unixMicros,
+            endMicros: end.unixMicros, reason: reason, actor: actor)
         print("hold \(hold.id) placed")
     }
 }

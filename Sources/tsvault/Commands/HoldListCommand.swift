@@ -12,10 +12,14 @@ struct HoldListCommand: ParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
     func run() throws {
         let holds = try archive.open().holds(includeReleased: all)
-        if json { try printJSON(holds); return }
+        if json {
+            try printJSON(holds)
+            return
+        }
         for h in holds {
-            print("\(h.id)  case \(h.caseID)  \(h.server) CH\(h.channel)  \(formatUTC(h.startMicros)) – \(formatUTC(h.endMicros))  \(h.reason)"
-                  + (h.releasedAt.map { "  released \(ISO8601DateFormatter().string(from: $0)): \(h.releaseReason ?? "")" } ?? ""))
+            print(
+                "\(h.id)  case \(h.caseID)  \(h.server) CH\(h.channel)  \(formatUTC(h.startMicros)) – \(formatUTC(h.endMicros))  \(h.reason)"
+                    + (h.releasedAt.map { "  released \(ISO8601DateFormatter().string(from: $0)): \(h.releaseReason ?? "")" } ?? ""))
         }
     }
 }

@@ -7,13 +7,13 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Import an exported recording into the archive (also for old manual exports).",
         discussion: """
-        Cuts the file into canonical one-minute segments (packets copied, never re-encoded), \
-        stores each under its SHA-256 and records them in the index in one transaction. The \
-        wall-clock start comes from --start, else the subtitle file, else the file's \
-        creation_time, else a recorder file name read in --timezone. Ingesting the same minutes \
-        again stores nothing new. Exit codes: 0 ok, 65 unreadable recording or unknown start, \
-        74 disk or index failure, 64 usage.
-        """)
+            Cuts the file into canonical one-minute segments (packets copied, never re-encoded), \
+            stores each under its SHA-256 and records them in the index in one transaction. The \
+            wall-clock start comes from --start, else the subtitle file, else the file's \
+            creation_time, else a recorder file name read in --timezone. Ingesting the same minutes \
+            again stores nothing new. Exit codes: 0 ok, 65 unreadable recording or unknown start, \
+            74 disk or index failure, 64 usage.
+            """)
 
     @Argument(help: "The exported MP4 or Matroska file.") var file: String
     @Option(help: "Recorder name the file came from.") var server: String
@@ -22,7 +22,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "The export's subtitle file (SRT/VTT), whose cues carry the recorder's clock.") var subtitle: String?
     @Option(help: "Recorder time zone (IANA), to read times from file names.") var timezone: String?
     @Option(help: "The recorder's md5 of the file, kept with the export record.") var md5: String?
-    @Option(help: "SHA-256 of the file when already known (e.g. hashed while downloading); skips hashing it again.") var sourceSha256: String?
+    @Option(help: "SHA-256 of the file when already known (e.g. hashed while downloading); skips hashing it again.") var sourceSha256:
+        String?
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the result as JSON.") var json = false
 
@@ -36,12 +37,17 @@ struct IngestCommand: ParsableCommand {
             return zone
         }
         let startDate = try start.map { try parseInstant($0, option: "--start") }
-        let result = try archive.openOrCreate().ingest(file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
-                                               recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
-        if json { try printJSON(result); return }
+        let result = try archive.openOrCreate().ingest(
+            file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
+            recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
+        if json {
+            try printJSON(result)
+            return
+        }
         let span = result.startMicros.map { "\(formatUTC($0)) – \(formatUTC(result.endMicros ?? $0))" } ?? "no footage"
-        print("ingested \((file as NSString).lastPathComponent): \(result.segments) segments (\(result.newSegments) new), "
-              + "\(result.bytesStored) bytes stored, \(span), start from \(result.timeSource.rawValue)")
+        print(
+            "ingested \((file as NSString).lastPathComponent): \(result.segments) segments (\(result.newSegments) new), "
+                + "\(result.bytesStored) bytes stored, \(span), start from \(result.timeSource.rawValue)")
         if result.droppedVideoFrames > 0 || result.droppedAudioPackets > 0 {
             print("  dropped \(result.droppedVideoFrames) video frames and \(result.droppedAudioPackets) audio packets before a keyframe")
         }

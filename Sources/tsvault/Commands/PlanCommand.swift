@@ -10,7 +10,9 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Dry run: what a run would export now, per recorder and channel, without exporting.",
-        discussion: "Prints the windows oldest first and how long asking the recorders and planning took. Exit code 0, or 1 when a recorder could not be planned.")
+        discussion:
+            "Prints the windows oldest first and how long asking the recorders and planning took. Exit code 0, or 1 when a recorder could not be planned."
+    )
 
     @OptionGroup var configOptions: ConfigOptions
     @Option(help: "Plan as if it were this instant (ISO 8601 with offset).") var now: String?
@@ -26,7 +28,8 @@ struct PlanCommand: AsyncParsableCommand {
             do {
                 let plans = try await TSAPIClient.withClient(ConfigurationLoader.connection(server)) { client in
                     let zone = try client.timeZone(of: try await client.serverInfo())
-                    return try await Planner.plan(client: client, zone: zone, archive: archive, server: server, settings: config, now: planNow)
+                    return try await Planner.plan(
+                        client: client, zone: zone, archive: archive, server: server, settings: config, now: planNow)
                 }
                 all += plans
             } catch {
@@ -37,15 +40,24 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         if json {
-            try printJSON(all.map { plan in var p = plan; p.days = []; return p })
+            try printJSON(
+                all.map { plan in
+                    var p = plan
+                    p.days = []
+                    return p
+                })
         } else {
             for plan in all {
-                print("\(plan.server) CH\(plan.channel): recorder \(plan.recorderMinutes) min, archived \(plan.archivedMinutes), "
-                      + "missing \(plan.missingMinutes) in \(plan.windows.count) windows")
+                print(
+                    "\(plan.server) CH\(plan.channel): recorder \(plan.recorderMinutes) min, archived \(plan.archivedMinutes), "
+                        + "missing \(plan.missingMinutes) in \(plan.windows.count) windows")
             }
-            let recorder = all.reduce(0) { $0 + $1.recorderSeconds }, planning = all.reduce(0) { $0 + $1.planningSeconds }
+            let recorder = all.reduce(0) { $0 + $1.recorderSeconds }
+            let planning = all.reduce(0) { $0 + $1.planningSeconds }
             let days = all.reduce(0) { $0 + $1.days.count }
-            print(String(format: "%d channels, %d channel-days: recorder queries %.3f s, planning %.3f s", all.count, days, recorder, planning))
+            print(
+                String(
+                    format: "%d channels, %d channel-days: recorder queries %.3f s, planning %.3f s", all.count, days, recorder, planning))
         }
         if failed { throw ExitStatus.failed }
     }

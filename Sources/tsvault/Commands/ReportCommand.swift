@@ -7,8 +7,9 @@ import Synchronization
 import TSAPI
 
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Show the report of one run.",
-                                                    discussion: "Exit code 0 when that run was complete, 1 when not.")
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Show the report of one run.",
+        discussion: "Exit code 0 when that run was complete, 1 when not.")
     @Argument(help: "Run number (see `tsvault runs`).") var runNumber: Int64
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print as JSON.") var json = false

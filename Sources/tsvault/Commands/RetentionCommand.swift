@@ -8,17 +8,17 @@ struct RetentionCommand: ParsableCommand {
         commandName: "retention",
         abstract: "Delete archived footage by the configured retention policy (a dry run unless --apply).",
         discussion: """
-        retention.maxAgeDays deletes segments older than that many days; retention.quotaGB deletes \
-        the oldest segments while the archive stores more than that. Footage under an active \
-        legal hold (tsvault hold add) is never deleted, and the quota never deletes footage of \
-        the last lookBackDays (the recorder still holds it; the next run would fetch it again). \
-        retention.events keeps footage around the named recorder events for keepDays, and the \
-        quota deletes such footage only when nothing else is left to delete. \
-        Every deleted range is written to the custody log with the policy, in the same \
-        transaction as the deletion. Exit codes: 0 done (or nothing to do), 1 the archive is \
-        still over its quota (held or protected footage), 64 configuration error, 74 archive \
-        I/O error.
-        """)
+            retention.maxAgeDays deletes segments older than that many days; retention.quotaGB deletes \
+            the oldest segments while the archive stores more than that. Footage under an active \
+            legal hold (tsvault hold add) is never deleted, and the quota never deletes footage of \
+            the last lookBackDays (the recorder still holds it; the next run would fetch it again). \
+            retention.events keeps footage around the named recorder events for keepDays, and the \
+            quota deletes such footage only when nothing else is left to delete. \
+            Every deleted range is written to the custody log with the policy, in the same \
+            transaction as the deletion. Exit codes: 0 done (or nothing to do), 1 the archive is \
+            still over its quota (held or protected footage), 64 configuration error, 74 archive \
+            I/O error.
+            """)
 
     @OptionGroup var configOptions: ConfigOptions
     @Flag(help: "Delete what the plan lists; without it nothing is deleted.") var apply = false
@@ -29,7 +29,8 @@ struct RetentionCommand: ParsableCommand {
     func run() throws {
         let config = try configOptions.load()
         guard let policy = RetentionSettings.policy(config, now: try now.map { try parseInstant($0, option: "--now") } ?? Date()) else {
-            FileHandle.standardError.write(Data("tsvault retention: no retention.maxAgeDays or retention.quotaGB in \(configOptions.path)\n".utf8))
+            FileHandle.standardError.write(
+                Data("tsvault retention: no retention.maxAgeDays or retention.quotaGB in \(configOptions.path)\n".utf8))
             throw ExitStatus.usage
         }
         let archive = try Archive(existing: config.archive)
@@ -44,13 +45,17 @@ struct RetentionCommand: ParsableCommand {
     }
 
     static func render(_ plan: RetentionPlan, result: RetentionResult?, policy: String) -> String {
-        var lines = ["retention (\(policy)): archive stores \(plan.storedBytesBefore) bytes; "
-                     + "\(result == nil ? "would delete" : "deleted") \(plan.segments) segments, \(plan.bytesFreed) bytes"]
+        var lines = [
+            "retention (\(policy)): archive stores \(plan.storedBytesBefore) bytes; "
+                + "\(result == nil ? "would delete" : "deleted") \(plan.segments) segments, \(plan.bytesFreed) bytes"
+        ]
         // Sparse (motion) recordings make many short ranges; the JSON and the custody log
         // list them all.
         let shown = 20
         for r in plan.ranges.prefix(shown) {
-            lines.append("  \(r.server) CH\(r.channel) \(formatUTC(r.startMicros))–\(formatUTC(r.endMicros)) \(r.segments) segments \(r.bytes) bytes (\(r.reason))")
+            lines.append(
+                "  \(r.server) CH\(r.channel) \(formatUTC(r.startMicros))–\(formatUTC(r.endMicros)) \(r.segments) segments \(r.bytes) bytes (\(r.reason))"
+            )
         }
         if plan.ranges.count > shown { lines.append("  (+\(plan.ranges.count - shown) more ranges; --json lists them all)") }
         if plan.heldSegments > 0 { lines.append("  kept under legal hold: \(plan.heldSegments) segments") }

@@ -11,19 +11,19 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "One nightly job: export and archive what the recorders hold that the archive lacks, then retention, scrub and backups.",
         discussion: """
-        The same job the daemon runs on its schedule. Within the run window (runWindow, on the \
-        worker's clock) it plans per recorder and channel from the recording days and minute \
-        bitmaps within the look-back, minus what the archive holds; exports the missing minutes \
-        oldest first; ingests every file before acknowledging it to the recorder; retries \
-        transient failures. Then, as configured: retention, the scrub budget, a push to every \
-        mounted backup target. One report covers all of it. SIGTERM or SIGINT: no new export \
-        starts, the files in flight are archived, the later steps are skipped.
-        Exit codes: 0 everything the recorders hold is archived and every step went well, 1 \
-        something is missing or a step after the run reported a problem (see the report), 64 \
-        configuration or usage error, 74 archive I/O error (at open, or during the run: disk full, \
-        I/O or index error; no export starts after it), 75 cut short by SIGTERM or SIGINT (the \
-        next run resumes with what is missing).
-        """)
+            The same job the daemon runs on its schedule. Within the run window (runWindow, on the \
+            worker's clock) it plans per recorder and channel from the recording days and minute \
+            bitmaps within the look-back, minus what the archive holds; exports the missing minutes \
+            oldest first; ingests every file before acknowledging it to the recorder; retries \
+            transient failures. Then, as configured: retention, the scrub budget, a push to every \
+            mounted backup target. One report covers all of it. SIGTERM or SIGINT: no new export \
+            starts, the files in flight are archived, the later steps are skipped.
+            Exit codes: 0 everything the recorders hold is archived and every step went well, 1 \
+            something is missing or a step after the run reported a problem (see the report), 64 \
+            configuration or usage error, 74 archive I/O error (at open, or during the run: disk full, \
+            I/O or index error; no export starts after it), 75 cut short by SIGTERM or SIGINT (the \
+            next run resumes with what is missing).
+            """)
 
     @OptionGroup var configOptions: ConfigOptions
     @Flag(help: "Print the report as JSON.") var json = false

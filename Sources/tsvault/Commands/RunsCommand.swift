@@ -13,7 +13,10 @@ struct RunsCommand: ParsableCommand {
 
     func run() throws {
         let runs = try archive.open().runs()
-        if json { try printJSON(runs); return }
+        if json {
+            try printJSON(runs)
+            return
+        }
         for r in runs {
             let duration = r.finishedAt.map { String(format: "%.1f s", $0.timeIntervalSince(r.startedAt)) } ?? "running or interrupted"
             print("\(r.id)  \(ISO8601DateFormatter().string(from: r.startedAt))  \(r.status.rawValue)  \(duration)")

@@ -8,11 +8,11 @@ struct ServerCheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Connect, authenticate and report what a recorder holds; diagnose what is wrong.",
         discussion: """
-        Prints the recorder's product, version and time zone, its channels with their recording \
-        span, and whether the credential has each permission the worker needs (remote, playback, \
-        dataExport). Exit codes: 0 ready, 3 unreachable (DNS, connection, timeout), 4 TLS, \
-        5 credentials, 6 permission missing, 7 protocol trouble, 64 usage.
-        """)
+            Prints the recorder's product, version and time zone, its channels with their recording \
+            span, and whether the credential has each permission the worker needs (remote, playback, \
+            dataExport). Exit codes: 0 ready, 3 unreachable (DNS, connection, timeout), 4 TLS, \
+            5 credentials, 6 permission missing, 7 protocol trouble, 64 usage.
+            """)
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -8,11 +8,11 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "The archive at a glance: last run, lost footage, integrity, holds, backups; what needs attention.",
         discussion: """
-        Reads the archive only (no recorder is contacted). Attention is needed when the last \
-        run is incomplete or too old, footage was lost, a blob failed its last check, or a \
-        backup target has not been pushed for too long.
-        Exit codes: 0 nothing needs attention, 1 something does (listed), 74 the archive cannot be read.
-        """)
+            Reads the archive only (no recorder is contacted). Attention is needed when the last \
+            run is incomplete or too old, footage was lost, a blob failed its last check, or a \
+            backup target has not been pushed for too long.
+            Exit codes: 0 nothing needs attention, 1 something does (listed), 74 the archive cannot be read.
+            """)
 
     @OptionGroup var archive: ArchiveOptions
     @Option(help: "Hours after which the last finished run counts as too old.") var maxRunAgeHours = 26.0

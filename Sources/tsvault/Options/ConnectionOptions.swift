@@ -43,7 +43,8 @@ struct ConnectionOptions: ParsableArguments {
         } else {
             credential = .apiKey(apiKeyFile.map(SecretSource.file) ?? .environment(apiKeyEnv))
         }
-        return ConnectionSettings(name: name ?? base.host!, baseURL: base, credential: credential,
-                                  tls: TLSSettings(caFile: caFile), requestTimeout: .seconds(timeout))
+        return ConnectionSettings(
+            name: name ?? base.host!, baseURL: base, credential: credential,
+            tls: TLSSettings(caFile: caFile), requestTimeout: .seconds(timeout))
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Archive
+import Foundation
 import Logging
 import Nightly
 import Synchronization
@@ -47,14 +47,17 @@ struct RunProgressDisplay: Sendable {
             tally.started()
             if terminal { screen.line("\(w.server) CH\(w.channel) \(formatUTC(w.start.unixMicros)) … exporting") }
         case .fileArchived(let w, let file, let bytes, let segments):
-            emit("\(w.server) CH\(w.channel) \(file): \(Self.size(bytes)) archived as \(segments) segment\(segments == 1 ? "" : "s")",
-                 ["server": "\(w.server)", "channel": "\(w.channel)", "file": "\(file)", "bytes": "\(bytes)", "segments": "\(segments)"])
+            emit(
+                "\(w.server) CH\(w.channel) \(file): \(Self.size(bytes)) archived as \(segments) segment\(segments == 1 ? "" : "s")",
+                ["server": "\(w.server)", "channel": "\(w.channel)", "file": "\(file)", "bytes": "\(bytes)", "segments": "\(segments)"])
         case .windowFinished(let w, let record):
             let size = record.bytes > 0 ? " " + Self.size(record.bytes) : ""
             let totals = tally.finished(minutes: w.missingMinutes, bytes: record.bytes)
-            emit("\(w.server) CH\(w.channel) \(formatUTC(w.start.unixMicros))–\(formatUTC(w.end.unixMicros)) \(record.status.rawValue)\(size)"
-                 + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? "") + " [\(totals)]",
-                 ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status.rawValue)", "bytes": "\(record.bytes)"])
+            emit(
+                "\(w.server) CH\(w.channel) \(formatUTC(w.start.unixMicros))–\(formatUTC(w.end.unixMicros)) \(record.status.rawValue)\(size)"
+                    + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? "")
+                    + " [\(totals)]",
+                ["server": "\(w.server)", "channel": "\(w.channel)", "status": "\(record.status.rawValue)", "bytes": "\(record.bytes)"])
         case .retrying(let w, let attempt, let error):
             emit("\(w.server) CH\(w.channel) retry after attempt \(attempt): \(error)", ["server": "\(w.server)", "attempt": "\(attempt)"])
         case .serverFailed(let server, let error):
@@ -98,7 +101,12 @@ final class ProgressTally: Sendable {
     private let state = Mutex(State())
     private let startTime = ContinuousClock.now
 
-    func planned(windows: Int, minutes: Int) { state.withLock { $0.windows += windows; $0.minutes += minutes } }
+    func planned(windows: Int, minutes: Int) {
+        state.withLock {
+            $0.windows += windows
+            $0.minutes += minutes
+        }
+    }
     func started() { state.withLock { $0.startedWindows += 1 } }
 
     /// "12/40 windows, 1.2 GiB, 85 MiB/s, ETA 3m10s" after a window finished.
@@ -109,16 +117,18 @@ final class ProgressTally: Sendable {
             s.bytes += bytes
             return s
         }
-        return String(format: "%d/%d windows, %.1f GiB, %.0f MiB/s, ETA %@", s.doneWindows, s.windows,
-                      Double(s.bytes) / 1_073_741_824, rate(s.bytes), eta(s))
+        return String(
+            format: "%d/%d windows, %.1f GiB, %.0f MiB/s, ETA %@", s.doneWindows, s.windows,
+            Double(s.bytes) / 1_073_741_824, rate(s.bytes), eta(s))
     }
 
     /// "↓ 3.2 GiB at 210 MiB/s · 3 exporting · 12/40 windows done · ETA 3m10s", live.
     func statusLine(receivedBytes: Int64) -> String {
         let s = state.withLock { $0 }
-        return String(format: "↓ %.1f GiB at %.0f MiB/s · %d exporting · %d/%d windows done · ETA %@",
-                      Double(receivedBytes) / 1_073_741_824, rate(receivedBytes), s.startedWindows - s.doneWindows,
-                      s.doneWindows, s.windows, eta(s))
+        return String(
+            format: "↓ %.1f GiB at %.0f MiB/s · %d exporting · %d/%d windows done · ETA %@",
+            Double(receivedBytes) / 1_073_741_824, rate(receivedBytes), s.startedWindows - s.doneWindows,
+            s.doneWindows, s.windows, eta(s))
     }
 
     private var elapsedSeconds: Double {

@@ -8,7 +8,8 @@ enum ServerCheckText {
     static func render(_ r: ServerCheckReport) -> String {
         var lines = ["Server       \(r.server) (\(r.url))"]
         if let info = r.info {
-            lines.append("Recorder     \(info.productName ?? "?") \(info.productVersion ?? ""), \(info.apiVersion), site \(info.siteName ?? "?")")
+            lines.append(
+                "Recorder     \(info.productName ?? "?") \(info.productVersion ?? ""), \(info.apiVersion), site \(info.siteName ?? "?")")
             lines.append("Time zone    \(info.timeZoneName ?? "?") (\(info.timeZoneBias ?? "?"))")
         }
         if !r.permissions.isEmpty {
@@ -21,8 +22,9 @@ enum ServerCheckText {
                 let state = [c.connected.map { $0 ? "connected" : "DISCONNECTED" }, c.recording.map { $0 ? "recording" : "not recording" }]
                     .compactMap { $0 }.joined(separator: ", ")
                 let span = c.firstDay.map { "\($0) … \(c.lastDay ?? $0) (\(c.recordedDays) days)" } ?? "no recordings"
-                lines.append("  CH\(c.chid)".padding(toLength: 7, withPad: " ", startingAt: 0)
-                             + c.displayName.padding(toLength: 22, withPad: " ", startingAt: 0) + " \(state.isEmpty ? "" : state + "; ")\(span)")
+                lines.append(
+                    "  CH\(c.chid)".padding(toLength: 7, withPad: " ", startingAt: 0)
+                        + c.displayName.padding(toLength: 22, withPad: " ", startingAt: 0) + " \(state.isEmpty ? "" : state + "; ")\(span)")
             }
         }
         lines.append("Diagnosis    " + (r.verdict == .ready ? "ready for export" : r.verdict.rawValue.uppercased()))
