@@ -88,12 +88,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log")
             ]
         ),
+        // Offsite backup rotation: targets, verified blob copies, index snapshots, restore. Reaches
+        // the archive's store through its Backup SPI (blob files, store lock, index snapshots).
+        .target(
+            name: "Backup",
+            dependencies: [
+                "Archive",
+                "HexDigest",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto")
+            ]
+        ),
         // Nightly archival runs: configuration, planner, runner, reports.
         .target(
             name: "Nightly",
             dependencies: [
                 "TSAPI",
                 "Archive",
+                "Backup",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,6 +134,7 @@ let package = Package(
                 "Archive",
                 "Nightly",
                 "Evidence",
+                "Backup",
                 "Remux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log")
@@ -137,14 +150,16 @@ let package = Package(
         .testTarget(
             name: "NightlyTests",
             dependencies: [
-                "Nightly", "Archive", "TSAPI", "TSAPISimulator", "TestSupport",
+                "Nightly", "Archive", "Backup", "TSAPI", "TSAPISimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")
             ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Archive", "Backup", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")
+            ]
         ),
         // Fixtures shared by the test targets: a live simulator with a connected client.
         .target(

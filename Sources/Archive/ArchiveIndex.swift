@@ -3,7 +3,7 @@ import GRDB
 
 /// The SQLite index of the archive (GRDB, WAL, versioned migrations).
 public struct ArchiveIndex: Sendable {
-    let pool: DatabasePool
+    @_spi(Backup) public let pool: DatabasePool
 
     public init(path: String) throws {
         do {

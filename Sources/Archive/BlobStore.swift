@@ -29,7 +29,7 @@ public struct BlobStore: Sendable {
 
     /// Removes a blob's file (plain or zstd); returns the bytes freed, nil when there was none.
     /// The caller has made sure no index row names it any more.
-    func remove(_ sha256: String) -> Int64? {
+    @_spi(Backup) public func remove(_ sha256: String) -> Int64? {
         var freed: Int64?
         for path in [path(of: sha256), path(of: sha256) + ".zst"] {
             guard let size = FileSystem.size(of: path), unlink(path) == 0 else { continue }
@@ -44,7 +44,7 @@ public struct BlobStore: Sendable {
 
     /// One walk of the store: the blob names, and the paths of temporary files (`.tmp-…`)
     /// left by a copy that was cut off.
-    func contents() -> (names: [String], temporary: [String]) {
+    @_spi(Backup) public func contents() -> (names: [String], temporary: [String]) {
         let paths = FileManager.default.enumerator(atPath: root)?.allObjects.compactMap { $0 as? String } ?? []
         var names: [String] = []
         var temporary: [String] = []
@@ -93,8 +93,8 @@ public struct BlobStore: Sendable {
 }
 
 /// Small POSIX helpers with errors that name the path.
-enum FileSystem {
-    static func makeDirectory(_ path: String) throws {
+@_spi(Backup) public enum FileSystem {
+    public static func makeDirectory(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
@@ -103,13 +103,13 @@ enum FileSystem {
     }
 
     /// A file's size, or nil when it does not exist.
-    static func size(of path: String) -> Int64? {
+    public static func size(of path: String) -> Int64? {
         var info = stat()
         return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     /// Reads a file in 1 MiB chunks.
-    static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw error(path) }
         defer { close(fd) }
@@ -126,21 +126,21 @@ enum FileSystem {
         }
     }
 
-    static func fsync(path: String) throws {
+    public static func fsync(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw error(path) }
         defer { close(fd) }
         guard Foundation.fsync(fd) == 0 else { throw error(path) }
     }
 
-    static func fsyncDirectory(_ path: String) {
+    public static func fsyncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { return }
         Foundation.fsync(fd)
         close(fd)
     }
 
-    static func error(_ path: String) -> ArchiveError {
+    public static func error(_ path: String) -> ArchiveError {
         .ioFailed(path: path, detail: String(cString: strerror(errno)))
     }
 }

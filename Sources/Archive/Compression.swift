@@ -3,8 +3,8 @@ import Foundation
 
 /// zstd (libzstd) for non-video blobs. Video is already compressed; subtitles, manifests and
 /// index snapshots shrink a lot.
-enum Zstd {
-    static func compress(_ input: [UInt8], level: Int32 = 9) throws -> [UInt8] {
+@_spi(Backup) public enum Zstd {
+    public static func compress(_ input: [UInt8], level: Int32 = 9) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         var output = [UInt8](repeating: 0, count: bound)
         let written = input.withUnsafeBytes { source in
@@ -16,7 +16,7 @@ enum Zstd {
         return Array(output.prefix(written))
     }
 
-    static func decompress(_ input: [UInt8]) throws -> [UInt8] {
+    public static func decompress(_ input: [UInt8]) throws -> [UInt8] {
         let declared = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, input.count) }
         // ZSTD_CONTENTSIZE_UNKNOWN / _ERROR are the two largest values.
         guard declared < UInt64.max - 1, declared < 1 << 32 else { throw ArchiveError.invalidInput("zstd frame without a usable size") }
@@ -77,7 +77,7 @@ extension BlobStore {
         return FileSystem.size(of: stored) ?? 0
     }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
+    @_spi(Backup) public static func sha256Hex(_ bytes: [UInt8]) -> String {
         var hasher = SHA256Hasher()
         hasher.update(bytes)
         return hasher.hex()

@@ -5,10 +5,10 @@ import Foundation
 /// file after its own commit, the ingest's new index row would name a file that is gone. With
 /// the lock, retention's delete-and-unlink never interleaves with an ingest, in this process
 /// or another (`tsvault retention --apply` while a run is going).
-enum StoreLock {
-    enum Mode { case shared, exclusive }
+@_spi(Backup) public enum StoreLock {
+    public enum Mode: Sendable { case shared, exclusive }
 
-    static func holding<T>(_ root: String, _ mode: Mode, _ body: () throws -> T) throws -> T {
+    public static func holding<T>(_ root: String, _ mode: Mode, _ body: () throws -> T) throws -> T {
         let path = root + "/store.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystem.error(path) }

@@ -155,7 +155,7 @@ extension Archive {
 extension BlobStore {
     /// What is wrong with one stored blob, or nil. Without `hash`: it exists (with its size
     /// when stored plain). With it: its bytes (decompressed for zstd) hash to its name.
-    func problem(sha: String, size: Int64, compressed: Bool, hash: Bool) -> String? {
+    @_spi(Backup) public func problem(sha: String, size: Int64, compressed: Bool, hash: Bool) -> String? {
         if compressed {
             guard FileManager.default.fileExists(atPath: path(of: sha) + ".zst") else { return "missing" }
             guard hash else { return nil }

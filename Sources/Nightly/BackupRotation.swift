@@ -1,4 +1,5 @@
 import Archive
+import Backup
 import Foundation
 
 /// Pushes to the configured backup targets that are mounted now; the daemon after each run,

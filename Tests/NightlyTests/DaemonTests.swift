@@ -1,5 +1,6 @@
 import Archive
 import AsyncHTTPClient
+import Backup
 import Foundation
 import Nightly
 import TestSupport

@@ -1,4 +1,5 @@
 import Archive
+import Backup
 import Foundation
 import Nightly
 import TestSupport

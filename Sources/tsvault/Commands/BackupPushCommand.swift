@@ -1,5 +1,6 @@
 import Archive
 import ArgumentParser
+import Backup
 import Foundation
 import Nightly
 

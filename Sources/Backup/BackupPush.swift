@@ -1,3 +1,4 @@
+@_spi(Backup) import Archive
 import Foundation
 import GRDB
 
@@ -72,7 +73,10 @@ extension Archive {
         }
         try target.rotate(keep: keepSnapshots, into: &report)
         report.seconds = Date().timeIntervalSince(started)
-        try recordPush(report, path: target.root, snapshotAt: started, actor: actor)
+        try recordBackupPush(
+            targetID: report.targetID, label: report.label, path: target.root, snapshotAt: started, snapshot: report.snapshot,
+            snapshotSHA256: report.snapshotSHA256, blobs: report.blobs, copiedBlobs: report.copiedBlobs, copiedBytes: report.copiedBytes,
+            damagedBlobs: report.damaged.count, prunedBlobs: report.prunedBlobs, actor: actor)
         return report
     }
 
@@ -103,27 +107,6 @@ extension Archive {
         return name
     }
 
-    /// `at` is when the snapshot was taken: what the archive gained after it is not in it.
-    private func recordPush(_ r: BackupPushReport, path: String, snapshotAt: Date, actor: String) throws {
-        try index.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO backup_pushes(target_id, label, path, at, snapshot, snapshot_sha256, blobs, copied_blobs, copied_bytes,
-                                              damaged_blobs, pruned_blobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    r.targetID, r.label, path, snapshotAt.timeIntervalSince1970, r.snapshot, r.snapshotSHA256, r.blobs,
-                    r.copiedBlobs, r.copiedBytes, r.damaged.count, r.prunedBlobs
-                ])
-            _ = try Self.appendCustody(
-                db, action: "backup-push", caseID: nil, actor: actor,
-                details: [
-                    "target": r.label, "targetID": r.targetID, "snapshot": r.snapshot, "snapshotSHA256": r.snapshotSHA256,
-                    "blobs": String(r.blobs), "copied": String(r.copiedBlobs), "damaged": String(r.damaged.count),
-                    "pruned": String(r.prunedBlobs)
-                ])
-        }
-    }
 }
 
 extension BackupTarget {

@@ -1,3 +1,4 @@
+@_spi(Backup) import Archive
 import Crypto
 import Foundation
 import HexDigest

@@ -1,3 +1,4 @@
+@_spi(Backup) import Archive
 import Foundation
 import GRDB
 
@@ -95,40 +96,5 @@ extension BackupTarget {
                 "missing": String(report.missing.count)
             ])
         return report
-    }
-}
-
-/// The last push to each backup target the archive knows, and what it lacks since.
-public struct BackupStatus: Sendable, Codable, Hashable {
-    public var label: String
-    public var targetID: String
-    public var path: String
-    public var lastPush: Date
-    public var snapshot: String
-    /// Blobs the archive gained after that push (what a restore from it would lack).
-    public var newerBlobs: Int
-    public var newerBytes: Int64
-}
-
-extension Archive {
-    public func backupStatus() throws -> [BackupStatus] {
-        try index.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.* FROM backup_pushes p
-                    WHERE p.id = (SELECT MAX(id) FROM backup_pushes q WHERE q.target_id = p.target_id) ORDER BY p.label
-                    """
-            ).map { row in
-                let at: Double = row["at"]
-                let newer = try Row.fetchOne(
-                    db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE created_at > ?",
-                    arguments: [at])
-                return BackupStatus(
-                    label: row["label"], targetID: row["target_id"], path: row["path"],
-                    lastPush: Date(timeIntervalSince1970: at), snapshot: row["snapshot"],
-                    newerBlobs: newer?["n"] ?? 0, newerBytes: newer?["bytes"] ?? 0)
-            }
-        }
     }
 }

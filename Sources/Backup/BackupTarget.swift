@@ -1,3 +1,4 @@
+@_spi(Backup) import Archive
 import Foundation
 import GRDB
 
