@@ -13,8 +13,9 @@ public enum SyntheticArchive {
     /// Where the footage starts: 10:00 on Nov 1, when channel 1 records continuously.
     public static let from = RecorderTimeZone(zone).parse("2026-11-01T10:00:00-05:00")!
 
-    /// A small picture, so encoding the GOP library the first time takes a second.
-    public static func recorder() -> SimulatorConfiguration {
+    /// The recorder the nightly and command-line tests use: New York, two days held, a small
+    /// picture so encoding the GOP library the first time takes a second; then `adjust`.
+    public static func recorder(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
         RecorderFixture.configuration {
             $0.timeZone = zone
             $0.now = Int64(now.timeIntervalSince1970)
@@ -23,6 +24,7 @@ public enum SyntheticArchive {
             $0.height = 48
             $0.fps = 2
             $0.bitrate = 20_000
+            adjust(&$0)
         }
     }
 

@@ -31,3 +31,30 @@ import Testing
         #expect(result.status == 64 && result.errors.contains("--url must be an http:// or https:// URL"), "\(result)")
     }
 }
+
+/// `tsvault server check --config`: every configured recorder, the worst verdict.
+@Suite(.timeLimit(.minutes(5))) struct ServerCheckConfigTests {
+    @Test func everyConfiguredRecorderIsCheckedAndTheWorstVerdictIsTheExitCode() async throws {
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+            try await CLI.workspace("server-check-config") { work in
+                let config = try ConfigFile.write(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
+                let ready = try CLI.run("server", "check", "--config", config)
+                #expect(ready.status == 0 && ready.output.hasPrefix("Server       nvr (http://127.0.0.1:\(r.port))"), "\(ready)")
+                // A second recorder whose key is wrong: its verdict decides the exit code.
+                try
+                    (String(contentsOfFile: config, encoding: .utf8) + """
+
+                          - name: nvr-b
+                            url: http://127.0.0.1:\(r.port)
+                            apiKey: { env: TSVAULT_WRONG_KEY }
+                        """).write(toFile: config, atomically: true, encoding: .utf8)
+                let mixed = try CLI.run("server", "check", "--config", config, environment: ["TSVAULT_WRONG_KEY": "tsapi_key_wrong"])
+                #expect(
+                    mixed.status == 5 && mixed.output.contains("Server       nvr-b") && mixed.output.contains("Diagnosis    CREDENTIALS"),
+                    "\(mixed)")
+                let both = try CLI.run("server", "check", "--config", config, "--url", "http://127.0.0.1:1")
+                #expect(both.status == 64 && both.errors.contains("give --url or --config, not both"), "\(both)")
+            }
+        }
+    }
+}

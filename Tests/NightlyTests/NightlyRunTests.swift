@@ -12,21 +12,12 @@ import Testing
 /// Whole nightly runs against a live simulator: 4 channels (continuous, motion clips, a daily
 /// outage, reboots) over 2 days in New York, one of them the 25-hour day DST ends.
 @Suite(.timeLimit(.minutes(5))) struct NightlyRunTests {
-    static let zone = TimeZone(identifier: "America/New_York")!
+    static let zone = SyntheticArchive.zone
     /// 01:00 on the day after DST ends: the recorder holds all of Nov 1 (25 h) and one hour.
-    static let recorderNow = RecorderTimeZone(zone).parse("2026-11-02T01:00:00-05:00")!
+    static let recorderNow = SyntheticArchive.now
 
     static func recorder(_ adjust: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
-        RecorderFixture.configuration {
-            $0.timeZone = zone
-            $0.now = Int64(recorderNow.timeIntervalSince1970)
-            $0.retentionDays = 2
-            $0.width = 64
-            $0.height = 48
-            $0.fps = 2
-            $0.bitrate = 20_000
-            adjust(&$0)
-        }
+        SyntheticArchive.recorder(adjust)
     }
 
     /// A configuration file for one recorder, with the API key in a 0600 file.

@@ -6,8 +6,8 @@ import TSAPI
 /// (they would show in `ps` and shell history): they come from an environment variable or a
 /// file.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "Recorder base URL, e.g. https://nvr1.example:443 or http://127.0.0.1:8080.")
-    var url: String
+    @Option(help: "Recorder base URL, e.g. https://nvr1.example:443 or http://127.0.0.1:8080 (or --config for every configured one).")
+    var url: String?
 
     @Option(help: "Name for this recorder in logs and reports (default: the URL's host).")
     var name: String?
@@ -34,6 +34,7 @@ struct ConnectionOptions: ParsableArguments {
     var timeout = 30
 
     func settings() throws -> ConnectionSettings {
+        guard let url else { throw ValidationError("give --url, or --config to check every recorder of a configuration") }
         guard let base = URL(string: url), let scheme = base.scheme, ["http", "https"].contains(scheme), base.host != nil else {
             throw ValidationError("--url must be an http:// or https:// URL with a host, got \(url)")
         }
