@@ -11,6 +11,8 @@ public struct BackupStatus: Sendable, Codable, Hashable {
     /// Blobs the archive gained after that push (what a restore from it would lack).
     public var newerBlobs: Int
     public var newerBytes: Int64
+    /// Archive blobs that push left out because they were damaged.
+    public var damagedBlobs: Int
 }
 
 /// The archive's record of backup pushes (`backup_pushes`, written with a custody entry in one
@@ -32,7 +34,7 @@ extension Archive {
                 return BackupStatus(
                     label: row["label"], targetID: row["target_id"], path: row["path"],
                     lastPush: Date(timeIntervalSince1970: at), snapshot: row["snapshot"],
-                    newerBlobs: newer?["n"] ?? 0, newerBytes: newer?["bytes"] ?? 0)
+                    newerBlobs: newer?["n"] ?? 0, newerBytes: newer?["bytes"] ?? 0, damagedBlobs: row["damaged_blobs"])
             }
         }
     }

@@ -25,6 +25,18 @@ public actor DaemonState {
 
     public init() {}
 
+    /// What the archive already knows: the last finished run's report and each backup target's
+    /// last push, so a restarted daemon reports them at once instead of nothing until its next
+    /// run. The counters (`…_total`) still count from the start of this process.
+    public func seed(from archive: Archive) {
+        if let run = (try? archive.runs(limit: 20))?.first(where: { $0.finishedAt != nil }),
+            let json = try? archive.runReportJSON(run.id), let report = try? RunReport(storedJSON: json)
+        {
+            lastReport = report
+        }
+        for push in (try? archive.backupStatus()) ?? [] { lastBackups[push.label] = (push.lastPush, push.damagedBlobs) }
+    }
+
     func started() { running = true }
     func scheduled(_ next: Date) { nextRun = next }
 
@@ -151,5 +163,6 @@ public actor DaemonState {
 
     private func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }

@@ -1,3 +1,4 @@
+import Archive
 import AsyncHTTPClient
 import Foundation
 import TestSupport
@@ -6,36 +7,70 @@ import Testing
 /// `tsvault daemon`. Its runs, metrics, retention, backups and SIGTERM during a run are
 /// covered in NightlyTests (DaemonTests).
 @Suite(.timeLimit(.minutes(5))) struct DaemonCommandTests {
+    /// A daemon waiting for 03:00 on `config`, with its base URL and the deadline that kills it.
+    static func start(config: String) throws -> (Process, String, ProcessDeadline) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
+        process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ProcessDeadline(process, limit: .seconds(60), what: "tsvault daemon")
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(line.hasPrefix("tsvault daemon listening on http://127.0.0.1:"), "\(line)")
+        return (process, line.components(separatedBy: "listening on ").last!.trimmingCharacters(in: .whitespacesAndNewlines), deadline)
+    }
+
+    /// The body of `url` once it contains `expected` (up to 5 s), else its last body.
+    static func get(_ url: String, until expected: String) async throws -> String {
+        var body = ""
+        for _ in 0..<100 where !body.contains(expected) {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10)) {
+                body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            }
+            if !body.contains(expected) { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        return body
+    }
+
     @Test func aDaemonWaitingForItsScheduleServesHealthAndStopsOnSIGTERMWithExit0() async throws {
         try await CLI.workspace("daemon") { work in
             let config = try ConfigFile.write(port: 1, key: "k", directory: work, extra: "schedule: { daily: \"03:00\" }")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
-            process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let deadline = ProcessDeadline(process, limit: .seconds(60), what: "tsvault daemon")
-            var line = ""
-            while !line.contains("\n") {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += String(decoding: chunk, as: UTF8.self)
-            }
-            #expect(line.hasPrefix("tsvault daemon listening on http://127.0.0.1:"), "\(line)")
-            let url = line.components(separatedBy: "listening on ").last!.trimmingCharacters(in: .whitespacesAndNewlines) + "/health"
-            var health = ""
-            for _ in 0..<100 where !health.contains("nextRun") {
-                if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10)) {
-                    health = String(buffer: try await response.body.collect(upTo: 1 << 16))
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let (process, url, deadline) = try Self.start(config: config)
+            let health = try await Self.get(url + "/health", until: "nextRun")
             #expect(health.contains("\"nextRun\":") && health.contains("\"status\":\"ok\"") && health.contains("\"runs\":0"), "\(health)")
             kill(process.processIdentifier, SIGTERM)
             try deadline.waitForExit(process)
             #expect(process.terminationStatus == 0)
+        }
+    }
+
+    /// After a restart the gauges describe the archive at once, not only after the next run.
+    @Test func aRestartedDaemonReportsTheLastRunAndEachTargetsLastPushAtOnce() async throws {
+        try await CLI.workspace("daemon-seed") { work in
+            let archive = try await CLI.syntheticArchive(in: work)
+            let run = try archive.startRun()
+            try archive.finishRun(
+                run, status: .complete,
+                reportJSON:
+                    #"{"runID":\#(run),"startedAt":"2026-11-02T06:00:00Z","finishedAt":"2026-11-02T06:10:00Z","servers":[],"lost":[]}"#)
+            #expect(try CLI.run("backup", "push", work + "/disk", "--label", "A", "--archive", archive.root).status == 0)
+            let pushed = try #require(try archive.backupStatus().first?.lastPush)
+            let config = try ConfigFile.write(port: 1, key: "k", directory: work, extra: "schedule: { daily: \"03:00\" }")
+            let (process, url, deadline) = try Self.start(config: config)
+            let metrics = try await Self.get(url + "/metrics", until: "tsvault_last_run_complete")
+            #expect(metrics.contains("tsvault_runs_total 0\n") && metrics.contains("tsvault_last_run_complete 1\n"), "\(metrics)")
+            #expect(metrics.contains("tsvault_last_run_timestamp_seconds 1793599800\n"), "the stored run's end, 2026-11-02T06:10:00Z")
+            #expect(metrics.contains("tsvault_backup_last_push_timestamp_seconds{target=\"A\"} \(Int(pushed.timeIntervalSince1970))\n"))
+            #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0\n"), "\(metrics)")
+            kill(process.processIdentifier, SIGTERM)
+            try deadline.waitForExit(process)
         }
     }
 

@@ -30,8 +30,10 @@ struct DaemonCommand: AsyncParsableCommand {
         var logger = Logger(label: "tsvault")
         logger.logLevel = .notice
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")
+        let state = DaemonState()
+        await state.seed(from: archive)
         let daemon = NightlyDaemon(
-            job: job, state: DaemonState(), schedule: try (config.schedule ?? .init()).resolved(),
+            job: job, state: state, schedule: try (config.schedule ?? .init()).resolved(),
             runAtStart: runNow, fixedNow: fixedNow)
         let host = String(parts[0])
         try await DaemonService(daemon: daemon, host: host, port: port).run(logger: logger) { bound in
