@@ -14,9 +14,16 @@ check() { # check NAME COMMAND...
 }
 finish() { echo "package: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
+# It installs into the system and removes /var/lib/tsvault and /mnt/tsvault-offsite at the end:
+# never on a machine where tsvault is installed or has an archive.
+if dpkg -s tsvault >/dev/null 2>&1 || [ -e /var/lib/tsvault ] || [ -e /mnt/tsvault-offsite ] || [ -e /etc/tsvault ]; then
+    echo "package-test: tsvault is installed here, or /var/lib/tsvault, /etc/tsvault or /mnt/tsvault-offsite exists;"
+    echo "package-test: refusing to touch them (run it on a CI machine or a scratch VM)"
+    failed=1
+    finish
+fi
 Scripts/package-deb.sh || { echo "package build failed"; failed=1; finish; }
 deb=$(ls -t dist/tsvault_*.deb | head -1)
-dpkg --purge tsvault >/dev/null 2>&1 || true
 check "apt installs $deb" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb"
 check "the tsvault system user exists" getent passwd tsvault
 check "/var/lib/tsvault belongs to tsvault" test "$(stat -c %U:%a /var/lib/tsvault)" = "tsvault:750"
@@ -66,5 +73,7 @@ check "the archive belongs to tsvault" test "$(stat -c %U /var/lib/tsvault/archi
 
 check "dpkg --purge removes the program and its units" sh -c 'dpkg --purge tsvault && ! test -e /usr/bin/tsvault && ! test -e /lib/systemd/system/tsvault-run.service'
 check "the archive stays after purge" test -f /var/lib/tsvault/archive/index.sqlite
-rm -rf /var/lib/tsvault "$offsite"
+rm -rf /var/lib/tsvault /etc/tsvault "$offsite"
+userdel tsvault 2>/dev/null || true
+groupdel tsvault 2>/dev/null || true
 finish
