@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build --build-tests
+# The Python the schema test validates with (CLITests/JSONSchemaTests).
+TSVAULT_PYTHON=$(Scripts/python-env.sh)
+export TSVAULT_PYTHON
 # Serialized: a few tests measure the whole process (peak RSS of a 1 GB download) or
 # depend on timing under load (TLS handshakes with short timeouts), which tests running
 # beside them would distort on 2 cores.

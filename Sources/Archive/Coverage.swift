@@ -12,13 +12,17 @@ public struct DayCoverage: Sendable, Codable, Hashable {
     public var minutes: [Bool]
     public var archivedMinutes: Int { minutes.lazy.filter { $0 }.count }
     /// Runs of minutes without footage, as minute offsets into the day [start, end).
-    public var gaps: [Range<Int>] {
+    public var gaps: [Range<Int>] { runs(archived: false) }
+    /// Runs of archived minutes, as minute offsets into the day [start, end).
+    public var archivedRanges: [Range<Int>] { runs(archived: true) }
+
+    private func runs(archived wanted: Bool) -> [Range<Int>] {
         var result: [Range<Int>] = []
         var start: Int?
         for i in 0...minutes.count {
-            let archived = i < minutes.count ? minutes[i] : true
-            if !archived, start == nil { start = i }
-            if archived, let s = start {
+            let inRun = i < minutes.count && minutes[i] == wanted
+            if inRun, start == nil { start = i }
+            if !inRun, let s = start {
                 result.append(s..<i)
                 start = nil
             }

@@ -106,7 +106,7 @@ extension Archive {
 }
 
 /// A legal hold on a channel's time range; retention must never remove held segments.
-public struct Hold: Sendable, Codable, Hashable {
+public struct Hold: Sendable, Encodable, Hashable {
     public var id: Int64
     public var caseID: String
     public var server: String
@@ -232,5 +232,27 @@ extension Archive {
                     """, arguments: [sha256])
             return (row?["name"], row?["md5"])
         }
+    }
+}
+
+extension Hold {
+    private enum CodingKeys: String, CodingKey {
+        case id, caseID, server, channel, start, end, reason, placedAt, placedBy, releasedAt, releaseReason
+    }
+
+    /// The held range as instants (`start`, `end`), like every other range a script reads.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(caseID, forKey: .caseID)
+        try c.encode(server, forKey: .server)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(Date(unixMicros: startMicros), forKey: .start)
+        try c.encode(Date(unixMicros: endMicros), forKey: .end)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(placedAt, forKey: .placedAt)
+        try c.encode(placedBy, forKey: .placedBy)
+        try c.encodeIfPresent(releasedAt, forKey: .releasedAt)
+        try c.encodeIfPresent(releaseReason, forKey: .releaseReason)
     }
 }

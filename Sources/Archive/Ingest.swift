@@ -4,7 +4,7 @@ import Logging
 import Remux
 
 /// What one ingest did.
-public struct IngestResult: Sendable, Codable, Hashable {
+public struct IngestResult: Sendable, Encodable, Hashable {
     public var exportID: Int64
     public var segments: Int
     public var newSegments: Int
@@ -16,6 +16,27 @@ public struct IngestResult: Sendable, Codable, Hashable {
     public var droppedVideoFrames: Int
     public var droppedAudioPackets: Int
     public var holes: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case exportID, segments, newSegments, newBlobs, bytesStored, timeSource, start, end, droppedVideoFrames
+        case droppedAudioPackets, holes
+    }
+
+    /// The file's span as instants (`start`, `end`).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(exportID, forKey: .exportID)
+        try c.encode(segments, forKey: .segments)
+        try c.encode(newSegments, forKey: .newSegments)
+        try c.encode(newBlobs, forKey: .newBlobs)
+        try c.encode(bytesStored, forKey: .bytesStored)
+        try c.encode(timeSource, forKey: .timeSource)
+        try c.encodeIfPresent(startMicros.map(Date.init(unixMicros:)), forKey: .start)
+        try c.encodeIfPresent(endMicros.map(Date.init(unixMicros:)), forKey: .end)
+        try c.encode(droppedVideoFrames, forKey: .droppedVideoFrames)
+        try c.encode(droppedAudioPackets, forKey: .droppedAudioPackets)
+        try c.encode(holes, forKey: .holes)
+    }
 }
 
 /// Ingest: a recording becomes canonical one-minute segments, stored by SHA-256 and indexed in one transaction.

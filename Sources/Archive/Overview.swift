@@ -3,7 +3,7 @@ import GRDB
 
 /// The archive at a glance: size, span, integrity, holds, the last run and its lost footage,
 /// and the backup targets. Cheap aggregate queries only, so `tsvault status` stays instant.
-public struct ArchiveOverview: Sendable, Codable, Hashable {
+public struct ArchiveOverview: Sendable, Encodable, Hashable {
     public var segments = 0
     public var blobs = 0
     public var storedBytes: Int64 = 0
@@ -58,5 +58,30 @@ extension Archive {
                 arguments: [run]
             ).map { LostDay(server: $0["server"], channel: $0["channel"], day: $0["day"], minutes: $0["minutes"]) }
         }
+    }
+}
+
+extension ArchiveOverview {
+    private enum CodingKeys: String, CodingKey {
+        case segments, blobs, storedBytes, first, last, failedBlobs, unverifiedBlobs, lastVerifiedAt, activeHolds, lastRun
+        case lastFinishedRun, lostInLastRun, backups
+    }
+
+    /// The archived span as instants (`first`, `last`).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(segments, forKey: .segments)
+        try c.encode(blobs, forKey: .blobs)
+        try c.encode(storedBytes, forKey: .storedBytes)
+        try c.encodeIfPresent(firstMicros.map(Date.init(unixMicros:)), forKey: .first)
+        try c.encodeIfPresent(lastMicros.map(Date.init(unixMicros:)), forKey: .last)
+        try c.encode(failedBlobs, forKey: .failedBlobs)
+        try c.encode(unverifiedBlobs, forKey: .unverifiedBlobs)
+        try c.encodeIfPresent(lastVerifiedAt, forKey: .lastVerifiedAt)
+        try c.encode(activeHolds, forKey: .activeHolds)
+        try c.encodeIfPresent(lastRun, forKey: .lastRun)
+        try c.encodeIfPresent(lastFinishedRun, forKey: .lastFinishedRun)
+        try c.encode(lostInLastRun, forKey: .lostInLastRun)
+        try c.encode(backups, forKey: .backups)
     }
 }

@@ -22,8 +22,8 @@ public struct RetentionPolicy: Sendable, Hashable {
 
 /// The segments a policy selects, grouped into contiguous ranges per channel, and what
 /// deleting them frees.
-public struct RetentionPlan: Sendable, Codable, Hashable {
-    public struct Range: Sendable, Codable, Hashable {
+public struct RetentionPlan: Sendable, Encodable, Hashable {
+    public struct Range: Sendable, Encodable, Hashable {
         public var server: String
         public var channel: Int
         public var startMicros: Int64
@@ -31,6 +31,20 @@ public struct RetentionPlan: Sendable, Codable, Hashable {
         public var segments: Int
         public var bytes: Int64
         public var reason: RetentionReason
+
+        private enum CodingKeys: String, CodingKey { case server, channel, start, end, segments, bytes, reason }
+
+        /// The range as instants (`start`, `end`).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(server, forKey: .server)
+            try c.encode(channel, forKey: .channel)
+            try c.encode(Date(unixMicros: startMicros), forKey: .start)
+            try c.encode(Date(unixMicros: endMicros), forKey: .end)
+            try c.encode(segments, forKey: .segments)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(reason, forKey: .reason)
+        }
     }
 
     public var storedBytesBefore: Int64
@@ -57,7 +71,7 @@ public enum RetentionReason: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// What applying a plan did.
-public struct RetentionResult: Sendable, Codable, Hashable {
+public struct RetentionResult: Sendable, Encodable, Hashable {
     public var plan: RetentionPlan
     public var deletedSegments: Int
     public var deletedBlobs: Int

@@ -16,19 +16,30 @@ public enum VerifyLevel: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// One blob that failed, with the recorded minutes it holds.
-public struct VerifyFailure: Sendable, Codable, Hashable {
-    public struct Holding: Sendable, Codable, Hashable {
+public struct VerifyFailure: Sendable, Encodable, Hashable {
+    public struct Holding: Sendable, Encodable, Hashable {
         public var server: String
         public var channel: Int
         public var startMicros: Int64
         public var endMicros: Int64
+
+        private enum CodingKeys: String, CodingKey { case server, channel, start, end }
+
+        /// The minutes as instants (`start`, `end`).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(server, forKey: .server)
+            try c.encode(channel, forKey: .channel)
+            try c.encode(Date(unixMicros: startMicros), forKey: .start)
+            try c.encode(Date(unixMicros: endMicros), forKey: .end)
+        }
     }
     public var sha256: String
     public var problem: String
     public var holds: [Holding]
 }
 
-public struct VerifyReport: Sendable, Codable {
+public struct VerifyReport: Sendable, Encodable {
     public var level: VerifyLevel
     public var checked = 0
     public var bytes: Int64 = 0

@@ -3,7 +3,7 @@ import Foundation
 
 /// What an operator needs at a glance: is the archive complete, sound, bounded and backed
 /// up — and if not, what needs attention, each item saying what to do.
-public struct OperatorStatus: Sendable, Codable {
+public struct OperatorStatus: Sendable, Encodable {
     public var overview: ArchiveOverview
     /// Minutes the last finished run left missing (from its report).
     public var missingMinutesInLastRun: Int?

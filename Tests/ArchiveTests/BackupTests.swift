@@ -130,7 +130,8 @@ import Testing
             let (pushed, report) = try BuiltProducts.runTSVault([
                 "backup", "push", work + "/disk", "--label", "A", "--archive", archive.root, "--json"
             ])
-            let decoded = try JSONDecoder().decode(BackupPushReport.self, from: Data(report.utf8))
+            struct Output: Decodable { var pushed: [BackupPushReport] }
+            let decoded = try #require(try JSONDecoder().decode(Output.self, from: Data(report.utf8)).pushed.first)
             #expect(pushed == 0 && decoded.copiedBlobs == decoded.blobs && decoded.blobs > 0)
             #expect(try BuiltProducts.runTSVault(["backup", "verify", work + "/disk", "--full"]).0 == 0)
             // One byte flipped on the target: only the full check sees it.

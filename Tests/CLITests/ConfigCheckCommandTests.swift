@@ -21,7 +21,8 @@ import Testing
             #expect(result.output.contains("segmentSeconds") && result.output.contains("runWindow.start"), "\(result)")
             let json = try CLI.run("config", "check", "--config", config, "--json")
             #expect(json.status == 64)
-            let problems = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+            let problems = try #require(document["problems"] as? [[String: Any]])
             #expect(problems.compactMap { $0["path"] as? String }.sorted() == ["runWindow.start", "segmentSeconds"], "\(json)")
         }
     }

@@ -13,10 +13,17 @@ import Testing
             let local = try CLI.run("coverage", "--archive", work + "/archive", "--timezone", "America/New_York")
             #expect(local.output == "nvr CH1 2026-11-01  10/1500 min  gaps 00:00–11:00, 11:10–25:00\n", "\(local)")
             let json = try CLI.run("coverage", "--archive", work + "/archive", "--json")
-            struct Day: Decodable { var minutes: [Bool] }
-            let days = try JSONDecoder().decode([Day].self, from: Data(json.output.utf8))
-            let minutes = try #require(days.first?.minutes)
-            #expect(days.count == 1 && minutes.count == 1440 && minutes.indices.filter { minutes[$0] } == Array(900..<910))
+            struct Day: Decodable {
+                var minutes: Int
+                var archivedMinutes: Int
+                var archived: [[Int]]
+                var gaps: [[Int]]
+            }
+            struct Output: Decodable { var days: [Day] }
+            let days = try JSONDecoder().decode(Output.self, from: Data(json.output.utf8)).days
+            let day = try #require(days.first)
+            #expect(days.count == 1 && day.minutes == 1440 && day.archivedMinutes == 10 && day.archived == [[900, 910]], "\(json)")
+            #expect(day.gaps == [[0, 900], [910, 1440]], "\(json)")
         }
     }
 

@@ -18,7 +18,8 @@ import Testing
             var code: Int32
             var meaning: String
         }
-        let codes = try JSONDecoder().decode([Code].self, from: Data(result.output.utf8))
+        struct Output: Decodable { var codes: [Code] }
+        let codes = try JSONDecoder().decode(Output.self, from: Data(result.output.utf8)).codes
         #expect(codes.map(\.code) == [0, 1, 3, 4, 5, 6, 7, 64, 65, 66, 70, 74, 75])
         #expect(codes.allSatisfy { !$0.meaning.isEmpty })
     }

@@ -21,7 +21,8 @@ import Testing
                     var status: String
                     var startedAt: String
                 }
-                let decoded = try JSONDecoder().decode([Run].self, from: Data(json.output.utf8))
+                struct Output: Decodable { var runs: [Run] }
+                let decoded = try JSONDecoder().decode(Output.self, from: Data(json.output.utf8)).runs
                 #expect(decoded.map(\.id) == [2, 1] && decoded.map(\.status) == ["complete", "incomplete"])
                 #expect(decoded.allSatisfy { ISO8601DateFormatter().date(from: $0.startedAt) != nil }, "\(json)")
             }

@@ -33,7 +33,7 @@ struct BackupPushCommand: ParsableCommand {
             showProgress(destination.identity.label, done, total)
         }
         clearProgress()
-        if json { try printJSON(report) } else { print(Self.render(report)) }
+        if json { try printJSON(BackupPushOutput(pushed: [report], skipped: [], failed: [])) } else { print(Self.render(report)) }
         if !report.ok { throw ExitStatus.failed }
     }
 
@@ -59,7 +59,7 @@ struct BackupPushCommand: ParsableCommand {
             }
         }
         if json {
-            try printJSON(ConfiguredPushOutput(pushed: reports, skipped: skipped, failed: failed))
+            try printJSON(BackupPushOutput(pushed: reports, skipped: skipped, failed: failed))
         } else {
             for report in reports { print(Self.render(report)) }
             for path in skipped { print("skipped \(path): not mounted or not a backup target") }
@@ -93,7 +93,8 @@ struct BackupPushCommand: ParsableCommand {
     }
 }
 
-struct ConfiguredPushOutput: Encodable {
+/// One shape for a push to one directory and to the configured targets.
+struct BackupPushOutput: Encodable {
     var pushed: [BackupPushReport]
     var skipped: [String]
     var failed: [String]

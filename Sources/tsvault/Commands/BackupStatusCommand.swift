@@ -14,7 +14,7 @@ struct BackupStatusCommand: ParsableCommand {
     func run() throws {
         let targets = try archive.open().backupStatus()
         if json {
-            try printJSON(targets)
+            try printJSON(list: targets, key: "targets")
             return
         }
         if targets.isEmpty { print("no backup pushed yet (tsvault backup push DIR --label NAME)") }

@@ -16,7 +16,7 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         let (_, problems) = ConfigurationLoader.check(path: configOptions.path)
         if json {
-            try printJSON(problems)
+            try printJSON(list: problems, key: "problems")
         } else {
             print(problems.isEmpty ? "\(configOptions.path): valid" : problems.map(\.description).joined(separator: "\n"))
         }

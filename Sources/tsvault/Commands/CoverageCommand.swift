@@ -14,20 +14,20 @@ struct CoverageCommand: ParsableCommand {
     @Option(help: "To this instant (default: the newest segment's end).") var to: String?
     @Option(help: "Time zone of the days (IANA; use the recorder's).") var timezone = "UTC"
     @OptionGroup var archive: ArchiveOptions
-    @Flag(help: "Print the days as JSON (with one flag per minute).") var json = false
+    @Flag(help: "Print the days as JSON (archived minutes and gaps as ranges of minute offsets).") var json = false
 
     func run() throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
         let store = try archive.open()
         guard let span = try store.span() else {
-            print("the archive is empty")
+            if json { try printJSON(list: [CoveredDay](), key: "days") } else { print("the archive is empty") }
             return
         }
         let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(unixMicros: span.lowerBound)
         let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(unixMicros: span.upperBound)
         let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
         if json {
-            try printJSON(days)
+            try printJSON(list: days.map(CoveredDay.init), key: "days")
             return
         }
         for day in days {
@@ -41,4 +41,28 @@ struct CoverageCommand: ParsableCommand {
 
     /// Minute offset into the day as hh:mm (elapsed, so DST days read naturally).
     private func clock(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
+}
+
+/// A day of `coverage --json`: ranges of minute offsets [start, end) from the day's first
+/// instant (elapsed minutes, so a 25-hour day ends at 1500), not one flag per minute.
+struct CoveredDay: Encodable {
+    var server: String
+    var channel: Int
+    var day: String
+    var start: Date
+    var minutes: Int
+    var archivedMinutes: Int
+    var archived: [[Int]]
+    var gaps: [[Int]]
+
+    init(_ day: DayCoverage) {
+        server = day.server
+        channel = day.channel
+        self.day = day.day
+        start = Date(unixMicros: day.dayStartMicros)
+        minutes = day.minutes.count
+        archivedMinutes = day.archivedMinutes
+        gaps = day.gaps.map { [$0.lowerBound, $0.upperBound] }
+        archived = day.archivedRanges.map { [$0.lowerBound, $0.upperBound] }
+    }
 }

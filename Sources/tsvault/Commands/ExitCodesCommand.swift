@@ -17,7 +17,7 @@ struct ExitCodesCommand: ParsableCommand {
                 var code: Int32
                 var meaning: String
             }
-            try printJSON(ExitStatus.allCases.map { Code(code: $0.rawValue, meaning: $0.meaning) })
+            try printJSON(list: ExitStatus.allCases.map { Code(code: $0.rawValue, meaning: $0.meaning) }, key: "codes")
         } else {
             print(ExitStatus.markdownTable)
         }

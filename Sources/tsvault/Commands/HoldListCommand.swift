@@ -13,7 +13,7 @@ struct HoldListCommand: ParsableCommand {
     func run() throws {
         let holds = try archive.open().holds(includeReleased: all)
         if json {
-            try printJSON(holds)
+            try printJSON(list: holds, key: "holds")
             return
         }
         for h in holds {

@@ -40,12 +40,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         if json {
-            try printJSON(
-                all.map { plan in
-                    var p = plan
-                    p.days = []
-                    return p
-                })
+            try printJSON(list: all.map(PlannedChannel.init), key: "channels")
         } else {
             for plan in all {
                 print(
@@ -60,5 +55,29 @@ struct PlanCommand: AsyncParsableCommand {
                     format: "%d channels, %d channel-days: recorder queries %.3f s, planning %.3f s", all.count, days, recorder, planning))
         }
         if failed { throw ExitStatus.failed }
+    }
+}
+
+/// A channel's plan as `plan --json` prints it: the counts and windows, not the per-day bitmaps
+/// the run keeps for the lost-minutes ledger.
+struct PlannedChannel: Encodable {
+    var server: String
+    var channel: Int
+    var recorderMinutes: Int
+    var archivedMinutes: Int
+    var missingMinutes: Int
+    var windows: [ExportWindow]
+    var recorderSeconds: Double
+    var planningSeconds: Double
+
+    init(_ plan: ChannelPlan) {
+        server = plan.server
+        channel = plan.channel
+        recorderMinutes = plan.recorderMinutes
+        archivedMinutes = plan.archivedMinutes
+        missingMinutes = plan.missingMinutes
+        windows = plan.windows
+        recorderSeconds = plan.recorderSeconds
+        planningSeconds = plan.planningSeconds
     }
 }

@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
             throw ExitStatus.failed
         }
         let report = try RunReport(storedJSON: text)
-        if json { try printJSON(report) } else { print(RunReportText.render(report)) }
+        if json { try printJSON(RunReportDocument(report)) } else { print(RunReportText.render(report)) }
         if !report.complete { throw ExitStatus.failed }
     }
 }

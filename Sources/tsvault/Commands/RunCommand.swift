@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
         let report = try await display.whileRunning {
             try await job.runHandlingSignals(planningAt: planNow, logger: logger) { display.show($0) }
         }
-        if json { try printJSON(report) } else { print(RunReportText.render(report)) }
+        if json { try printJSON(RunReportDocument(report)) } else { print(RunReportText.render(report)) }
         if report.archiveFailed { throw ExitStatus.ioError }
         if report.cutShort == true { throw ExitStatus.cutShort }
         if !report.complete || !report.followUpProblems.isEmpty { throw ExitStatus.failed }

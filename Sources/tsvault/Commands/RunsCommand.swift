@@ -14,7 +14,7 @@ struct RunsCommand: ParsableCommand {
     func run() throws {
         let runs = try archive.open().runs()
         if json {
-            try printJSON(runs)
+            try printJSON(list: runs, key: "runs")
             return
         }
         for r in runs {

@@ -41,8 +41,8 @@ struct ServerCheckCommand: AsyncParsableCommand {
             reports.append(await ServerCheck.run(settings, logger: logger))
         }
         if json {
-            // One recorder: its report, as before; a configuration: the list.
-            if config == nil { try printJSON(reports[0]) } else { try printJSON(reports) }
+            // One shape whether one recorder or a configuration's were checked.
+            try printJSON(list: reports, key: "servers")
         } else {
             print(reports.map(ServerCheckText.render).joined(separator: "\n\n"))
         }
