@@ -161,15 +161,21 @@ public struct TSVaultConfiguration: Sendable, Codable {
         }
     }
 
-    /// `{ env: NAME }` or `{ file: PATH }`; a literal `value:` is accepted but discouraged.
+    /// `{ env: NAME }`, `{ file: PATH }` or `{ credential: NAME }` (systemd's LoadCredential=);
+    /// a literal `value:` is accepted but discouraged.
     public struct SecretReference: Sendable, Codable, Hashable {
         public var env: String?
         public var file: String?
+        public var credential: String?
         public var value: String?
+
+        /// How many sources the reference names; more than one is a configuration error.
+        var sourceCount: Int { [env, file, credential, value].compactMap { $0 }.count }
 
         var source: SecretSource? {
             if let env { return .environment(env) }
             if let file { return .file(file) }
+            if let credential { return .credential(credential) }
             if let value { return .literal(Secret(value)) }
             return nil
         }

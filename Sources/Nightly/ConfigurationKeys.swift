@@ -12,7 +12,7 @@ indirect enum ConfigurationKeys: Sendable {
     case map([String: ConfigurationKeys])
     case list(ConfigurationKeys)
 
-    static let secret: ConfigurationKeys = .map(["env": .value, "file": .value, "value": .value])
+    static let secret: ConfigurationKeys = .map(["env": .value, "file": .value, "credential": .value, "value": .value])
 
     static let file: ConfigurationKeys = .map([
         "archive": .value, "lookBackDays": .value, "segmentSeconds": .value,
@@ -36,6 +36,19 @@ indirect enum ConfigurationKeys: Sendable {
                 ])
             ]))
     ])
+
+    /// Every key path this schema knows, lists written `servers[]` (`servers[].apiKey.env`).
+    func keyPaths(prefix: String = "") -> [String] {
+        switch self {
+        case .value: return []
+        case .list(let element): return element.keyPaths(prefix: prefix + "[]")
+        case .map(let keys):
+            return keys.flatMap { name, node -> [String] in
+                let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+                return [path] + node.keyPaths(prefix: path)
+            }.sorted()
+        }
+    }
 
     /// Every key of `node` this schema does not know, by its path, with a suggestion.
     func unknownKeys(in node: Node, path: String = "") -> [ConfigurationProblem] {

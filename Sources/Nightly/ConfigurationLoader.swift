@@ -12,6 +12,10 @@ public struct ConfigurationProblem: Sendable, Codable, Hashable, CustomStringCon
 }
 
 public enum ConfigurationLoader {
+    /// Every key a configuration file may hold (`servers[].apiKey.credential`), for the test that
+    /// keeps docs/schemas/config.schema.json in step.
+    public static var keyPaths: [String] { ConfigurationKeys.file.keyPaths() }
+
     /// Parses and validates; throws with every problem found (not just the first).
     public static func load(path: String) throws -> (TSVaultConfiguration, warnings: [ConfigurationProblem]) {
         let (config, problems) = check(path: path)
@@ -132,12 +136,17 @@ public enum ConfigurationLoader {
             switch (s.apiKey, s.user) {
             case (nil, nil): error(at, "needs apiKey or user with password")
             case (.some, .some): error(at, "give apiKey or user/password, not both")
-            case (nil, .some): if s.password?.source == nil { error("\(at).password", "is required with user (env: or file:)") }
-            case (.some(let key), nil): if key.source == nil { error("\(at).apiKey", "needs env: or file:") }
+            case (nil, .some):
+                if s.password?.source == nil { error("\(at).password", "is required with user (env:, file: or credential:)") }
+            case (.some(let key), nil): if key.source == nil { error("\(at).apiKey", "needs env:, file: or credential:") }
             }
             for (key, reference) in [("apiKey", s.apiKey), ("password", s.password)] {
                 guard let reference else { continue }
-                if reference.value != nil { warning("\(at).\(key)", "a secret written in the file; prefer env: or file:") }
+                if reference.sourceCount > 1 { error("\(at).\(key)", "give one of env:, file:, credential: or value:") }
+                if reference.value != nil { warning("\(at).\(key)", "a secret written in the file; prefer env:, file: or credential:") }
+                if let name = reference.credential, name.isEmpty || name.contains("/") {
+                    error("\(at).\(key).credential", "must be a credential name (LoadCredential=NAME:PATH), without '/'")
+                }
                 if let file = reference.file {
                     if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
                         let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0

@@ -57,4 +57,25 @@ import Testing
             }
         }
     }
+
+    /// Under systemd the key comes from LoadCredential=: `{ credential: NAME }` reads
+    /// $CREDENTIALS_DIRECTORY/NAME; outside systemd the error says what is missing.
+    @Test func aSystemdCredentialIsReadFromTheCredentialsDirectory() async throws {
+        try await RecorderFixture.with(SyntheticArchive.recorder()) { r in
+            try await CLI.workspace("server-check-credential") { work in
+                let credentials = work + "/credentials"
+                try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+                try (r.apiKey + "\n").write(toFile: credentials + "/nvr-key", atomically: true, encoding: .utf8)
+                let config = try ConfigFile.write(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
+                let text = try String(contentsOfFile: config, encoding: .utf8)
+                    .replacingOccurrences(of: "apiKey: { file: \(work)/nvr.key }", with: "apiKey: { credential: nvr-key }")
+                try text.write(toFile: config, atomically: true, encoding: .utf8)
+                let ready = try CLI.run("server", "check", "--config", config, environment: ["CREDENTIALS_DIRECTORY": credentials])
+                #expect(ready.status == 0 && ready.output.contains("Diagnosis    ready for export"), "\(ready)")
+                let outside = try CLI.run("server", "check", "--config", config)
+                #expect(outside.status == 5 && outside.output.contains("CREDENTIALS_DIRECTORY is not set"), "\(outside)")
+                #expect(!(ready.output + outside.output + outside.errors).contains(r.apiKey), "the key is never printed")
+            }
+        }
+    }
 }

@@ -109,6 +109,41 @@ import Testing
         #expect(config.servers.first?.maxConcurrentExports == 2 && config.lookBackDays == 7)
         #expect(warnings.map(\.path) == ["servers[0].apiKey.file"] && warnings.first?.message.contains("chmod 600") == true)
     }
+
+    @Test func aSecretNamesOneSourceAndACredentialIsAPlainName() throws {
+        let two = ConfigurationLoader.check(
+            path: try write("archive: /a\nservers:\n  - name: n\n    url: http://x\n    apiKey: { env: K, credential: k }\n")
+        ).1
+        #expect(two.map(\.description) == ["error: servers[0].apiKey: give one of env:, file:, credential: or value:"])
+        let path = ConfigurationLoader.check(
+            path: try write("archive: /a\nservers:\n  - name: n\n    url: http://x\n    apiKey: { credential: ../etc/key }\n")
+        ).1
+        #expect(path.map(\.path) == ["servers[0].apiKey.credential"], "\(path)")
+    }
+}
+
+/// docs/schemas/config.schema.json, for editors and Scripts/lint.sh, knows the keys the loader
+/// knows: no more (an editor would suggest a key `config check` rejects), no fewer.
+@Suite struct ConfigurationSchemaTests {
+    @Test func theSchemaNamesExactlyTheKeysTheLoaderAccepts() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/schemas/config.schema.json")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        #expect(Self.keyPaths(schema).sorted() == ConfigurationLoader.keyPaths)
+        #expect(ConfigurationLoader.keyPaths.contains("servers[].apiKey.credential"))
+    }
+
+    /// The key paths of a schema: properties of objects, `[]` for the items of arrays.
+    static func keyPaths(_ node: [String: Any], prefix: String = "") -> [String] {
+        var paths: [String] = []
+        for (name, child) in node["properties"] as? [String: [String: Any]] ?? [:] {
+            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+            paths.append(path)
+            paths += keyPaths(child, prefix: path)
+        }
+        if let items = node["items"] as? [String: Any], items["properties"] != nil { paths += keyPaths(items, prefix: prefix + "[]") }
+        return paths
+    }
 }
 
 /// A misspelled key is an error with its path and the key probably meant, never ignored.

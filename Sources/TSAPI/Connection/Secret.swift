@@ -21,6 +21,9 @@ public enum SecretSource: Sendable, Hashable {
     case literal(Secret)
     case environment(String)
     case file(String)
+    /// A systemd credential: the file NAME in `$CREDENTIALS_DIRECTORY`, which systemd fills from
+    /// `LoadCredential=NAME:PATH` (readable by the service alone, the source file root's only).
+    case credential(String)
 
     public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws(TSAPIError) -> Secret {
         switch self {
@@ -30,11 +33,24 @@ public enum SecretSource: Sendable, Hashable {
             guard let value = environment[name], !value.isEmpty else { throw .secretUnavailable("environment variable \(name) is not set") }
             return Secret(value)
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else { throw .secretUnavailable("cannot read secret file \(path)") }
-            let text = String(decoding: data, as: UTF8.self)
-            let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            guard !firstLine.isEmpty else { throw .secretUnavailable("secret file \(path) is empty") }
-            return Secret(firstLine)
+            return try Self.firstLine(of: path, naming: "secret file \(path)")
+        case .credential(let name):
+            guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else {
+                throw .secretUnavailable(
+                    "credential \(name): CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=\(name):PATH)")
+            }
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                throw .secretUnavailable("credential name \(name) is not a plain file name")
+            }
+            return try Self.firstLine(of: directory + "/" + name, naming: "credential \(name) (\(directory)/\(name))")
         }
+    }
+
+    private static func firstLine(of path: String, naming what: String) throws(TSAPIError) -> Secret {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .secretUnavailable("cannot read \(what)") }
+        let text = String(decoding: data, as: UTF8.self)
+        let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        guard !firstLine.isEmpty else { throw .secretUnavailable("\(what) is empty") }
+        return Secret(firstLine)
     }
 }
