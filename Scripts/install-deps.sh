@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
-packages=(libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libzstd-dev ffmpeg pkg-config python3-venv systemd)
+packages=(libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libzstd-dev ffmpeg pkg-config python3-venv systemd prometheus)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@
 # under /var/lib/tsvault is never removed by the package, not even on purge: it is footage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=$(sed -n 's/^ *version: "\([^"]*\)",/\1/p' Sources/tsvault/TSVault.swift)
+version=$(sed -n 's/^ *public static let current = "\([^"]*\)"/\1/p' Sources/Archive/Version.swift)
 arch=$(dpkg --print-architecture)
 scratch=.build-package
 swift build -c release --static-swift-stdlib --product tsvault --scratch-path "$scratch"
@@ -23,6 +23,10 @@ install -D -m 640 Config/tsvault.example.yaml "$root/etc/tsvault/tsvault.yaml"
 for doc in README.md docs/DEPLOY.md docs/NIGHTLY.md docs/BACKUP.md Config/tsvault.example.yaml; do
     install -D -m 644 "$doc" "$root/usr/share/doc/tsvault/$(basename "$doc")"
 done
+# What a monitoring or scripting setup takes from the package: alert rules, dashboard, schemas.
+install -D -m 644 Config/prometheus/tsvault-alerts.yml "$root/usr/share/tsvault/prometheus/tsvault-alerts.yml"
+install -D -m 644 Config/grafana/tsvault-dashboard.json "$root/usr/share/tsvault/grafana/tsvault-dashboard.json"
+for schema in docs/schemas/*.json; do install -D -m 644 "$schema" "$root/usr/share/tsvault/schemas/$(basename "$schema")"; done
 install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d"
 "$bin" --generate-completion-script bash >"$root/usr/share/bash-completion/completions/tsvault"
 "$bin" --generate-completion-script zsh >"$root/usr/share/zsh/vendor-completions/_tsvault"

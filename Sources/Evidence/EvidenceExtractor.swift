@@ -40,7 +40,7 @@ public struct EvidenceRequest: Sendable {
 /// its Ed25519 signature, SHA256SUMS and a README for recipients without tsvault; places
 /// legal holds and writes the custody log.
 public enum EvidenceExtractor {
-    public static let toolVersion = "tsvault 0.3.0"
+    public static let toolVersion = "tsvault \(TSVaultVersion.current)"
 
     public static func extract(_ request: EvidenceRequest, archive: Archive) throws -> EvidenceManifest {
         guard request.from < request.to else { throw EvidenceError.invalidInput("the range must end after it starts") }

@@ -36,10 +36,13 @@ public struct DaemonService: Sendable {
     /// `/metrics` in Prometheus' text format, `/health` as JSON (200 healthy, 503 failing).
     static func router(_ state: DaemonState) -> Router<BasicRequestContext> {
         let router = Router()
+        // Requests, errors and durations of these endpoints, by swift-metrics (into the daemon's
+        // registry once `tsvault daemon` bootstrapped it).
+        router.add(middleware: MetricsMiddleware())
         router.get("metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: await state.metrics())))
+                body: .init(byteBuffer: ByteBuffer(string: await state.exposition())))
         }
         router.get("health") { _, _ -> Response in
             let (healthy, json) = await state.health()

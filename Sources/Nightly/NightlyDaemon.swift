@@ -66,7 +66,7 @@ public struct NightlyDaemon: Service {
         await state.started()
         do {
             let report = try await job.run(planningAt: fixedNow ?? Date())
-            await state.finished(report)
+            await state.finished(report, archive: job.archive)
             logger.notice(
                 "run finished", metadata: ["run": "\(report.runID)", "complete": "\(report.complete)", "bytes": "\(report.bytes)"])
         } catch {

@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import Foundation
 
@@ -11,7 +12,7 @@ struct TSVault: AsyncParsableCommand {
             Start with `tsvault server check` against each recorder, then `tsvault config check` and \
             `tsvault run` (or `tsvault daemon`). `tsvault exit-codes` lists what every exit code means.
             """,
-        version: "0.2.0",
+        version: TSVaultVersion.current,
         subcommands: [
             RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self,
             ServerCommand.self, IngestCommand.self, CoverageCommand.self, VerifyCommand.self, EvidenceCommand.self,

@@ -65,10 +65,16 @@ import Testing
             let config = try ConfigFile.write(port: 1, key: "k", directory: work, extra: "schedule: { daily: \"03:00\" }")
             let (process, url, deadline) = try Self.start(config: config)
             let metrics = try await Self.get(url + "/metrics", until: "tsvault_last_run_complete")
-            #expect(metrics.contains("tsvault_runs_total 0\n") && metrics.contains("tsvault_last_run_complete 1\n"), "\(metrics)")
-            #expect(metrics.contains("tsvault_last_run_timestamp_seconds 1793599800\n"), "the stored run's end, 2026-11-02T06:10:00Z")
-            #expect(metrics.contains("tsvault_backup_last_push_timestamp_seconds{target=\"A\"} \(Int(pushed.timeIntervalSince1970))\n"))
-            #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0\n"), "\(metrics)")
+            // Gauges print as swift-prometheus writes doubles (1.0); counters as integers.
+            #expect(metrics.contains("tsvault_runs_total 0\n") && metrics.contains("tsvault_last_run_complete 1.0\n"), "\(metrics)")
+            #expect(metrics.contains("tsvault_last_run_timestamp_seconds 1793599800.0\n"), "the stored run's end, 2026-11-02T06:10:00Z")
+            let pushedAt = Double(Int(pushed.timeIntervalSince1970))
+            #expect(metrics.contains("tsvault_backup_last_push_timestamp_seconds{target=\"A\"} \(pushedAt)\n"))
+            #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0.0\n"), "\(metrics)")
+            let stored = try archive.overview().storedBytes
+            #expect(stored > 0 && metrics.contains("tsvault_archive_stored_bytes \(Double(stored))\n"), "seeded from the index")
+            #expect(
+                metrics.contains("tsvault_archive_failed_blobs 0.0\n") && metrics.contains("tsvault_build_info{version=\"0.3.0\"} 1.0\n"))
             kill(process.processIdentifier, SIGTERM)
             try deadline.waitForExit(process)
         }

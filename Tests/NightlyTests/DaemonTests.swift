@@ -71,18 +71,26 @@ import Testing
                 (status, metrics) = try await get(url + "/metrics")
             }
             #expect(status == 200 && metrics.contains("tsvault_runs_total 1") && metrics.contains("tsvault_last_run_complete 1"))
-            #expect(metrics.contains("tsvault_channel_missing_minutes{server=\"nvr\",channel=\"3\"} 0"))
+            #expect(metrics.contains("tsvault_channel_missing_seconds{server=\"nvr\",channel=\"3\"} 0.0\n"))
             let stored = try Archive(root: work + "/archive").retentionPlan(RetentionPolicy()).storedBytesBefore
             #expect(
                 stored > 1_000_000 && metrics.contains("tsvault_retention_deleted_segments_total 0")
-                    && metrics.contains("tsvault_archive_stored_bytes \(stored)\n")
-                    && metrics.contains("tsvault_archive_over_quota_bytes \(stored - 1_000_000)\n"), "\(metrics)")
+                    && metrics.contains("tsvault_archive_stored_bytes \(Double(stored))\n")
+                    && metrics.contains("tsvault_archive_over_quota_bytes \(Double(stored - 1_000_000))\n"), "\(metrics)")
             #expect(metrics.contains("tsvault_backup_damaged_blobs{target=\"A\"} 0") && metrics.contains("tsvault_backup_failures_total 0"))
             let scrubbed = metrics.split(separator: "\n").first { $0.hasPrefix("tsvault_scrub_checked_bytes_total ") }.flatMap {
                 Int64($0.split(separator: " ")[1])
             }
             #expect(
                 (scrubbed ?? 0) >= 1_000_000 && metrics.contains("tsvault_scrub_failed_blobs_total 0"), "a scrub of 1 MB ran after the run")
+            #expect(metrics.contains("tsvault_last_run_lost_seconds 0.0\n") && metrics.contains("tsvault_run_duration_seconds_count 1\n"))
+            #expect(metrics.contains("tsvault_http_requests_total{http_route=\"/health\",http_request_method=\"GET\""), "\(metrics)")
+            try MetricsChecks.promtoolAccepts(metrics)
+            let used = try MetricsChecks.namesUsedByAlertsAndDashboard()
+            #expect(used.count >= 18, "\(used)")
+            for name in used {
+                #expect(metrics.contains("\n" + name + "{") || metrics.contains("\n" + name + " "), "\(name) is on /metrics")
+            }
             let disk = try BackupTarget(root: work + "/disk-a")
             let pushed = try disk.verify(full: true)
             #expect(pushed.ok && pushed.snapshots.count == 1 && pushed.blobs > 0, "\(pushed)")
@@ -164,5 +172,43 @@ import Testing
             #expect(ignored.status == 0, "\(ignored.output)")
             try await NightlyRunTests.expectExactCoverage(r, archive: archive, channels: [1, 3])
         }
+    }
+}
+
+/// The shipped Prometheus alert rules and Grafana dashboard against a live daemon's /metrics.
+enum MetricsChecks {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// `promtool check metrics` (Debian's prometheus package): names, types, HELP, suffixes.
+    static func promtoolAccepts(_ exposition: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["promtool", "check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(exposition.utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "promtool check metrics (Scripts/install-deps.sh installs promtool): \(said)")
+    }
+
+    /// Every series name the alert rules and the dashboard query, histogram suffixes removed.
+    static func namesUsedByAlertsAndDashboard() throws -> Set<String> {
+        let files = ["Config/prometheus/tsvault-alerts.yml", "Config/grafana/tsvault-dashboard.json"]
+        var names: Set<String> = []
+        for file in files {
+            let text = try String(contentsOfFile: repository + "/" + file, encoding: .utf8)
+            for match in text.matches(of: /tsvault_[a-z_]+/) {
+                let name = String(match.output)
+                names.insert(name.hasSuffix("_bucket") ? String(name.dropLast("_bucket".count)) : name)
+            }
+        }
+        return names.filter { $0 != "tsvault_run_duration_seconds" }.union(["tsvault_run_duration_seconds_count"])
     }
 }

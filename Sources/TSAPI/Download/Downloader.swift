@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Crypto
 import Foundation
 import HexDigest
@@ -87,7 +88,8 @@ struct Downloader: Sendable {
                     ?? .incompleteDownload(server: server, file: displayName, received: sink.written, expected: expected)
                 failuresWithoutProgress = sink.written > before ? 1 : failuresWithoutProgress + 1
                 guard failuresWithoutProgress < client.settings.retry.maxAttempts else { throw mapped }
-                client.logger.warning(
+                Counter(label: "tsvault_download_resumes_total", dimensions: [("server", server)]).increment()
+                client.logger.info(
                     "download interrupted, resuming",
                     metadata: [
                         "server": "\(server)", "file": "\(displayName)", "received": "\(sink.written)", "error": "\(mapped)"

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOHTTP1
@@ -56,8 +57,11 @@ public struct TSAPIClient: Sendable {
     {
         let pathAndQuery = path + Self.queryString(query)
         let onRetry: @Sendable (Int, TSAPIError) async -> Void = { [logger, settings] attempt, error in
-            logger.warning(
+            // Info, not warning: a retry that succeeds is routine; the caller reports the failure
+            // that outlasts them. Counted so a recorder that needs many shows on /metrics.
+            logger.info(
                 "retrying", metadata: ["server": "\(settings.name)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
+            Counter(label: "tsvault_recorder_request_retries_total", dimensions: [("server", settings.name)]).increment()
         }
         return try await settings.retry.run(onRetry: onRetry) {
             let answer = try await authorizedSend(pathAndQuery, authenticated: authenticated)

@@ -1,5 +1,6 @@
 import Archive
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Logging
 import Nightly
@@ -30,7 +31,12 @@ struct DaemonCommand: AsyncParsableCommand {
         var logger = Logger(label: "tsvault")
         logger.logLevel = .notice
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")
-        let state = DaemonState()
+        // One registry for the daemon's own metrics and, through swift-metrics, the libraries'
+        // (recorder retries, download resumes) and the HTTP endpoints'.
+        let metrics = DaemonMetrics(version: TSVaultVersion.current)
+        MetricsSystem.bootstrap(metrics.factory())
+        metrics.recorders(config.servers.map(\.name))
+        let state = DaemonState(metrics: metrics)
         await state.seed(from: archive)
         let daemon = NightlyDaemon(
             job: job, state: state, schedule: try (config.schedule ?? .init()).resolved(),
