@@ -19,16 +19,31 @@ public struct DaemonService: Sendable {
         self.port = port
     }
 
-    /// Serves until a graceful shutdown; `onListening` gets the bound port once it listens.
-    public func run(logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
+    /// Serves until a graceful shutdown; `onListening` gets the bound port once it listens, and
+    /// systemd (`Type=notify`) hears READY=1 then, the watchdog's pings, and STOPPING=1.
+    public func run(
+        logger: Logger, notifier: SystemdNotifier = SystemdNotifier(), onListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
+        // The watchdog starts feeding systemd once READY=1 is out (systemd ignores pings before it).
+        let (listening, nowListening) = AsyncStream.makeStream(of: Void.self)
         var quiet = logger
         quiet.logLevel = .warning
         let app = Application(
             router: Self.router(state), configuration: .init(address: .hostname(host, port: port), serverName: "tsvault"),
-            onServerRunning: { [port] channel in onListening(channel.localAddress?.port ?? port) }, logger: quiet)
+            onServerRunning: { [port, host] channel in
+                let bound = channel.localAddress?.port ?? port
+                onListening(bound)
+                notifier.notify("READY=1\nSTATUS=listening on http://\(host):\(bound)")
+                nowListening.yield()
+            }, logger: quiet)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: app), .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: SystemdWatchdog(notifier: notifier, state: state, ready: listening),
+                        successTerminationBehavior: .ignore)
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         try await group.run()
     }

@@ -102,6 +102,19 @@ public actor DaemonState {
     /// Prometheus text exposition format 0.0.4.
     public func exposition() -> String { metrics.exposition() }
 
+    /// One line for `systemctl status` (sd_notify STATUS=).
+    func statusLine() -> String {
+        let iso = ISO8601DateFormatter()
+        if running { return "run in progress" }
+        var parts: [String] = []
+        if let lastReport {
+            parts.append("last run \(lastReport.runID) \(lastReport.complete ? "complete" : "INCOMPLETE")")
+        }
+        if lastError != nil { parts.append("last run FAILED") }
+        if let nextRun { parts.append("next \(iso.string(from: nextRun))") }
+        return parts.isEmpty ? "waiting for the first run" : parts.joined(separator: "; ")
+    }
+
     /// `/health`: healthy unless the last run failed outright.
     public func health() -> (healthy: Bool, json: String) {
         var object: [String: Any] = ["running": running, "runs": runsTotal]

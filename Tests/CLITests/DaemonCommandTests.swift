@@ -8,10 +8,11 @@ import Testing
 /// covered in NightlyTests (DaemonTests).
 @Suite(.timeLimit(.minutes(5))) struct DaemonCommandTests {
     /// A daemon waiting for 03:00 on `config`, with its base URL and the deadline that kills it.
-    static func start(config: String) throws -> (Process, String, ProcessDeadline) {
+    static func start(config: String, environment: [String: String] = [:]) throws -> (Process, String, ProcessDeadline) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
         process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -80,11 +81,66 @@ import Testing
         }
     }
 
+    /// Under systemd's Type=notify: READY=1 once /metrics listens, WATCHDOG=1 every half
+    /// WATCHDOG_USEC with a STATUS line, STOPPING=1 at SIGTERM; over a real Unix datagram socket.
+    @Test func systemdHearsReadyTheWatchdogAndStopping() async throws {
+        try await CLI.workspace("daemon-notify") { work in
+            let socket = try NotifySocket()
+            defer { socket.close() }
+            let config = try ConfigFile.write(port: 1, key: "k", directory: work, extra: "schedule: { daily: \"03:00\" }")
+            let (process, url, deadline) = try Self.start(
+                config: config, environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "200000"])
+            let ready = socket.receive(seconds: 10)
+            #expect(ready == "READY=1\nSTATUS=listening on \(url)", "\(ready ?? "nothing")")
+            let pings = (0..<3).compactMap { _ in socket.receive(seconds: 2) }
+            #expect(pings.count == 3 && pings.allSatisfy { $0.hasPrefix("WATCHDOG=1\nSTATUS=") }, "\(pings)")
+            #expect(pings.last?.contains("next 20") == true, "the status names the next run: \(pings)")
+            kill(process.processIdentifier, SIGTERM)
+            var stopping: String?
+            while let message = socket.receive(seconds: 10), stopping == nil { if message.hasPrefix("STOPPING=1") { stopping = message } }
+            #expect(stopping != nil, "STOPPING=1 at SIGTERM")
+            try deadline.waitForExit(process)
+            #expect(process.terminationStatus == 0)
+        }
+    }
+
     @Test func aListenAddressWithoutPortExits64() async throws {
         try await CLI.workspace("daemon-listen") { work in
             let config = try ConfigFile.write(port: 1, key: "k", directory: work)
             let result = try CLI.run("daemon", "--config", config, "--listen", "localhost")
             #expect(result.status == 64 && result.errors.contains("--listen must be HOST:PORT"), "\(result)")
         }
+    }
+}
+
+/// The receiving end of sd_notify, as systemd has it: a Unix datagram socket at a path.
+private struct NotifySocket {
+    let path = "/tmp/tsvault-notify-\(UUID().uuidString.prefix(8)).sock"
+    let fd: Int32
+
+    init() throws {
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    }
+
+    /// The next datagram, or nil after `seconds` without one.
+    func receive(seconds: Int) -> String? {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(seconds * 1000)) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
+    }
+
+    func close() {
+        _ = Glibc.close(fd)
+        unlink(path)
     }
 }
