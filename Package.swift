@@ -41,7 +41,11 @@ let package = Package(
         ),
         // The only module that calls FFmpeg: encoding the simulator's GOP library, muxing
         // MP4/Matroska files, and reading packets back.
-        .target(name: "Remux", dependencies: ["CFFmpeg", "HexDigest", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Remux",
+            dependencies: [
+                "CFFmpeg", "HexDigest", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")
+            ]),
         // Lowercase hex of digests, shared so every module spells hashes the same way.
         .target(name: "HexDigest"),
         .target(

@@ -40,4 +40,21 @@ static inline void tsv_error_string(int code, char *buf, size_t size) {
     av_strerror(code, buf, size);
 }
 
+// FFmpeg's log, formatted line by line and handed to a sink (Swift) instead of stderr: a
+// variadic va_list callback Swift cannot implement itself.
+static void (*tsv_log_sink)(int level, const char *line) = 0;
+
+static void tsv_log_callback(void *context, int level, const char *format, va_list arguments) {
+    if (level > av_log_get_level() || tsv_log_sink == 0) return;
+    char line[1024];
+    int printPrefix = 1;
+    av_log_format_line2(context, level, format, arguments, line, sizeof line, &printPrefix);
+    tsv_log_sink(level, line);
+}
+
+static inline void tsv_route_log(void (*sink)(int level, const char *line)) {
+    tsv_log_sink = sink;
+    av_log_set_callback(tsv_log_callback);
+}
+
 #endif

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Logging
 
 /// Errors raised by the FFmpeg layer. Each case names the operation so that a user can tell
 /// a missing codec (install the library) from a damaged file (re-export it).
@@ -37,7 +38,18 @@ func avErrorString(_ code: Int32) -> String {
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// Keeps FFmpeg quiet on stderr except for real errors; encoders like libx265 are chatty.
+/// FFmpeg's own log: errors only (encoders like libx265 are chatty), and into swift-log at
+/// debug instead of raw lines on stderr. Its errors ("moov atom not found" when probing a
+/// truncated file) restate what the error tsvault throws already says for the operator.
 public enum FFmpegLogging {
-    public static func quiet() { av_log_set_level(AV_LOG_ERROR) }
+    public static func quiet() {
+        av_log_set_level(AV_LOG_ERROR)
+        tsv_route_log { _, line in
+            guard let line else { return }
+            let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+            // Made per line: a logger keeps the handler of its creation, and the command
+            // bootstraps logging after the first archive is opened.
+            if !text.isEmpty { Logger(label: "ffmpeg").debug("\(text)") }
+        }
+    }
 }

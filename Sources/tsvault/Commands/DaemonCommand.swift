@@ -18,6 +18,7 @@ struct DaemonCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var logging: LoggingOptions
     @Option(help: "Address for /metrics and /health.") var listen = "127.0.0.1:9464"
     @Flag(help: "Run once right away, then follow the schedule.") var runNow = false
     @Option(help: "Plan as if it were this instant (ISO 8601 with offset): for simulators with a fixed clock.") var now: String?
@@ -28,8 +29,7 @@ struct DaemonCommand: AsyncParsableCommand {
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--listen must be HOST:PORT") }
         let fixedNow = try now.map { try parseInstant($0, option: "--now") }
         let archive = try Archive(root: config.archive)
-        var logger = Logger(label: "tsvault")
-        logger.logLevel = .notice
+        let logger = try logging.logger(defaultLevel: .notice)
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")
         // One registry for the daemon's own metrics and, through swift-metrics, the libraries'
         // (recorder retries, download resumes) and the HTTP endpoints'.

@@ -32,6 +32,7 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
     var fetchMissing = false
     @Option(help: "Configuration with the recorder's connection, for --fetch-missing.") var config: String?
     @OptionGroup var archive: ArchiveOptions
+    @OptionGroup var logging: LoggingOptions
     @Flag(help: "Print the manifest as JSON.") var json = false
 
     func run() async throws {
@@ -48,8 +49,7 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
             throw ValidationError("\(self.server) is not a server in \(config)")
         }
         let store = try archive.open()
-        var logger = Logger(label: "tsvault")
-        logger.logLevel = .warning
+        let logger = try logging.logger(defaultLevel: .warning)
         let records = try await Runner(config: configuration, archive: store, logger: logger)
             .fetchRange(
                 server: server, channels: channel, from: try parseInstant(from, option: "--from"), to: try parseInstant(to, option: "--to"))

@@ -26,6 +26,7 @@ struct RunCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var logging: LoggingOptions
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Start exports even outside the configured run window.") var ignoreRunWindow = false
     @Flag(help: "Leave out retention this time.") var noRetention = false
@@ -37,9 +38,7 @@ struct RunCommand: AsyncParsableCommand {
         let config = try configOptions.load()
         let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
         let archive = try Archive(root: config.archive)
-        var runLogger = Logger(label: "tsvault")
-        runLogger.logLevel = .notice
-        let logger = runLogger
+        let logger = try logging.logger(defaultLevel: .notice)
         let runner = Runner(config: config, archive: archive, logger: logger)
         let skipping = Set([noRetention ? NightlyStep.retention : nil, noScrub ? .scrub : nil, noBackup ? .backup : nil].compactMap { $0 })
         let job = NightlyJob(runner: runner, actor: "tsvault run", skipping: skipping, honoursRunWindow: !ignoreRunWindow)

@@ -18,6 +18,7 @@ struct ServerCheckCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
     @Option(help: "Check every recorder of this configuration instead of --url.") var config: String?
 
     @Flag(help: "Print the report as JSON.")
@@ -31,8 +32,7 @@ struct ServerCheckCommand: AsyncParsableCommand {
         let targets =
             try config.map { try ConfigOptions(config: $0).load().servers.map(ConfigurationLoader.connection) }
             ?? [connection.settings()]
-        var logger = Logger(label: "tsvault")
-        logger.logLevel = verbose ? .info : .critical
+        let logger = try logging.logger(defaultLevel: verbose ? .info : .critical)
         var reports: [ServerCheckReport] = []
         for var settings in targets {
             // An operator waiting at a prompt wants a quick verdict, not the worker's patience.
