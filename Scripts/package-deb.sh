@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds dist/tsvault_<version>_<arch>.deb: tsvault in release with the Swift runtime linked in
 # (the server needs no toolchain), the systemd units, the tsvault system user (sysusers.d),
-# /etc/tsvault/tsvault.yaml from the example, the docs and shell completions. The archive
+# /etc/tsvault/tsvault.yaml from the example, the docs, the man page, shell completions, the
+# Prometheus alert rules, the Grafana dashboard and the JSON Schemas. The archive
 # under /var/lib/tsvault is never removed by the package, not even on purge: it is footage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,16 @@ done
 install -D -m 644 Config/prometheus/tsvault-alerts.yml "$root/usr/share/tsvault/prometheus/tsvault-alerts.yml"
 install -D -m 644 Config/grafana/tsvault-dashboard.json "$root/usr/share/tsvault/grafana/tsvault-dashboard.json"
 for schema in docs/schemas/*.json; do install -D -m 644 "$schema" "$root/usr/share/tsvault/schemas/$(basename "$schema")"; done
+# The man page, by swift-argument-parser's generate-manual (built from the checkout the build
+# resolved, ~20 s) from the binary's own help; dated by the last commit, so a rebuild is identical.
+swift build -c release --package-path "$scratch/checkouts/swift-argument-parser" --scratch-path "$scratch/generate-manual" \
+    --product generate-manual
+manual=$(mktemp -d)
+"$scratch/generate-manual/release/generate-manual" "$bin" --date "$(git log -1 --format=%cs 2>/dev/null || date +%F)" \
+    --output-directory "$manual"
+install -d "$root/usr/share/man/man1"
+gzip -9n <"$manual/tsvault.1" >"$root/usr/share/man/man1/tsvault.1.gz"
+rm -rf "$manual"
 install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d"
 "$bin" --generate-completion-script bash >"$root/usr/share/bash-completion/completions/tsvault"
 "$bin" --generate-completion-script zsh >"$root/usr/share/zsh/vendor-completions/_tsvault"

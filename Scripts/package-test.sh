@@ -33,6 +33,10 @@ check "systemd-analyze verify: every installed unit" systemd-analyze verify /lib
     /lib/systemd/system/tsvault-run.timer /lib/systemd/system/tsvault-daemon.service /lib/systemd/system/tsvault-backup.service \
     /lib/systemd/system/tsvault-backup.timer
 check "bash completion installed" grep -q "_tsvault" /usr/share/bash-completion/completions/tsvault
+check "the man page documents every command" sh -c 'zcat /usr/share/man/man1/tsvault.1.gz | grep -q "^\.It Em daemon" \
+    && zcat /usr/share/man/man1/tsvault.1.gz | grep -q "log-format"'
+check "alert rules, dashboard and schemas installed" test -f /usr/share/tsvault/prometheus/tsvault-alerts.yml \
+    -a -f /usr/share/tsvault/grafana/tsvault-dashboard.json -a -f /usr/share/tsvault/schemas/run-report.schema.json
 
 # The simulator of the test build, and the configuration an operator would write.
 now=2026-11-25T06:00:00+09:00
