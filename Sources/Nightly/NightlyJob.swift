@@ -43,13 +43,14 @@ public struct NightlyJob: Sendable {
                 try await runner.run(now: now, deadline: deadline, progress: progress)
             }
             var skipped: [NightlyStep] = []
-            for step in NightlyStep.allCases where isConfigured(step, now: now) {
+            let retention = RetentionSettings.policy(config, now: now)
+            for step in NightlyStep.allCases where isConfigured(step, retention: retention != nil) {
                 if skipping.contains(step) || stop.isSet {
                     skipped.append(step)
                     continue
                 }
                 switch step {
-                case .retention: report.retention = await applyRetention(now: now)
+                case .retention: if let retention { report.retention = await applyRetention(retention) }
                 case .scrub: report.scrub = await scrub()
                 case .backup: report.backups = await pushBackups()
                 }
@@ -78,9 +79,9 @@ public struct NightlyJob: Sendable {
         }
     }
 
-    private func isConfigured(_ step: NightlyStep, now: Date) -> Bool {
+    private func isConfigured(_ step: NightlyStep, retention: Bool) -> Bool {
         switch step {
-        case .retention: RetentionSettings.policy(config, now: now) != nil
+        case .retention: retention
         case .scrub: config.scrub != nil
         case .backup: config.backup != nil
         }
@@ -88,8 +89,8 @@ public struct NightlyJob: Sendable {
 
     /// Archive work below runs on the ingest queue, off Swift's cooperative threads (which
     /// also serve the daemon's /metrics).
-    private func applyRetention(now: Date) async -> RetentionOutcome? {
-        guard let (policy, text, now) = RetentionSettings.policy(config, now: now) else { return nil }
+    private func applyRetention(_ settings: (policy: RetentionPolicy, text: String, now: Date)) async -> RetentionOutcome {
+        let (policy, text, now) = settings
         let (archive, actor) = (self.archive, self.actor)
         do {
             let result = try await IngestQueue.shared.run {

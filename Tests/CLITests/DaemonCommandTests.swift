@@ -9,23 +9,9 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct DaemonCommandTests {
     /// A daemon waiting for 03:00 on `config`, with its base URL and the deadline that kills it.
     static func start(config: String, environment: [String: String] = [:]) throws -> (Process, String, ProcessDeadline) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
-        process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ProcessDeadline(process, limit: .seconds(60), what: "tsvault daemon")
-        var line = ""
-        while !line.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += String(decoding: chunk, as: UTF8.self)
-        }
-        #expect(line.hasPrefix("tsvault daemon listening on http://127.0.0.1:"), "\(line)")
-        return (process, line.components(separatedBy: "listening on ").last!.trimmingCharacters(in: .whitespacesAndNewlines), deadline)
+        let daemon = try DaemonProcess.start(["--config", config, "--listen", "127.0.0.1:0"], environment: environment, limit: .seconds(60))
+        #expect(daemon.url.hasPrefix("http://127.0.0.1:"), "\(daemon.url)")
+        return (daemon.process, daemon.url, daemon.deadline)
     }
 
     /// The body of `url` once it contains `expected` (up to 5 s), else its last body.

@@ -9,26 +9,11 @@ import Testing
 /// `tsvault daemon` as a real process: runs, serves /metrics and /health, stops gracefully.
 @Suite(.timeLimit(.minutes(5))) struct DaemonTests {
 
-    /// Starts the daemon and returns it with its base URL.
-    func startDaemon(config: String) throws -> (Process, String, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.tsvault)
-        process.arguments = ["daemon", "--config", config, "--listen", "127.0.0.1:0", "--run-now", "--now", "2026-11-02T01:00:00-05:00"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Killed if still running after 5 minutes, so a daemon that never prints its address
-        // (or never stops) ends the read below and fails the test instead of hanging it.
-        _ = ProcessDeadline(process, limit: .seconds(300), what: "tsvault daemon")
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        let url = text.components(separatedBy: "listening on ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return (process, url, output)
+    /// Starts the daemon (a run at once, at the recorders' fixed clock) and returns it with its base URL.
+    func startDaemon(config: String) throws -> (Process, String) {
+        let daemon = try DaemonProcess.start(
+            ["--config", config, "--listen", "127.0.0.1:0", "--run-now", "--now", "2026-11-02T01:00:00-05:00"], limit: .seconds(300))
+        return (daemon.process, daemon.url)
     }
 
     func get(_ url: String) async throws -> (Int, String) {
@@ -54,7 +39,7 @@ import Testing
             _ = try NightlyRunTests.configuration(
                 port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
                 extra: "retention: { quotaGB: 0.001 }\nscrub: { gbPerRun: 0.001 }\nbackup: { targets: [\(work)/disk-a, \(work)/disk-b] }")
-            let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
+            let (daemon, url) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(url.hasPrefix("http://127.0.0.1:"))
             var health = ""
@@ -105,7 +90,7 @@ import Testing
             let work = try FixtureDirectory.make("daemon-term")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3, 4]")
-            let (daemon, _, _) = try startDaemon(config: work + "/tsvault.yaml")
+            let (daemon, _) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             try await Task.sleep(for: .milliseconds(1500))
             kill(daemon.processIdentifier, SIGTERM)
@@ -144,7 +129,7 @@ import Testing
             let config = try NightlyRunTests.configuration(
                 port: r.port, key: r.apiKey, directory: work, channels: "[1, 3]",
                 extra: Self.closedRunWindow())
-            let (daemon, url, _) = try startDaemon(config: work + "/tsvault.yaml")
+            let (daemon, url) = try startDaemon(config: work + "/tsvault.yaml")
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             var health = ""
             for _ in 0..<600 {
