@@ -123,6 +123,12 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics")
             ]
         ),
+        // S3-compatible object storage: request signing (SigV4) now; the client and the blob-store
+        // backend over it follow (issue 14).
+        .target(
+            name: "ObjectStore",
+            dependencies: ["HexDigest", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Evidence packages: clips, manifest, signature, verification.
         .target(
             name: "Evidence",
@@ -152,6 +158,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
         .testTarget(
             name: "EvidenceTests",
             dependencies: [
