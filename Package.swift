@@ -123,11 +123,15 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics")
             ]
         ),
-        // S3-compatible object storage: request signing (SigV4) now; the client and the blob-store
-        // backend over it follow (issue 14).
+        // S3-compatible object storage: request signing (SigV4) and the S3 requests the blob store
+        // needs; the blob-store backend over it follows (issue 14).
         .target(
             name: "ObjectStore",
-            dependencies: ["HexDigest", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "HexDigest", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio")
+            ]
         ),
         // Evidence packages: clips, manifest, signature, verification.
         .target(
@@ -158,7 +162,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "EvidenceTests",
             dependencies: [

@@ -76,15 +76,17 @@ CONF
     ceph-authtool "$dir/keyring" --gen-key -n osd.0 --cap mon 'allow profile osd' --cap osd 'allow *' >/dev/null
     ceph-authtool "$dir/keyring" --gen-key -n client.rgw.a --cap mon 'allow rw' --cap osd 'allow rwx' >/dev/null
     monmaptool --create --add a "v2:127.0.0.1:${TSVAULT_CEPH_MON_PORT:-3300}" --fsid "$fsid" "$dir/monmap" >/dev/null
-    ceph-mon "${ceph_args[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring"
-    ceph-mon "${ceph_args[@]}" -i a
+    ceph-mon "${ceph_args[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" >>"$dir/log/mkfs.log" 2>&1
+    # The daemons' output goes to a file: a daemon holding the caller's stdout open would keep
+    # a reader of this script's output (a test reading the keys) waiting for its end forever.
+    ceph-mon "${ceph_args[@]}" -i a >>"$dir/log/daemons.out" 2>&1
     wait_for 30 ceph "${ceph_args[@]}" --connect-timeout 5 mon stat || return 1
     local id
     id=$(ceph "${ceph_args[@]}" osd create)
-    ceph-osd "${ceph_args[@]}" -i "$id" --mkfs --osd-uuid "$(cat /proc/sys/kernel/random/uuid)" 2>>"$dir/log/mkfs.log"
-    ceph-osd "${ceph_args[@]}" -i "$id"
+    ceph-osd "${ceph_args[@]}" -i "$id" --mkfs --osd-uuid "$(cat /proc/sys/kernel/random/uuid)" >>"$dir/log/mkfs.log" 2>&1
+    ceph-osd "${ceph_args[@]}" -i "$id" >>"$dir/log/daemons.out" 2>&1
     wait_for 60 sh -c "ceph ${ceph_args[*]} osd dump | grep -q '^osd.$id up'" || return 1
-    radosgw "${ceph_args[@]}" -n client.rgw.a
+    radosgw "${ceph_args[@]}" -n client.rgw.a >>"$dir/log/daemons.out" 2>&1
     wait_for 60 curl -sf "http://127.0.0.1:$s3_port/" || return 1
     radosgw-admin "${ceph_args[@]}" user create --uid=tsvault --display-name="tsvault tests" \
         --access-key="$access_key" --secret-key="$secret_key" >/dev/null
