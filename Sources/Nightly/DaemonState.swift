@@ -11,7 +11,7 @@ public actor DaemonState {
     public nonisolated let metrics: DaemonMetrics
     private var runStarted: ContinuousClock.Instant?
 
-    public init(metrics: DaemonMetrics = DaemonMetrics(version: "test")) {
+    public init(metrics: DaemonMetrics = DaemonMetrics(version: TSVaultVersion.current)) {
         self.metrics = metrics
     }
 
