@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct ExitCodesCommandTests {
@@ -6,7 +7,7 @@ import Testing
     @Test func theREADMEListsExactlyTheExitCodesTheCodeUses() throws {
         let table = try CLI.run("exit-codes")
         #expect(table.status == 0)
-        let readme = try String(contentsOfFile: #filePath.components(separatedBy: "/Tests/")[0] + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: Repository.path("README.md"), encoding: .utf8)
         #expect(readme.contains(table.output.trimmingCharacters(in: .newlines)), "README.md must contain:\n\(table.output)")
         #expect(table.output.hasPrefix("| code | meaning |\n| ---: | --- |\n| 0 | "))
     }

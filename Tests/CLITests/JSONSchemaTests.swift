@@ -205,11 +205,8 @@ private struct InstantCheck {
 /// docs/schemas/*.schema.json and Scripts/check-json-schemas.py, which validates with Python's
 /// jsonschema (Draft 2020-12, formats checked).
 private enum SchemaValidator {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     static func schemaNames() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: repository + "/docs/schemas")
+        try FileManager.default.contentsOfDirectory(atPath: Repository.path("docs/schemas"))
             .filter { $0.hasSuffix(".schema.json") && $0 != "config.schema.json" }
             .map { String($0.dropLast(".schema.json".count)) }
     }
@@ -220,8 +217,8 @@ private enum SchemaValidator {
         // Scripts/test.sh points TSVAULT_PYTHON at a venv with jsonschema (Scripts/python-env.sh).
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
-            [ProcessInfo.processInfo.environment["TSVAULT_PYTHON"] ?? "python3", repository + "/Scripts/check-json-schemas.py"]
-            + files.flatMap { ["\(repository)/docs/schemas/\($0.schema).schema.json", $0.path] }
+            [ProcessInfo.processInfo.environment["TSVAULT_PYTHON"] ?? "python3", Repository.path("Scripts/check-json-schemas.py")]
+            + files.flatMap { [Repository.path("docs/schemas/\($0.schema).schema.json"), $0.path] }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -2,6 +2,7 @@ import Archive
 import Foundation
 import Nightly
 import TSAPI
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct ConfigurationTests {
@@ -126,8 +127,7 @@ import Testing
 /// knows: no more (an editor would suggest a key `config check` rejects), no fewer.
 @Suite struct ConfigurationSchemaTests {
     @Test func theSchemaNamesExactlyTheKeysTheLoaderAccepts() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/schemas/config.schema.json")
+        let url = URL(fileURLWithPath: Repository.path("docs/schemas/config.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         #expect(Self.keyPaths(schema).sorted() == ConfigurationLoader.keyPaths)
         #expect(ConfigurationLoader.keyPaths.contains("servers[].apiKey.credential"))
@@ -187,7 +187,7 @@ import Testing
     }
 
     @Test func theExampleConfigurationUsesOnlyKnownKeys() throws {
-        let example = #filePath.components(separatedBy: "/Tests/")[0] + "/Config/tsvault.example.yaml"
+        let example = Repository.path("Config/tsvault.example.yaml")
         // Commented-out settings (`# key: value`, `#   key: value`) uncommented, as an operator
         // enabling every section would; prose comments stay comments.
         let setting = try Regex(#"^( *)# ( *[A-Za-z][A-Za-z0-9]*:( |$).*)$"#)

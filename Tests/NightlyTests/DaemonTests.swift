@@ -162,9 +162,6 @@ import Testing
 
 /// The shipped Prometheus alert rules and Grafana dashboard against a live daemon's /metrics.
 enum MetricsChecks {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     /// `promtool check metrics` (Debian's prometheus package): names, types, HELP, suffixes.
     static func promtoolAccepts(_ exposition: String) throws {
         let process = Process()
@@ -188,7 +185,7 @@ enum MetricsChecks {
         let files = ["Config/prometheus/tsvault-alerts.yml", "Config/grafana/tsvault-dashboard.json"]
         var names: Set<String> = []
         for file in files {
-            let text = try String(contentsOfFile: repository + "/" + file, encoding: .utf8)
+            let text = try String(contentsOfFile: Repository.path(file), encoding: .utf8)
             for match in text.matches(of: /tsvault_[a-z_]+/) {
                 let name = String(match.output)
                 names.insert(name.hasSuffix("_bucket") ? String(name.dropLast("_bucket".count)) : name)

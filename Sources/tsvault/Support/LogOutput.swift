@@ -32,7 +32,7 @@ enum LogLevel: String, CaseIterable, ExpressibleByArgument, Sendable {
     var level: Logger.Level { Logger.Level(rawValue: rawValue)! }
 }
 
-/// `--log-level` and `--log-format` of the commands that log (run, daemon, plan, server check,
+/// `--log-level` and `--log-format` of the commands that log (run, daemon, server check,
 /// evidence extract). The environment gives defaults for units and cron: TSVAULT_LOG_LEVEL,
 /// TSVAULT_LOG_FORMAT; an option beats it, and it beats the command's own default.
 struct LoggingOptions: ParsableArguments {
