@@ -130,7 +130,8 @@ let package = Package(
             dependencies: [
                 "HexDigest", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio")
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics")
             ]
         ),
         // Evidence packages: clips, manifest, signature, verification.
@@ -162,7 +163,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: [
+                "ObjectStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio")
+            ]
+        ),
         .testTarget(
             name: "EvidenceTests",
             dependencies: [
@@ -187,8 +195,9 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "TSAPI", "TSAPISimulator", "Archive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio")
+                "TSAPI", "TSAPISimulator", "Archive", "ObjectStore", "HexDigest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
         // The command line as a process: one file per command, output and exit status.

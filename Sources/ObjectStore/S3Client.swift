@@ -71,8 +71,6 @@ public struct S3Client: Sendable {
         self.timeout = timeout
     }
 
-    public enum PutOutcome: Sendable, Equatable { case stored, alreadyPresent }
-
     public func createBucket() async throws {
         let answer = try await send("create bucket", method: .PUT, key: nil)
         guard answer.status == 200 || answer.code == "BucketAlreadyOwnedByYou" else { throw answer.error }
@@ -81,8 +79,9 @@ public struct S3Client: Sendable {
     /// Stores `data` at `key`; with `ifAbsent`, a conditional write (If-None-Match: *) that
     /// leaves an existing object alone and says so.
     @discardableResult
-    public func put(_ key: String, _ data: Data, ifAbsent: Bool = false) async throws -> PutOutcome {
-        let answer = try await send("put \(key)", method: .PUT, key: key, body: data, extra: ifAbsent ? [("If-None-Match", "*")] : [])
+    public func put(_ key: String, _ data: Data, ifAbsent: Bool = false, metadata: [(String, String)] = []) async throws -> PutOutcome {
+        let extra = metadata + (ifAbsent ? [("If-None-Match", "*")] : [])
+        let answer = try await send("put \(key)", method: .PUT, key: key, body: data, extra: extra)
         if ifAbsent, answer.status == 412 { return .alreadyPresent }
         guard answer.status == 200 else { throw answer.error }
         return .stored
@@ -147,28 +146,42 @@ public struct S3Client: Sendable {
         _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: Data = Data(),
         extra: [(String, String)] = []
     ) async throws -> Answer {
-        let (host, path) = address(key: key)
-        let payloadHash = SigV4Signer.payloadHash(body)
-        let date = Date()
-        var headers: [(String, String)] = [
-            ("host", host), ("x-amz-date", SigV4Signer.amzDate(date)), ("x-amz-content-sha256", payloadHash)
-        ]
-        let signature = signer.sign(
-            method: method.rawValue, path: path, query: query, headers: headers, payloadHash: payloadHash, date: date)
-        headers.append(("authorization", signature.authorization))
-        headers += extra
-        let queryString = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
-        var request = HTTPClientRequest(url: scheme + "://" + host + SigV4Signer.canonicalURI(path) + queryString)
-        request.method = method
-        for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
-        if !body.isEmpty || method == .PUT { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await http.execute(request, timeout: timeout)
+            let response = try await open(operation, method: method, key: key, query: query, body: body, extra: extra)
             let collected = method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: Int.max)
             return Answer(
                 operation: operation, status: Int(response.status.code), headers: response.headers, body: Data(collected.readableBytesView))
         } catch let error as S3Error {
             throw error
+        } catch {
+            throw S3Error.unreachable(operation: operation, reason: "\(error)")
+        }
+    }
+
+    /// Sends a signed request and returns the response with its body unread (downloads stream it).
+    /// Extra `x-amz-*` and `content-md5` headers are signed, as S3 requires; `Range` and
+    /// `If-None-Match` need not be.
+    func open(
+        _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: Data = Data(),
+        extra: [(String, String)] = []
+    ) async throws -> HTTPClientResponse {
+        let (host, path) = address(key: key)
+        let payloadHash = SigV4Signer.payloadHash(body)
+        let date = Date()
+        let signedExtra = extra.filter { $0.0.lowercased().hasPrefix("x-amz-") || $0.0.lowercased() == "content-md5" }
+        var headers: [(String, String)] =
+            [("host", host), ("x-amz-date", SigV4Signer.amzDate(date)), ("x-amz-content-sha256", payloadHash)] + signedExtra
+        let signature = signer.sign(
+            method: method.rawValue, path: path, query: query, headers: headers, payloadHash: payloadHash, date: date)
+        headers.append(("authorization", signature.authorization))
+        headers += extra.filter { pair in !signedExtra.contains { $0.0 == pair.0 } }
+        let queryString = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
+        var request = HTTPClientRequest(url: scheme + "://" + host + SigV4Signer.canonicalURI(path) + queryString)
+        request.method = method
+        for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
+        if !body.isEmpty || method == .PUT || method == .POST { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            return try await http.execute(request, timeout: timeout)
         } catch {
             throw S3Error.unreachable(operation: operation, reason: "\(error)")
         }
@@ -194,7 +207,7 @@ enum ListingParser {
     }
 
     static func parse(_ xml: Data, operation: String) throws -> Page {
-        let collector = ElementCollector()
+        let collector = ElementCollector(record: "Contents")
         let parser = XMLParser(data: xml)
         parser.delegate = collector
         guard parser.parse() else { throw S3Error.malformedAnswer(operation: operation, reason: "a listing that is not XML") }
@@ -214,7 +227,7 @@ enum ListingParser {
 enum ErrorParser {
     static func parse(_ xml: Data) -> (code: String?, message: String?) {
         guard !xml.isEmpty else { return (nil, nil) }
-        let collector = ElementCollector()
+        let collector = ElementCollector(record: "Error")
         let parser = XMLParser(data: xml)
         parser.delegate = collector
         _ = parser.parse()
@@ -222,26 +235,37 @@ enum ErrorParser {
     }
 }
 
-/// The text of the elements directly under the root (`top`) and of each `<Contents>` record.
+/// The text of the elements directly under the root (`top`) and of each record element
+/// (`<Contents>` of a listing, `<Error>` of a batched delete) directly under it.
 final class ElementCollector: NSObject, XMLParserDelegate {
+    let record: String
     var top: [String: String] = [:]
     var records: [[String: String]] = []
     private var path: [String] = []
     private var text = ""
+
+    init(record: String) { self.record = record }
+
+    static func collect(_ xml: Data, record: String) -> ElementCollector? {
+        let collector = ElementCollector(record: record)
+        let parser = XMLParser(data: xml)
+        parser.delegate = collector
+        return parser.parse() ? collector : nil
+    }
 
     func parser(
         _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]
     ) {
         path.append(name)
         text = ""
-        if name == "Contents" { records.append([:]) }
+        if path.count == 2, name == record { records.append([:]) }
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         if path.count == 2 { top[name] = text }
-        if path.count == 3, path[1] == "Contents" { records[records.count - 1][name] = text }
+        if path.count == 3, path[1] == record { records[records.count - 1][name] = text }
         path.removeLast()
         text = ""
     }
