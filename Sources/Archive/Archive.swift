@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import Logging
+import ObjectStore
 import Remux
 
-/// A local archive: `<root>/blobs` (content-addressed segments), `<root>/index.sqlite`,
-/// `<root>/tmp` (work files, same file system so that adopting a blob is a rename).
+/// An archive: `<root>/index.sqlite`, `<root>/tmp` (work files, same file system so that
+/// adopting a blob is a rename) and the content-addressed segments, in `<root>/blobs` or in
+/// an object-storage bucket (`store:`).
 public struct Archive: Sendable {
     public let root: String
     public let blobs: BlobStore
@@ -12,20 +14,62 @@ public struct Archive: Sendable {
     public var segmentSeconds: Int64 = 60
 
     public init(root: String) throws {
+        try self.init(root: root, store: nil)
+    }
+
+    /// An archive whose blobs are in `store` (an object-storage bucket) while its index and
+    /// work files stay in `root`. `settings` says how to reach the store again (no secret in
+    /// it); the index records both, so that a later open without the store is refused rather
+    /// than reading an empty local directory, and one with another store is refused too.
+    public init(root: String, store: (any ObjectBackend)?, settings: String = "{}") throws {
         FFmpegLogging.quiet()
         self.root = root
         try FileSystem.makeDirectory(root)
-        blobs = try BlobStore(root: root + "/blobs")
         index = try ArchiveIndex(path: root + "/index.sqlite")
         try FileSystem.makeDirectory(root + "/tmp")
+        if let store {
+            try Self.recordStore(store.location, settings: settings, index: index, root: root)
+            blobs = BlobStore(backend: store, scratch: root + "/tmp")
+        } else {
+            if let recorded = try Self.recordedStore(index) {
+                throw ArchiveError.storeMismatch(archive: root, recorded: recorded.location, given: nil)
+            }
+            blobs = try BlobStore(root: root + "/blobs")
+        }
         Self.removeAbandonedWork(in: root + "/tmp")
     }
 
     /// An archive that exists already; throws `noArchive` rather than creating one, for commands
     /// that read or amend an archive (a typo in a path must not leave an empty archive behind).
-    public init(existing root: String) throws {
+    public init(existing root: String, store: (any ObjectBackend)? = nil, settings: String = "{}") throws {
         guard FileManager.default.fileExists(atPath: root + "/index.sqlite") else { throw ArchiveError.noArchive(path: root) }
-        try self.init(root: root)
+        try self.init(root: root, store: store, settings: settings)
+    }
+
+    /// The object store an archive's index names (location and settings), nil for blobs kept
+    /// in `<root>/blobs`; read without opening the archive, to build the store first.
+    public static func recordedStore(root: String) throws -> (location: String, settings: String)? {
+        guard FileManager.default.fileExists(atPath: root + "/index.sqlite") else { return nil }
+        return try recordedStore(try ArchiveIndex(path: root + "/index.sqlite"))
+    }
+
+    static func recordedStore(_ index: ArchiveIndex) throws -> (location: String, settings: String)? {
+        try index.read { db in
+            try Row.fetchOne(db, sql: "SELECT location, settings FROM blob_store WHERE id = 1").map { ($0["location"], $0["settings"]) }
+        }
+    }
+
+    /// Names the store in a new archive; checks it is the one named in an existing archive
+    /// (and refreshes how to reach it: an endpoint may move, the bucket and prefix may not).
+    private static func recordStore(_ location: String, settings: String, index: ArchiveIndex, root: String) throws {
+        try index.write { db in
+            let recorded = try String.fetchOne(db, sql: "SELECT location FROM blob_store WHERE id = 1")
+            if let recorded, recorded != location { throw ArchiveError.storeMismatch(archive: root, recorded: recorded, given: location) }
+            let hasBlobs = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM blobs)") ?? false
+            if recorded == nil, hasBlobs { throw ArchiveError.storeMismatch(archive: root, recorded: nil, given: location) }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO blob_store(id, location, settings) VALUES (1, ?, ?)", arguments: [location, settings])
+        }
     }
 
     /// Work directories (`ingest-<pid>-…`, `download-<pid>-…`) are named after their process;

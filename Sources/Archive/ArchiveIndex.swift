@@ -179,6 +179,17 @@ public struct ArchiveIndex: Sendable {
                         pruned_blobs INTEGER NOT NULL);
                     """)
         }
+        migrator.registerMigration("v7 blob store") { db in
+            // Where the blobs are when not in <root>/blobs: the store's location (`s3://bucket/prefix`)
+            // and how to reach it (endpoint, region, secret references; never a secret).
+            try db.execute(
+                sql: """
+                    CREATE TABLE blob_store (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        location TEXT NOT NULL,
+                        settings TEXT NOT NULL);
+                    """)
+        }
         return migrator
     }
 

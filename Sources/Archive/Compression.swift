@@ -1,5 +1,6 @@
 import CZstd
 import Foundation
+import ObjectStore
 
 /// zstd (libzstd) for non-video blobs. Video is already compressed; subtitles, manifests and
 /// index snapshots shrink a lot.
@@ -39,42 +40,33 @@ public enum BlobCompression: String, Sendable, Codable {
 extension BlobStore {
     /// Stores non-video bytes in "auto" mode: compressed with zstd (`<sha>.zst`) only when
     /// that saves space; the name is always the SHA-256 of the original bytes.
-    public func putCompressible(_ bytes: [UInt8]) throws -> (blob: StoredBlob, storedSize: Int64, compression: BlobCompression) {
+    public func putCompressible(_ bytes: [UInt8]) async throws -> (blob: StoredBlob, storedSize: Int64, compression: BlobCompression) {
         let sha = Self.sha256Hex(bytes)
-        if let existing = try? existingCompression(of: sha) {
-            return (StoredBlob(sha256: sha, size: Int64(bytes.count), isNew: false), storedSize(sha, existing), existing)
+        if let existing = try await existing(sha) {
+            return (StoredBlob(sha256: sha, size: Int64(bytes.count), isNew: false), existing.storedSize, existing.compression)
         }
         let packed = try Zstd.compress(bytes)
         let (payload, compression) = packed.count < bytes.count ? (packed, BlobCompression.zstd) : (bytes, .none)
-        let target = path(of: sha) + (compression == .zstd ? ".zst" : "")
-        let directory = (target as NSString).deletingLastPathComponent
-        try FileSystem.makeDirectory(directory)
-        let temporary = directory + "/.tmp-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(payload)) else { throw FileSystem.error(temporary) }
-        try FileSystem.fsync(path: temporary)
-        chmod(temporary, 0o444)
-        guard rename(temporary, target) == 0 else { throw FileSystem.error(target) }
-        FileSystem.fsyncDirectory(directory)
-        return (StoredBlob(sha256: sha, size: Int64(bytes.count), isNew: true), Int64(payload.count), compression)
+        let outcome = try await Self.archiveErrors {
+            try await backend.put(Self.key(of: sha, compressed: compression == .zstd), bytes: payload, ifAbsent: true)
+        }
+        return (StoredBlob(sha256: sha, size: Int64(bytes.count), isNew: outcome == .stored), Int64(payload.count), compression)
     }
 
     /// The original bytes of a blob, decompressed when stored with zstd.
-    public func read(_ sha256: String) throws -> [UInt8] {
-        let compression = try existingCompression(of: sha256)
-        let stored = path(of: sha256) + (compression == .zstd ? ".zst" : "")
-        guard let data = FileManager.default.contents(atPath: stored) else { throw FileSystem.error(stored) }
-        return compression == .zstd ? try Zstd.decompress([UInt8](data)) : [UInt8](data)
+    public func read(_ sha256: String) async throws -> [UInt8] {
+        guard let existing = try await existing(sha256) else {
+            throw ArchiveError.ioFailed(path: "\(backend.location)/\(Self.key(of: sha256))", detail: "no such blob")
+        }
+        let stored = try await backend.get(Self.key(of: sha256, compressed: existing.compression == .zstd))
+        return existing.compression == .zstd ? try Zstd.decompress(stored) : stored
     }
 
-    func existingCompression(of sha256: String) throws -> BlobCompression {
-        if FileManager.default.fileExists(atPath: path(of: sha256)) { return .none }
-        if FileManager.default.fileExists(atPath: path(of: sha256) + ".zst") { return .zstd }
-        throw ArchiveError.ioFailed(path: path(of: sha256), detail: "no such blob")
-    }
-
-    private func storedSize(_ sha256: String, _ compression: BlobCompression) -> Int64 {
-        let stored = path(of: sha256) + (compression == .zstd ? ".zst" : "")
-        return FileSystem.size(of: stored) ?? 0
+    /// How the blob is stored and its stored size, nil when it is not.
+    func existing(_ sha256: String) async throws -> (compression: BlobCompression, storedSize: Int64)? {
+        if let size = try await backend.head(Self.key(of: sha256)) { return (.none, size) }
+        if let size = try await backend.head(Self.key(of: sha256, compressed: true)) { return (.zstd, size) }
+        return nil
     }
 
     @_spi(Backup) public static func sha256Hex(_ bytes: [UInt8]) -> String {

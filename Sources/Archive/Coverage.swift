@@ -119,14 +119,14 @@ extension Archive {
     }
 
     /// Counts for tests and reports: rows in each table and blob files on disk.
-    public func counts() throws -> (exports: Int, segments: Int, blobs: Int, blobFiles: Int) {
+    public func counts() async throws -> (exports: Int, segments: Int, blobs: Int, blobFiles: Int) {
         let (e, s, b) = try index.read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exports")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments")!,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs")!
             )
         }
-        return (e, s, b, blobs.storedNames().count)
+        return (e, s, b, try await blobs.storedNames().count)
     }
 }
 

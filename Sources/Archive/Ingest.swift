@@ -46,13 +46,13 @@ extension Archive {
     public func ingest(
         file: String, server: String, channel: Int, start: Date? = nil, subtitle: String? = nil,
         recorderZone: TimeZone? = nil, recorderMD5: String? = nil, sourceSHA256: String? = nil
-    ) throws -> IngestResult {
+    ) async throws -> IngestResult {
         guard FileManager.default.isReadableFile(atPath: file) else {
             throw ArchiveError.invalidInput("cannot read \(file)")
         }
         let (fileStart, source) = try StartTime.resolve(path: file, given: start, subtitle: subtitle, recorderZone: recorderZone)
-        return try StoreLock.holding(root, .shared) {
-            try ingestLocked(
+        return try await StoreLock.holding(root, .shared) {
+            try await ingestLocked(
                 file: file, fileStart: fileStart, source: source, server: server, channel: channel, subtitle: subtitle,
                 recorderMD5: recorderMD5, sourceSHA256: sourceSHA256)
         }
@@ -61,41 +61,50 @@ extension Archive {
     private func ingestLocked(
         file: String, fileStart: Int64, source: TimeSource, server: String, channel: Int, subtitle: String?,
         recorderMD5: String?, sourceSHA256: String?
-    ) throws -> IngestResult {
+    ) async throws -> IngestResult {
         let work = root + "/tmp/ingest-\(getpid())-\(UUID().uuidString)"
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
         // One read of the input: the demuxer's reads also feed the source hash (skipped when
-        // the downloader already hashed the file).
-        let (stored, report): ([(SegmentInfo, StoredBlob)], SegmentationReport)
-        do { (stored, report) = try segment(file: file, fileStart: fileStart, work: work, hashSource: sourceSHA256 == nil) } catch let error
-            as ArchiveError
-        { throw error } catch {
+        // the downloader already hashed the file). Cutting is blocking work (libavformat,
+        // hashing): it runs on the ingest queue, off Swift's cooperative threads.
+        let (segments, report): ([SegmentInfo], SegmentationReport)
+        do {
+            let segmentSeconds = self.segmentSeconds
+            (segments, report) = try await IngestQueue.shared.run {
+                try Self.segment(
+                    file: file, fileStart: fileStart, segmentSeconds: segmentSeconds, work: work, hashSource: sourceSHA256 == nil)
+            }
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
             throw ArchiveError.unreadableMedia(path: file, detail: "\(error)")
         }
+        var stored: [(SegmentInfo, StoredBlob)] = []
+        for info in segments { stored.append((info, try await blobs.adopt(info.path, digest: (info.sha256, info.size)))) }
         let sourceSHA = sourceSHA256 ?? report.sourceSHA256 ?? ""
         let sourceSize = try report.sourceSize ?? fileSize(file)
-        let subtitleBlob = try subtitle.map { path -> (blob: StoredBlob, storedSize: Int64, compression: BlobCompression) in
-            guard let data = FileManager.default.contents(atPath: path) else { throw FileSystem.error(path) }
-            return try blobs.putCompressible([UInt8](data))
+        var subtitleBlob: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?
+        if let subtitle {
+            guard let data = FileManager.default.contents(atPath: subtitle) else { throw FileSystem.error(subtitle) }
+            subtitleBlob = try await blobs.putCompressible([UInt8](data))
         }
         return try record(
             stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
             source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
     }
 
-    private func segment(
-        file: String, fileStart: Int64, work: String, hashSource: Bool
-    ) throws -> ([(SegmentInfo, StoredBlob)], SegmentationReport) {
-        var stored: [(SegmentInfo, StoredBlob)] = []
+    /// The file's canonical segments, written into `work` (stored afterwards).
+    private static func segment(
+        file: String, fileStart: Int64, segmentSeconds: Int64, work: String, hashSource: Bool
+    ) throws -> ([SegmentInfo], SegmentationReport) {
+        var segments: [SegmentInfo] = []
         let report = try Segmenter.segment(
             file: file, fileStartMicros: fileStart, segmentSeconds: segmentSeconds, workDirectory: work,
             hashSource: hashSource
-        ) { info in
-            stored.append((info, try blobs.adopt(info.path, digest: (info.sha256, info.size))))
-        }
-        return (stored, report)
+        ) { segments.append($0) }
+        return (segments, report)
     }
 
     private func fileSize(_ path: String) throws -> Int64 {

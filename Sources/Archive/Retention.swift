@@ -112,11 +112,11 @@ extension Archive {
     /// entry per range in the same transaction; then removes the blob files. A crash after
     /// the commit leaves blob files without rows, which `verify` reports and nothing reads.
     /// Holds the store lock exclusively, so no ingest reuses a blob file being removed.
-    public func applyRetention(_ plan: RetentionPlan, actor: String, policyText: String) throws -> RetentionResult {
-        try StoreLock.holding(root, .exclusive) { try applyRetentionLocked(plan, actor: actor, policyText: policyText) }
+    public func applyRetention(_ plan: RetentionPlan, actor: String, policyText: String) async throws -> RetentionResult {
+        try await StoreLock.holding(root, .exclusive) { try await applyRetentionLocked(plan, actor: actor, policyText: policyText) }
     }
 
-    private func applyRetentionLocked(_ plan: RetentionPlan, actor: String, policyText: String) throws -> RetentionResult {
+    private func applyRetentionLocked(_ plan: RetentionPlan, actor: String, policyText: String) async throws -> RetentionResult {
         let doomed: [String] = try index.write { db in
             var candidates = Set<String>()
             for batch in stride(from: 0, to: plan.segmentIDs.count, by: 500).map({
@@ -148,7 +148,8 @@ extension Archive {
             }
             return unreferenced
         }
-        let freed = doomed.reduce(Int64(0)) { $0 + (blobs.remove($1) ?? 0) }
+        var freed: Int64 = 0
+        for sha in doomed { freed += try await blobs.remove(sha) ?? 0 }
         return RetentionResult(plan: plan, deletedSegments: plan.segmentIDs.count, deletedBlobs: doomed.count, bytesFreed: freed)
     }
 

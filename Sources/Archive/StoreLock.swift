@@ -9,14 +9,28 @@ import Foundation
     public enum Mode: Sendable { case shared, exclusive }
 
     public static func holding<T>(_ root: String, _ mode: Mode, _ body: () throws -> T) throws -> T {
+        let fd = try acquire(root, mode)
+        defer { close(fd) }
+        return try body()
+    }
+
+    public static func holding<T>(_ root: String, _ mode: Mode, _ body: () async throws -> T) async throws -> T {
+        let fd = try acquire(root, mode)
+        defer { close(fd) }
+        return try await body()
+    }
+
+    /// The locked descriptor; closing it releases the lock.
+    private static func acquire(_ root: String, _ mode: Mode) throws -> Int32 {
         let path = root + "/store.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystem.error(path) }
-        defer { close(fd) }
         while flock(fd, mode == .shared ? LOCK_SH : LOCK_EX) != 0 {
-            guard errno == EINTR else { throw FileSystem.error(path) }
+            guard errno == EINTR else {
+                close(fd)
+                throw FileSystem.error(path)
+            }
         }
-        // Closing the descriptor releases the lock.
-        return try body()
+        return fd
     }
 }

@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import GRDB
+import HexDigest
 import Remux
 
 /// How hard `verify` looks.
@@ -52,21 +54,21 @@ public struct VerifyReport: Sendable, Encodable {
 
 extension Archive {
     /// Checks `samplePercent` of the blobs (all by default) and records each result.
-    public func verify(level: VerifyLevel, samplePercent: Double = 100) throws -> VerifyReport {
+    public func verify(level: VerifyLevel, samplePercent: Double = 100) async throws -> VerifyReport {
         let blobs = try index.read { db in try Row.fetchAll(db, sql: "SELECT sha256, size, compression, kind FROM blobs ORDER BY sha256") }
         var report = VerifyReport(level: level)
         for row in blobs where samplePercent >= 100 || Double.random(in: 0..<100) < samplePercent {
-            try checkAndRecord(row, level: level, into: &report)
+            try await checkAndRecord(row, level: level, into: &report)
         }
         let known = Set(blobs.map { $0["sha256"] as String })
-        report.orphans = self.blobs.storedNames().filter { !known.contains($0) }.sorted()
+        report.orphans = try await self.blobs.storedNames().filter { !known.contains($0) }.sorted()
         return report
     }
 
     /// Scrubbing: checks the blobs checked least recently (never-checked ones first) until
     /// `budgetBytes` of them were read, so that passes repeated every night cover the whole
     /// archive in turn without reading all of it each time.
-    public func scrub(level: VerifyLevel = .full, budgetBytes: Int64) throws -> VerifyReport {
+    public func scrub(level: VerifyLevel = .full, budgetBytes: Int64) async throws -> VerifyReport {
         let rows = try index.read { db -> [Row] in
             let cursor = try Row.fetchCursor(
                 db,
@@ -82,19 +84,19 @@ extension Archive {
             return picked
         }
         var report = VerifyReport(level: level)
-        for row in rows { try checkAndRecord(row, level: level, into: &report) }
+        for row in rows { try await checkAndRecord(row, level: level, into: &report) }
         return report
     }
 
     /// Checks one blob row and records the result (time and outcome) in the index.
-    private func checkAndRecord(_ row: Row, level: VerifyLevel, into report: inout VerifyReport) throws {
+    private func checkAndRecord(_ row: Row, level: VerifyLevel, into report: inout VerifyReport) async throws {
         let sha: String = row["sha256"]
         let size: Int64 = row["size"]
         let compressed = (row["compression"] as String?) == BlobCompression.zstd.rawValue
         let problem =
             compressed
-            ? checkCompressed(sha: sha, size: size, level: level)
-            : check(sha: sha, size: size, level: (row["kind"] as String?) == "video" ? level : min(level, .full))
+            ? await checkCompressed(sha: sha, size: size, level: level)
+            : await check(sha: sha, size: size, level: (row["kind"] as String?) == "video" ? level : min(level, .full))
         report.checked += 1
         report.bytes += size
         try index.write { db in
@@ -105,13 +107,21 @@ extension Archive {
         if let problem { report.failures.append(VerifyFailure(sha256: sha, problem: problem, holds: try holdings(of: sha))) }
     }
 
-    private func checkCompressed(sha: String, size: Int64, level: VerifyLevel) -> String? {
-        blobs.problem(sha: sha, size: size, compressed: true, hash: level != .quick)
+    private func checkCompressed(sha: String, size: Int64, level: VerifyLevel) async -> String? {
+        await blobs.problem(sha: sha, size: size, compressed: true, hash: level != .quick)
     }
 
-    private func check(sha: String, size: Int64, level: VerifyLevel) -> String? {
-        if let problem = blobs.problem(sha: sha, size: size, compressed: false, hash: level != .quick) { return problem }
-        return level == .deep ? deepCheck(sha: sha, path: blobs.path(of: sha)) : nil
+    private func check(sha: String, size: Int64, level: VerifyLevel) async -> String? {
+        if let problem = await blobs.problem(sha: sha, size: size, compressed: false, hash: level != .quick) { return problem }
+        guard level == .deep else { return nil }
+        do {
+            return try await blobs.withLocalFiles([sha]) { paths in
+                let path = paths[sha]!
+                return try await IngestQueue.shared.run { deepCheck(sha: sha, path: path) }
+            }
+        } catch {
+            return "unreadable: \(error)"
+        }
     }
 
     /// Demuxes the segment and compares frames, keyframes and duration with its index rows.
@@ -165,22 +175,43 @@ extension Archive {
 
 extension BlobStore {
     /// What is wrong with one stored blob, or nil. Without `hash`: it exists (with its size
-    /// when stored plain). With it: its bytes (decompressed for zstd) hash to its name.
-    @_spi(Backup) public func problem(sha: String, size: Int64, compressed: Bool, hash: Bool) -> String? {
-        if compressed {
-            guard FileManager.default.fileExists(atPath: path(of: sha) + ".zst") else { return "missing" }
+    /// when stored plain). With it: its bytes (decompressed for zstd) hash to its name — read
+    /// in place on a local store, in ranged reads of 8 MiB from a remote one (nothing written).
+    @_spi(Backup) public func problem(sha: String, size: Int64, compressed: Bool, hash: Bool) async -> String? {
+        do {
+            let key = Self.key(of: sha, compressed: compressed)
+            guard let storedSize = try await backend.head(key) else { return "missing" }
+            if compressed {
+                guard hash else { return nil }
+                guard let bytes = try? Zstd.decompress(try await backend.get(key)) else { return "does not decompress" }
+                guard Int64(bytes.count) == size else { return "decompresses to \(bytes.count) bytes, index says \(size)" }
+                let actual = Self.sha256Hex(bytes)
+                return actual == sha ? nil : "content hashes to \(actual)"
+            }
+            guard storedSize == size else { return "size \(storedSize), index says \(size)" }
             guard hash else { return nil }
-            guard let bytes = try? read(sha) else { return "does not decompress" }
-            guard Int64(bytes.count) == size else { return "decompresses to \(bytes.count) bytes, index says \(size)" }
-            let actual = Self.sha256Hex(bytes)
+            let actual = try await storedDigest(key, size: size)
             return actual == sha ? nil : "content hashes to \(actual)"
+        } catch {
+            return "unreadable: \(error)"
         }
-        let path = path(of: sha)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "missing" }
-        let actualSize = (attributes[.size] as? NSNumber)?.int64Value ?? -1
-        guard actualSize == size else { return "size \(actualSize), index says \(size)" }
-        guard hash else { return nil }
-        guard let digest = try? Self.digest(of: path) else { return "unreadable" }
-        return digest.sha256 == sha ? nil : "content hashes to \(digest.sha256)"
+    }
+
+    /// The SHA-256 of a stored object of known size.
+    func storedDigest(_ key: String, size: Int64) async throws -> String {
+        if let directory {
+            let path = directory + "/" + key
+            return try await IngestQueue.shared.run { try Self.digest(of: path).sha256 }
+        }
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        let chunk: Int64 = 8 << 20
+        while offset < size {
+            let bytes = try await backend.get(key, range: offset..<min(offset + chunk, size))
+            guard !bytes.isEmpty else { break }
+            bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            offset += Int64(bytes.count)
+        }
+        return hasher.finalize().lowercaseHex
     }
 }

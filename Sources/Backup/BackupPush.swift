@@ -1,6 +1,7 @@
 @_spi(Backup) import Archive
 import Foundation
 import GRDB
+import ObjectStore
 
 /// What one push to a backup target did.
 public struct BackupPushReport: Sendable, Codable, Hashable {
@@ -35,21 +36,21 @@ extension Archive {
     public func pushBackup(
         to target: BackupTarget, keepSnapshots: Int = 7, actor: String,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
-    ) throws -> BackupPushReport {
+    ) async throws -> BackupPushReport {
         guard keepSnapshots >= 1 else { throw ArchiveError.invalidInput("keep at least one snapshot") }
         // One push per target at a time: a second one would remove the first one's work files.
-        return try StoreLock.holding(target.root, .exclusive) {
-            try pushLocked(to: target, keepSnapshots: keepSnapshots, actor: actor, progress: progress)
+        return try await StoreLock.holding(target.root, .exclusive) {
+            try await pushLocked(to: target, keepSnapshots: keepSnapshots, actor: actor, progress: progress)
         }
     }
 
     private func pushLocked(
         to target: BackupTarget, keepSnapshots: Int, actor: String,
         progress: (_ done: Int, _ total: Int) -> Void
-    ) throws -> BackupPushReport {
+    ) async throws -> BackupPushReport {
         let started = Date()
         target.removeAbandonedWork()
-        var report = try StoreLock.holding(root, .shared) { () throws -> BackupPushReport in
+        var report = try await StoreLock.holding(root, .shared) { () async throws -> BackupPushReport in
             let name = Self.snapshotName(started, existing: Set(target.snapshots()))
             let temporary = target.snapshotPath(".tmp-" + name)
             try snapshotIndex(to: temporary)
@@ -57,7 +58,7 @@ extension Archive {
             let blobs = try target.blobs(inSnapshot: ".tmp-" + name)
             report.blobs = blobs.count
             for (i, blob) in blobs.enumerated() {
-                switch try BlobCopier.copy(
+                switch try await BlobCopier.copy(
                     sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: self.blobs, to: target.blobs)
                 {
                 case .present: break
@@ -71,7 +72,7 @@ extension Archive {
             report.snapshotSHA256 = try target.publishSnapshot(temporary: temporary, name: name)
             return report
         }
-        try target.rotate(keep: keepSnapshots, into: &report)
+        try await target.rotate(keep: keepSnapshots, into: &report)
         report.seconds = Date().timeIntervalSince(started)
         try recordBackupPush(
             targetID: report.targetID, label: report.label, path: target.root, snapshotAt: started, snapshot: report.snapshot,
@@ -79,34 +80,6 @@ extension Archive {
             damagedBlobs: report.damaged.count, prunedBlobs: report.prunedBlobs, actor: actor)
         return report
     }
-
-    /// A consistent copy of the index (SQLite's backup API), as a self-contained file.
-    func snapshotIndex(to path: String) throws {
-        do {
-            let copy = try DatabaseQueue(path: path)
-            try index.pool.backup(to: copy)
-            try copy.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
-            try copy.close()
-        } catch {
-            throw ArchiveError.ioFailed(path: path, detail: "cannot copy the index: \(error)")
-        }
-    }
-
-    static func snapshotName(_ date: Date, existing: Set<String>) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
-        let stem = formatter.string(from: date)
-        var name = stem + ".sqlite"
-        var n = 2
-        while existing.contains(name) {
-            name = "\(stem)-\(n).sqlite"
-            n += 1
-        }
-        return name
-    }
-
 }
 
 extension BackupTarget {
@@ -127,7 +100,7 @@ extension BackupTarget {
 
     /// Keeps the newest `keep` snapshots and the blobs they name; removes the rest, and the
     /// temporary files a cut-off push left among the blobs (one walk of the store for both).
-    func rotate(keep: Int, into report: inout BackupPushReport) throws {
+    func rotate(keep: Int, into report: inout BackupPushReport) async throws {
         let all = snapshots()
         for name in all.dropLast(keep) {
             unlink(snapshotPath(name))
@@ -136,10 +109,9 @@ extension BackupTarget {
         }
         var named = Set<String>()
         for name in all.suffix(keep) { named.formUnion(try blobs(inSnapshot: name).map(\.sha256)) }
-        let stored = blobs.contents()
-        for path in stored.temporary { unlink(path) }
-        for sha in stored.names where !named.contains(sha) {
-            guard let size = blobs.remove(sha) else { continue }
+        for path in (blobs.backend as? LocalDirectoryBackend)?.abandonedWorkFiles() ?? [] { unlink(path) }
+        for sha in try await blobs.storedNames() where !named.contains(sha) {
+            guard let size = try await blobs.remove(sha) else { continue }
             report.prunedBlobs += 1
             report.prunedBytes += size
         }

@@ -33,7 +33,7 @@ public struct BackupRestoreReport: Sendable, Codable, Hashable {
 extension BackupTarget {
     /// Every kept snapshot against its `.sha256`, and every blob they name: present with its
     /// size, or with `full` hashed against its name.
-    public func verify(full: Bool) throws -> BackupVerifyReport {
+    public func verify(full: Bool) async throws -> BackupVerifyReport {
         var report = BackupVerifyReport(label: identity.label, snapshots: snapshots())
         if report.snapshots.isEmpty { report.problems.append(.init(item: root, problem: "no snapshot: nothing was pushed yet")) }
         var named: [String: SnapshotBlob] = [:]
@@ -47,7 +47,7 @@ extension BackupTarget {
         for blob in named.values.sorted(by: { $0.sha256 < $1.sha256 }) {
             report.blobs += 1
             report.bytes += blob.size
-            if let problem = blobs.problem(sha: blob.sha256, size: blob.size, compressed: blob.compressed, hash: full) {
+            if let problem = await blobs.problem(sha: blob.sha256, size: blob.size, compressed: blob.compressed, hash: full) {
                 report.problems.append(.init(item: blob.sha256, problem: problem))
             }
         }
@@ -64,7 +64,7 @@ extension BackupTarget {
 
     /// Builds a new archive at `archiveRoot` (absent or empty) from a snapshot (the newest by
     /// default): the index copied, every blob copied and checked against its name.
-    public func restore(snapshot: String? = nil, to archiveRoot: String, actor: String) throws -> BackupRestoreReport {
+    public func restore(snapshot: String? = nil, to archiveRoot: String, actor: String) async throws -> BackupRestoreReport {
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: archiveRoot)) ?? []
         guard existing.isEmpty else { throw ArchiveError.invalidInput("\(archiveRoot) is not empty; restore into a new directory") }
         guard let name = snapshot ?? snapshots().last else { throw ArchiveError.invalidInput("\(root) holds no snapshot") }
@@ -80,7 +80,8 @@ extension BackupTarget {
         let restoredBlobs = try BlobStore(root: archiveRoot + "/blobs")
         var report = BackupRestoreReport(label: identity.label, snapshot: name, archive: archiveRoot)
         for blob in try blobs(inSnapshot: name) {
-            switch try BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: blobs, to: restoredBlobs) {
+            switch try await BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: blobs, to: restoredBlobs)
+            {
             case .present: break
             case .copied(let bytes):
                 report.blobs += 1

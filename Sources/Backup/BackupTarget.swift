@@ -120,7 +120,7 @@ struct SnapshotBlob: Hashable {
 
 extension BackupTarget {
     /// How many blob files the target holds.
-    public func blobsStored() -> Int { blobs.storedNames().count }
+    public func blobsStored() async throws -> Int { try await blobs.storedNames().count }
 }
 
 extension BackupTarget {

@@ -2,6 +2,7 @@
 import Crypto
 import Foundation
 import HexDigest
+import ObjectStore
 
 /// Copies one blob into another store (a backup target, or back into a restored archive),
 /// checking the bytes against the blob's name on the way: a blob damaged in the source is
@@ -15,10 +16,18 @@ enum BlobCopier {
         case damaged(String)
     }
 
-    static func copy(sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore) throws -> Outcome {
-        let suffix = compressed ? ".zst" : ""
-        let from = source.path(of: sha) + suffix
-        let to = target.path(of: sha) + suffix
+    static func copy(sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore) async throws -> Outcome {
+        if let from = source.directory, let to = target.directory {
+            return try await IngestQueue.shared.run { try copyFile(sha: sha, size: size, compressed: compressed, from: from, to: to) }
+        }
+        return try await copyObject(sha: sha, size: size, compressed: compressed, from: source, to: target)
+    }
+
+    /// Between two directories: a copy through a work file, hashed on the way, renamed in place.
+    private static func copyFile(sha: String, size: Int64, compressed: Bool, from source: String, to target: String) throws -> Outcome {
+        let key = BlobStore.key(of: sha, compressed: compressed)
+        let from = source + "/" + key
+        let to = target + "/" + key
         let expectedSize = compressed ? FileSystem.size(of: from) : size
         if let existing = FileSystem.size(of: to), existing == expectedSize { return .present }
         guard FileSystem.size(of: from) != nil else { return .damaged("missing in the source") }
@@ -36,6 +45,37 @@ enum BlobCopier {
         guard rename(temporary, to) == 0 else { throw FileSystem.error(to) }
         FileSystem.fsyncDirectory(directory)
         return written
+    }
+
+    /// Where either side is a bucket: through the backends, the bytes checked against the name
+    /// (a plain blob by the put's own digest check, a compressed one decompressed in memory).
+    private static func copyObject(
+        sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore
+    ) async throws
+        -> Outcome
+    {
+        let key = BlobStore.key(of: sha, compressed: compressed)
+        guard let sourceSize = try await source.backend.head(key) else { return .damaged("missing in the source") }
+        if let existing = try await target.backend.head(key), existing == (compressed ? sourceSize : size) { return .present }
+        if compressed {
+            let stored = try await source.backend.get(key)
+            guard let original = try? Zstd.decompress(stored) else { return .damaged("does not decompress") }
+            let actual = BlobStore.sha256Hex(original)
+            guard actual == sha, Int64(original.count) == size else { return .damaged("content hashes to \(actual)") }
+            _ = try await target.backend.put(key, bytes: stored, ifAbsent: false)
+            return .copied(bytes: sourceSize)
+        }
+        guard sourceSize == size else { return .damaged("size \(sourceSize), index says \(size)") }
+        do {
+            return try await source.withLocalFiles([sha]) { paths in
+                _ = try await target.backend.put(key, file: paths[sha]!, sha256: sha, ifAbsent: false)
+                return .copied(bytes: size)
+            }
+        } catch ObjectStoreError.contentMismatch(_, _, let actual) {
+            return .damaged("content hashes to \(actual)")
+        } catch ArchiveError.ioFailed(_, let detail) where detail.hasPrefix("content hashes to") {
+            return .damaged(detail)
+        }
     }
 
     /// Streams the file in 1 MiB chunks, hashing what it writes.

@@ -42,7 +42,7 @@ public struct EvidenceRequest: Sendable {
 public enum EvidenceExtractor {
     public static let toolVersion = "tsvault \(TSVaultVersion.current)"
 
-    public static func extract(_ request: EvidenceRequest, archive: Archive) throws -> EvidenceManifest {
+    public static func extract(_ request: EvidenceRequest, archive: Archive) async throws -> EvidenceManifest {
         guard request.from < request.to else { throw EvidenceError.invalidInput("the range must end after it starts") }
         guard !request.caseID.isEmpty, request.caseID.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw EvidenceError.invalidInput("case id must be letters, digits, '-', '_' or '.'")
@@ -58,7 +58,7 @@ public enum EvidenceExtractor {
         var channels: [EvidenceManifest.Channel] = []
         for channel in request.channels {
             channels.append(
-                try extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
+                try await extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
         }
         guard channels.contains(where: { !$0.parts.isEmpty }) else {
             throw EvidenceError.nothingArchived("\(request.server) channels \(request.channels) have no archived footage in the range")
@@ -98,15 +98,20 @@ public enum EvidenceExtractor {
     private static func extractChannel(
         _ channel: Int, from: Int64, to: Int64, request: EvidenceRequest, archive: Archive,
         title: String?
-    ) throws -> EvidenceManifest.Channel {
+    ) async throws -> EvidenceManifest.Channel {
         let segments = try archive.segments(server: request.server, channel: channel).filter { $0.endMicros > from && $0.startMicros < to }
-        let sources = segments.map {
-            ClipSource(path: archive.blobs.path(of: $0.sha256), startMicros: $0.startMicros, endMicros: $0.endMicros)
-        }
-        let shaByPath = Dictionary(segments.map { (archive.blobs.path(of: $0.sha256), $0.sha256) }, uniquingKeysWith: { a, _ in a })
         let prefix = "\(request.caseID)_\(request.server)_CH\(String(format: "%02d", channel))"
-        let parts = try ClipExtractor.extract(sources, from: from, to: to) { index in
-            request.outputDirectory + "/\(prefix)_part\(index + 1).mp4"
+        // The segments as local files: in place on a local store, downloaded (and checked
+        // against their names) from a bucket.
+        let (parts, shaByPath) = try await archive.blobs.withLocalFiles(segments.map(\.sha256)) { paths in
+            let sources = segments.map { ClipSource(path: paths[$0.sha256]!, startMicros: $0.startMicros, endMicros: $0.endMicros) }
+            let shaByPath = Dictionary(segments.map { (paths[$0.sha256]!, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+            let parts = try await IngestQueue.shared.run {
+                try ClipExtractor.extract(sources, from: from, to: to) { index in
+                    request.outputDirectory + "/\(prefix)_part\(index + 1).mp4"
+                }
+            }
+            return (parts, shaByPath)
         }
         var manifestParts: [EvidenceManifest.Part] = []
         for var part in parts {

@@ -1,9 +1,10 @@
 import Archive
+import ObjectStore
 import Synchronization
 import TSAPI
 
-/// Remembers the first failure of the local archive during a run (disk full, I/O error,
-/// index error). Once set, no further window starts: exporting more would only make the
+/// Remembers the first failure of the archive during a run (disk full, I/O error, index error,
+/// its bucket unreachable or refusing after the retries). Once set, no further window starts: exporting more would only make the
 /// recorder do work that cannot be kept. One per run.
 final class ArchiveFailureLatch: Sendable {
     private let first = Mutex<String?>(nil)
@@ -21,6 +22,7 @@ final class ArchiveFailureLatch: Sendable {
         switch error {
         case ArchiveError.ioFailed, ArchiveError.indexFailed: return true
         case TSAPIError.localWriteFailed: return true
+        case is S3Error: return true
         default: return false
         }
     }

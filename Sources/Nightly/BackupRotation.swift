@@ -17,20 +17,23 @@ public enum BackupRotation {
     public static func pushMounted(
         _ archive: Archive, _ backup: TSVaultConfiguration.Backup, keepSnapshots: Int? = nil,
         actor: String, progress: (_ label: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
-    ) -> [Outcome] {
-        backup.targets.map { path in
-            guard BackupTarget.isTarget(path) else { return .skipped(path: path) }
+    ) async -> [Outcome] {
+        var outcomes: [Outcome] = []
+        for path in backup.targets {
+            guard BackupTarget.isTarget(path) else {
+                outcomes.append(.skipped(path: path))
+                continue
+            }
             do {
                 let target = try BackupTarget(root: path)
-                return .pushed(
-                    path: path,
-                    report: try archive.pushBackup(to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor) {
-                        done, total in
-                        progress(target.identity.label, done, total)
-                    })
+                let report = try await archive.pushBackup(
+                    to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor
+                ) { done, total in progress(target.identity.label, done, total) }
+                outcomes.append(.pushed(path: path, report: report))
             } catch {
-                return .failed(path: path, error: "\(error)")
+                outcomes.append(.failed(path: path, error: "\(error)"))
             }
         }
+        return outcomes
     }
 }

@@ -6,6 +6,8 @@ import Yams
 /// `tsvault.yaml`: everything a nightly run needs. Config/tsvault.example.yaml documents each key.
 public struct TSVaultConfiguration: Sendable, Codable {
     public var archive: String
+    /// Where the archive's blobs go when not in its directory: an S3-compatible bucket.
+    public var store: Store?
     /// Days back from now that the planner looks for recordings.
     public var lookBackDays: Int = 7
     public var segmentSeconds: Int = 60
@@ -18,6 +20,65 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public var backup: Backup?
     public var scrub: Scrub?
     public var servers: [Server]
+
+    /// `store:`: the archive's blobs in an S3-compatible bucket (Ceph's RADOS gateway, AWS S3,
+    /// MinIO); the index, work files and signing keys stay in `archive`.
+    public struct Store: Sendable, Codable, Hashable {
+        /// `s3://bucket/prefix`; the prefix lets several workers share one bucket.
+        public var url: String
+        /// `https://host:port` of the S3 API.
+        public var endpoint: String
+        public var region: String = "us-east-1"
+        /// `path` (`/bucket/key`, Ceph and MinIO) or `virtualHost` (`bucket.host/key`, AWS).
+        public var addressing: Addressing = .path
+        public var accessKey: SecretReference
+        public var secretKey: SecretReference
+        /// PEM certificates trusted instead of the system's roots (a site's own CA).
+        public var caFile: String?
+        /// Blobs larger than this go up in parts of this size (MiB, at least 5).
+        public var partSizeMB: Int = 16
+        /// Whether the store honours `If-None-Match: *` (Ceph, AWS and MinIO do); when off,
+        /// put-if-absent asks with HEAD first.
+        public var conditionalWrites: Bool = true
+        /// Index snapshots kept in the bucket (one pushed after each run).
+        public var keepIndexSnapshots: Int = 7
+
+        public enum Addressing: String, Sendable, Codable, Hashable { case path, virtualHost }
+
+        enum CodingKeys: String, CodingKey {
+            case url, endpoint, region, addressing, accessKey, secretKey, caFile, partSizeMB, conditionalWrites, keepIndexSnapshots
+        }
+
+        public init(url: String, endpoint: String, accessKey: SecretReference, secretKey: SecretReference) {
+            self.url = url
+            self.endpoint = endpoint
+            self.accessKey = accessKey
+            self.secretKey = secretKey
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            url = try c.decode(String.self, forKey: .url)
+            endpoint = try c.decode(String.self, forKey: .endpoint)
+            region = try c.decodeIfPresent(String.self, forKey: .region) ?? "us-east-1"
+            addressing = try c.decodeIfPresent(Addressing.self, forKey: .addressing) ?? .path
+            accessKey = try c.decode(SecretReference.self, forKey: .accessKey)
+            secretKey = try c.decode(SecretReference.self, forKey: .secretKey)
+            caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
+            partSizeMB = try c.decodeIfPresent(Int.self, forKey: .partSizeMB) ?? 16
+            conditionalWrites = try c.decodeIfPresent(Bool.self, forKey: .conditionalWrites) ?? true
+            keepIndexSnapshots = try c.decodeIfPresent(Int.self, forKey: .keepIndexSnapshots) ?? 7
+        }
+
+        /// Bucket and prefix of `url`, nil when it is not `s3://bucket[/prefix]`.
+        public var bucketAndPrefix: (bucket: String, prefix: String)? {
+            guard url.hasPrefix("s3://") else { return nil }
+            let rest = url.dropFirst(5)
+            let bucket = String(rest.prefix { $0 != "/" })
+            let prefix = String(rest.dropFirst(bucket.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            return bucket.isEmpty ? nil : (bucket, prefix)
+        }
+    }
 
     public struct RunWindow: Sendable, Codable, Hashable {
         public var start: String
@@ -204,12 +265,13 @@ public struct TSVaultConfiguration: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case archive, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, scrub, servers
+        case archive, store, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, scrub, servers
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         archive = try c.decode(String.self, forKey: .archive)
+        store = try c.decodeIfPresent(Store.self, forKey: .store)
         lookBackDays = try c.decodeIfPresent(Int.self, forKey: .lookBackDays) ?? 7
         segmentSeconds = try c.decodeIfPresent(Int.self, forKey: .segmentSeconds) ?? 60
         runWindow = try c.decodeIfPresent(RunWindow.self, forKey: .runWindow)

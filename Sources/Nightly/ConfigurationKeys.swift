@@ -16,6 +16,10 @@ indirect enum ConfigurationKeys: Sendable {
 
     static let file: ConfigurationKeys = .map([
         "archive": .value, "lookBackDays": .value, "segmentSeconds": .value,
+        "store": .map([
+            "url": .value, "endpoint": .value, "region": .value, "addressing": .value, "accessKey": secret, "secretKey": secret,
+            "caFile": .value, "partSizeMB": .value, "conditionalWrites": .value, "keepIndexSnapshots": .value
+        ]),
         "runWindow": .map(["start": .value, "end": .value]),
         "concurrency": .map(["global": .value]),
         "planner": .map(["mergeGapMinutes": .value, "maxWindowMinutes": .value, "settleMinutes": .value]),

@@ -1,4 +1,5 @@
 import Foundation
+import ObjectStore
 import TSAPI
 import Yams
 
@@ -122,6 +123,7 @@ public enum ConfigurationLoader {
             if b.keepSnapshots < 1 { error("backup.keepSnapshots", "must be at least 1") }
         }
         if let scrub = c.scrub, scrub.gbPerRun <= 0 { error("scrub.gbPerRun", "must be positive") }
+        if let store = c.store { problems += storeProblems(store) }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []
         for (i, s) in c.servers.enumerated() {
@@ -142,21 +144,7 @@ public enum ConfigurationLoader {
             }
             for (key, reference) in [("apiKey", s.apiKey), ("password", s.password)] {
                 guard let reference else { continue }
-                if reference.sourceCount > 1 { error("\(at).\(key)", "give one of env:, file:, credential: or value:") }
-                if reference.value != nil { warning("\(at).\(key)", "a secret written in the file; prefer env:, file: or credential:") }
-                if let name = reference.credential, name.isEmpty || name.contains("/") {
-                    error("\(at).\(key).credential", "must be a credential name (LoadCredential=NAME:PATH), without '/'")
-                }
-                if let file = reference.file {
-                    if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
-                        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
-                    {
-                        warning(
-                            "\(at).\(key).file", "\(file) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
-                    } else if !FileManager.default.fileExists(atPath: file) {
-                        error("\(at).\(key).file", "\(file) does not exist")
-                    }
-                }
+                problems += secretProblems(reference, at: "\(at).\(key)")
             }
             if let ca = s.tls?.caFile, !FileManager.default.fileExists(atPath: ca) { error("\(at).tls.caFile", "\(ca) does not exist") }
             if case .list(let list) = s.channels, list.isEmpty || list.contains(where: { $0 < 1 }) {
@@ -167,6 +155,64 @@ public enum ConfigurationLoader {
                 error("\(at).timeouts.\(key)", "must be a positive number of seconds")
             }
         }
+        return problems
+    }
+
+    /// A secret reference names exactly one source, a credential by a plain name, a file that
+    /// exists and only its owner can read.
+    static func secretProblems(_ reference: TSVaultConfiguration.SecretReference, at path: String) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        func error(_ path: String, _ message: String) { problems.append(.init(severity: .error, path: path, message: message)) }
+        func warning(_ path: String, _ message: String) { problems.append(.init(severity: .warning, path: path, message: message)) }
+        if reference.sourceCount > 1 { error(path, "give one of env:, file:, credential: or value:") }
+        if reference.value != nil { warning(path, "a secret written in the file; prefer env:, file: or credential:") }
+        if let name = reference.credential, name.isEmpty || name.contains("/") {
+            error("\(path).credential", "must be a credential name (LoadCredential=NAME:PATH), without '/'")
+        }
+        if let file = reference.file {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+            {
+                warning("\(path).file", "\(file) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
+            } else if !FileManager.default.fileExists(atPath: file) {
+                error("\(path).file", "\(file) does not exist")
+            }
+        }
+        return problems
+    }
+
+    static func storeProblems(_ store: TSVaultConfiguration.Store) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        func error(_ path: String, _ message: String) { problems.append(.init(severity: .error, path: path, message: message)) }
+        if let (bucket, prefix) = store.bucketAndPrefix {
+            if !S3Location.isValidBucketName(bucket) {
+                error("store.url", "\(bucket) is not a bucket name (3–63 lower-case letters, digits, '-' and '.')")
+            }
+            if !prefix.isEmpty, (try? ObjectKey.validate(prefix)) == nil {
+                error("store.url", "the prefix \(prefix) may hold only letters, digits, '.', '_', '-' and '/'")
+            }
+        } else {
+            error("store.url", "must be s3://bucket or s3://bucket/prefix")
+        }
+        if let url = URL(string: store.endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
+            if url.user != nil || url.password != nil { error("store.endpoint", "must not carry credentials; use accessKey and secretKey") }
+            if url.scheme == "http", !["127.0.0.1", "localhost", "::1"].contains(url.host ?? "") {
+                problems.append(
+                    .init(
+                        severity: .warning, path: "store.endpoint",
+                        message: "http:// sends footage and signatures unencrypted; use https://"))
+            }
+        } else {
+            error("store.endpoint", "must be an http:// or https:// URL with a host")
+        }
+        if store.region.isEmpty { error("store.region", "must name the region (us-east-1 for Ceph and MinIO)") }
+        for (key, reference) in [("accessKey", store.accessKey), ("secretKey", store.secretKey)] {
+            if reference.sourceCount == 0 { error("store.\(key)", "needs env:, file: or credential:") }
+            problems += secretProblems(reference, at: "store.\(key)")
+        }
+        if let ca = store.caFile, !FileManager.default.fileExists(atPath: ca) { error("store.caFile", "\(ca) does not exist") }
+        if store.partSizeMB < 5 || store.partSizeMB > 5120 { error("store.partSizeMB", "must be 5...5120 (S3's part sizes)") }
+        if store.keepIndexSnapshots < 1 { error("store.keepIndexSnapshots", "must be at least 1") }
         return problems
     }
 

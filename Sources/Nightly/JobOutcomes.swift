@@ -115,3 +115,12 @@ extension RunReport {
         return problems
     }
 }
+
+/// The index snapshot pushed to the bucket of an archive whose blobs are there (`store:`).
+public struct IndexSnapshotOutcome: Sendable, Codable, Hashable {
+    /// `s3://bucket/prefix/index`.
+    public var location: String
+    /// The snapshot's name; nil when the push failed.
+    public var snapshot: String?
+    public var error: String?
+}

@@ -57,6 +57,7 @@ public struct NightlyJob: Sendable {
             }
             if stop.isSet { report.cutShort = true }
             if !skipped.isEmpty { report.skippedSteps = skipped }
+            if let store = config.store { report.indexSnapshot = await pushIndexSnapshot(store) }
             try archive.updateRunReport(report.runID, reportJSON: try report.storedJSON())
             return report
         } onGracefulShutdown: {
@@ -87,15 +88,13 @@ public struct NightlyJob: Sendable {
         }
     }
 
-    /// Archive work below runs on the ingest queue, off Swift's cooperative threads (which
-    /// also serve the daemon's /metrics).
+    /// The blocking parts of the archive work below (hashing, demuxing, copying files) run on
+    /// the ingest queue, off Swift's cooperative threads (which also serve the daemon's /metrics).
     private func applyRetention(_ settings: (policy: RetentionPolicy, text: String, now: Date)) async -> RetentionOutcome {
         let (policy, text, now) = settings
         let (archive, actor) = (self.archive, self.actor)
         do {
-            let result = try await IngestQueue.shared.run {
-                try archive.applyRetention(try archive.retentionPlan(policy, now: now), actor: actor, policyText: text)
-            }
+            let result = try await archive.applyRetention(try archive.retentionPlan(policy, now: now), actor: actor, policyText: text)
             let outcome = RetentionOutcome(result)
             logger.notice(
                 "retention applied",
@@ -111,14 +110,29 @@ public struct NightlyJob: Sendable {
         }
     }
 
+    /// The bucket alone must be enough to rebuild the archive: after every run (even one cut
+    /// short) a snapshot of the index goes next to the blobs. It holds the run's report as the
+    /// runner left it; the steps' outcomes reach the bucket with the next night's snapshot.
+    private func pushIndexSnapshot(_ store: TSVaultConfiguration.Store) async -> IndexSnapshotOutcome {
+        var outcome = IndexSnapshotOutcome(location: "")
+        do {
+            let backend = try ArchiveStore.indexBackend(store, logger: logger)
+            outcome.location = backend.location
+            outcome.snapshot = try await archive.pushIndexSnapshot(to: backend, keep: store.keepIndexSnapshots)
+            logger.notice("index snapshot pushed", metadata: ["store": "\(outcome.location)", "snapshot": "\(outcome.snapshot ?? "")"])
+        } catch {
+            outcome.error = "\(error)"
+            logger.error("index snapshot failed", metadata: ["store": "\(outcome.location)", "error": "\(error)"])
+        }
+        return outcome
+    }
+
     /// Re-reads the blobs checked least recently, `scrub.gbPerRun` of them.
     private func scrub() async -> ScrubOutcome? {
         guard let scrub = config.scrub else { return nil }
         let archive = self.archive
         do {
-            let report = try await IngestQueue.shared.run {
-                try archive.scrub(level: scrub.level, budgetBytes: Int64(scrub.gbPerRun * 1_000_000_000))
-            }
+            let report = try await archive.scrub(level: scrub.level, budgetBytes: Int64(scrub.gbPerRun * 1_000_000_000))
             let outcome = ScrubOutcome(report)
             logger.log(
                 level: report.ok ? .notice : .error, "scrub finished",
@@ -135,14 +149,7 @@ public struct NightlyJob: Sendable {
     private func pushBackups() async -> [BackupOutcome]? {
         guard let backup = config.backup else { return nil }
         let (archive, actor) = (self.archive, self.actor)
-        let outcomes: [BackupOutcome]
-        do {
-            outcomes = try await IngestQueue.shared.run {
-                BackupRotation.pushMounted(archive, backup, actor: actor).map { BackupOutcome($0, at: Date()) }
-            }
-        } catch {
-            return backup.targets.map { BackupOutcome(.failed(path: $0, error: "\(error)"), at: Date()) }
-        }
+        let outcomes = await BackupRotation.pushMounted(archive, backup, actor: actor).map { BackupOutcome($0, at: Date()) }
         for outcome in outcomes {
             switch outcome.status {
             case .pushed:

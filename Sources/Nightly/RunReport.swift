@@ -48,6 +48,8 @@ public struct RunReport: Sendable, Codable {
     public var retention: RetentionOutcome?
     public var scrub: ScrubOutcome?
     public var backups: [BackupOutcome]?
+    /// The index pushed to the archive's bucket after the run (archives with `store:`).
+    public var indexSnapshot: IndexSnapshotOutcome?
     /// Configured steps that did not run: left out by the caller, or after a shutdown.
     public var skippedSteps: [NightlyStep]?
 
@@ -151,6 +153,13 @@ public enum RunReportText {
                 lines.append("backup \(backup.target): skipped (not mounted or not a backup target)")
             case .failed:
                 lines.append("backup \(backup.target): FAILED: \(backup.error ?? "unknown error")")
+            }
+        }
+        if let snapshot = r.indexSnapshot {
+            if let error = snapshot.error {
+                lines.append("index snapshot to \(snapshot.location): FAILED: \(error)")
+            } else {
+                lines.append("index snapshot to \(snapshot.location): \(snapshot.snapshot ?? "?")")
             }
         }
         if let skipped = r.skippedSteps, !skipped.isEmpty {

@@ -242,13 +242,11 @@ public struct Runner: Sendable {
         let archive = self.archive
         return try await ExportDriver(client: client, zone: zone, meter: transferred).run(request, into: directory) { set in
             guard let video = set.video else { return }
-            // Ingest is blocking work (libavformat, hashing, fsync): keep it off the
-            // cooperative pool, which also runs the socket and its wait ticker.
-            let result = try await IngestQueue.shared.run {
-                try archive.ingest(
-                    file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
-                    recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
-            }
+            // Ingest cuts the file on the ingest queue, off the cooperative pool that also
+            // runs the socket and its wait ticker.
+            let result = try await archive.ingest(
+                file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
+                recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
             for file in set.files { unlink(file.path) }
             progress(.fileArchived(window, file: video.name, bytes: video.size, segments: result.segments))
         }
@@ -335,19 +333,5 @@ struct LocalDayRange {
         let first = max(0, Int((earliest.timeIntervalSince(start) / 60).rounded(.up)))
         let last = min(minutes, Int((horizon.timeIntervalSince(start) / 60).rounded(.down)))
         return first..<max(first, last)
-    }
-}
-
-/// Runs blocking archive work on one dedicated serial queue and awaits it: ingests happen one
-/// at a time (CPU and disk bound on a small machine) without blocking Swift's cooperative
-/// threads.
-final class IngestQueue: Sendable {
-    static let shared = IngestQueue()
-    private let queue = DispatchQueue(label: "tsvault.ingest", qos: .utility)
-
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work() }) }
-        }
     }
 }

@@ -45,7 +45,6 @@ public struct LocalDirectoryBackend: ObjectBackend {
     /// Moves the file into place when it is on the same file system (the archive's work
     /// directory is); copies it otherwise. With a `sha256`, the file is hashed first.
     public func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
-        defer { unlink(file) }
         try ObjectKey.validate(key)
         if let sha256 {
             let actual = try Self.digest(of: file)
@@ -53,16 +52,30 @@ public struct LocalDirectoryBackend: ObjectBackend {
         }
         let target = path(of: key)
         try Self.makeDirectory((target as NSString).deletingLastPathComponent)
+        let outcome = try linkInPlace(file, as: target, key: key)
+        unlink(file)
+        return outcome
+    }
+
+    private func linkInPlace(_ file: String, as target: String, key: String) throws -> PutOutcome {
         guard FileManager.default.fileExists(atPath: target) == false else { return .alreadyPresent }
         try Self.fsync(path: file)
         chmod(file, 0o444)
         guard link(file, target) == 0 else {
             if errno == EEXIST { return .alreadyPresent }
-            if errno == EXDEV { return try await put(key, file: file, sha256: nil, ifAbsent: true) }
+            // Another file system: a copy through a work file.
+            if errno == EXDEV { return try copyInPlace(file, as: key) }
             throw Self.error(target)
         }
         Self.fsyncDirectory((target as NSString).deletingLastPathComponent)
         return .stored
+    }
+
+    private func copyInPlace(_ file: String, as key: String) throws -> PutOutcome {
+        let work = try workFile(for: key)
+        defer { unlink(work) }
+        _ = try Self.copyHashing(file, to: work)
+        return try publish(work, as: key, ifAbsent: true)
     }
 
     public func get(_ key: String, range: Range<Int64>?) async throws -> [UInt8] {

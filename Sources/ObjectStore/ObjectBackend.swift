@@ -20,8 +20,9 @@ public protocol ObjectBackend: Sendable {
     /// `ObjectStoreError.contentMismatch` is thrown.
     func put(_ key: String, file: String, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome
 
-    /// Like `put(_:file:…)` but the file is the caller's to give away: the local backend moves
-    /// it into place instead of copying. The file is gone afterwards, whatever the outcome.
+    /// Like `put(_:file:…)` but the file is the caller's to give away: the local backend links
+    /// it into place instead of copying. The file is removed once the object is stored or found
+    /// present; after a failure it is left for the caller (a retry can use it again).
     func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome
 
     /// The object, or `range` of it (byte offsets, upper bound excluded; a range reaching past

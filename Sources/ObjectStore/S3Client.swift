@@ -3,6 +3,7 @@ import Foundation
 import HexDigest
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -22,6 +23,14 @@ public struct S3Location: Sendable, Hashable {
         self.region = region
         self.bucket = bucket
         self.pathStyle = pathStyle
+    }
+
+    /// S3's rules for bucket names: 3–63 characters, lower-case letters, digits, '-' and '.',
+    /// starting and ending with a letter or digit.
+    public static func isValidBucketName(_ name: String) -> Bool {
+        let allowed = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
+        let ends = [name.first, name.last].allSatisfy { $0.map { $0.isLetter || $0.isNumber } ?? false }
+        return (3...63).contains(name.count) && allowed && ends
     }
 }
 
@@ -268,5 +277,24 @@ final class ElementCollector: NSObject, XMLParserDelegate {
         if path.count == 3, path[1] == record { records[records.count - 1][name] = text }
         path.removeLast()
         text = ""
+    }
+}
+
+extension S3Client {
+    /// An HTTP client for a store: TLS verified against the system's roots, or against the
+    /// certificates of `caFile` only (a site's own CA); there is no switch that turns
+    /// verification off. Made once per process and never shut down (it lives as long as the
+    /// process's archive does).
+    public static func httpClient(caFile: String?) throws -> HTTPClient {
+        guard let caFile else { return .shared }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        } catch {
+            throw ObjectStoreError.io(path: caFile, detail: "cannot read the CA file: \(error)")
+        }
+        let configuration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(10)))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }

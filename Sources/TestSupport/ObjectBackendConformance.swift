@@ -180,10 +180,10 @@ public enum ObjectBackendConformance {
     static func adopt(_ store: any ObjectBackend, _ scratch: ConformanceScratch) async throws {
         let content = bytes(70_000, seed: 13)
         let first = try scratch.file("adopt-1", content)
-        try check(try await store.adopt("blobs/ad", file: first, sha256: sha256(content)) == .stored, "adopt not stored")
+        try await check(try await store.adopt("blobs/ad", file: first, sha256: sha256(content)) == .stored, "adopt not stored")
         try check(!FileManager.default.fileExists(atPath: first), "the adopted file is still there")
         let second = try scratch.file("adopt-2", content)
-        try check(try await store.adopt("blobs/ad", file: second, sha256: nil) == .alreadyPresent, "a second adopt stored")
+        try await check(try await store.adopt("blobs/ad", file: second, sha256: nil) == .alreadyPresent, "a second adopt stored")
         try check(!FileManager.default.fileExists(atPath: second), "the duplicate file is still there")
         try check(try await store.get("blobs/ad") == content, "adopted content differs")
     }

@@ -48,7 +48,7 @@ public enum SyntheticArchive {
         for channel in channels {
             let to = from.addingTimeInterval(Double(minutes * 60))
             for path in try simulator.writeRecordings(channel: channel, from: from, to: to, into: files + "/\(channel)") {
-                _ = try archive.ingest(file: path, server: server, channel: channel, recorderZone: zone)
+                _ = try await archive.ingest(file: path, server: server, channel: channel, recorderZone: zone)
             }
         }
         return archive

@@ -16,7 +16,7 @@ struct TSVault: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, PlanCommand.self, DaemonCommand.self, RunsCommand.self, ReportCommand.self, ConfigCommand.self,
             ServerCommand.self, IngestCommand.self, CoverageCommand.self, VerifyCommand.self, EvidenceCommand.self,
-            CustodyCommand.self, HoldCommand.self, RetentionCommand.self, BackupCommand.self, StatusCommand.self,
+            CustodyCommand.self, HoldCommand.self, RetentionCommand.self, BackupCommand.self, StoreCommand.self, StatusCommand.self,
             ExitCodesCommand.self
         ])
 

@@ -10,16 +10,16 @@ import Testing
     /// Four minutes of channel 1 (with subtitles) on Nov 24 and on Nov 25 (Seoul).
     static let windows = [("2026-11-24T10:00:00", "2026-11-24T10:04:00"), ("2026-11-25T10:00:00", "2026-11-25T10:04:00")]
 
-    func withArchive(_ body: @Sendable (Archive, RecorderFixture, String) throws -> Void) async throws {
+    func withArchive(_ body: @Sendable (Archive, RecorderFixture, String) async throws -> Void) async throws {
         try await RecorderFixture.with { r in
             let work = try ArchiveFixture.temporaryDirectory("backup")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let exports = try await ArchiveFixture.export(r, channel: 1, windows: Self.windows, into: work, subtitles: true)
             let archive = try Archive(root: work + "/archive")
             for file in exports.flatMap({ $0 }) {
-                _ = try archive.ingest(file: file.path, server: "sim", channel: 1, subtitle: file.subtitle, recorderMD5: file.md5)
+                _ = try await archive.ingest(file: file.path, server: "sim", channel: 1, subtitle: file.subtitle, recorderMD5: file.md5)
             }
-            try body(archive, r, work)
+            try await body(archive, r, work)
         }
     }
 
@@ -34,21 +34,21 @@ import Testing
     @Test func aPushRestoresTheSameArchiveAndASecondPushCopiesNothing() async throws {
         try await withArchive { archive, r, work in
             let disk = try BackupTarget(root: work + "/disk-a", initializeWithLabel: "offsite-A")
-            let first = try archive.pushBackup(to: disk, actor: "tester")
-            let blobCount = try archive.counts().blobs
+            let first = try await archive.pushBackup(to: disk, actor: "tester")
+            let blobCount = try await archive.counts().blobs
             #expect(first.ok && first.blobs == blobCount && first.copiedBlobs == blobCount && blobCount > 8, "\(first)")
             #expect(!Self.files(under: work + "/disk-a/blobs", suffix: ".zst").isEmpty, "subtitle blobs are copied as stored (zstd)")
-            let checked = try disk.verify(full: true)
+            let checked = try await disk.verify(full: true)
             #expect(checked.ok && checked.blobs == blobCount, "\(checked)")
 
-            let second = try archive.pushBackup(to: try BackupTarget(root: work + "/disk-a"), actor: "tester")
+            let second = try await archive.pushBackup(to: try BackupTarget(root: work + "/disk-a"), actor: "tester")
             #expect(second.copiedBlobs == 0 && second.blobs == blobCount && disk.snapshots().count == 2)
             #expect(try archive.backupStatus().map { "\($0.label) \($0.snapshot) \($0.newerBlobs)" } == ["offsite-A \(second.snapshot) 0"])
 
-            let restored = try disk.restore(to: work + "/restored", actor: "tester")
+            let restored = try await disk.restore(to: work + "/restored", actor: "tester")
             #expect(restored.missing.isEmpty && restored.snapshot == second.snapshot && restored.blobs == blobCount)
             let copy = try Archive(root: work + "/restored")
-            let verify = try copy.verify(level: .full)
+            let verify = try await copy.verify(level: .full)
             #expect(verify.ok && verify.orphans.isEmpty && verify.checked == blobCount)
             let (restoredRows, sourceRows) = (try Self.segmentRows(copy), try Self.segmentRows(archive))
             #expect(restoredRows == sourceRows && restoredRows.count == 8, "the same segments, minute for minute")
@@ -60,25 +60,25 @@ import Testing
             let actions = try copy.custodyEntries().map(\.action)
             let chain = try copy.checkCustody()
             #expect(actions.contains("backup-push") && actions.last == "backup-restore" && chain.intact)
-            #expect(throws: ArchiveError.self) { _ = try disk.restore(to: work + "/restored", actor: "tester") }
+            await #expect(throws: ArchiveError.self) { _ = try await disk.restore(to: work + "/restored", actor: "tester") }
         }
     }
 
     @Test func rotationKeepsWhatEveryKeptSnapshotNamesAndNothingElse() async throws {
         try await withArchive { archive, r, work in
             let disk = try BackupTarget(root: work + "/disk-b", initializeWithLabel: "offsite-B")
-            let first = try archive.pushBackup(to: disk, keepSnapshots: 2, actor: "tester")
+            let first = try await archive.pushBackup(to: disk, keepSnapshots: 2, actor: "tester")
             // Retention removes Nov 24 from the archive; the backup keeps it while a kept snapshot names it.
             let plan = try archive.retentionPlan(RetentionPolicy(maxAgeDays: 1), now: r.date("2026-11-25T12:00:00"))
-            let deleted = try archive.applyRetention(plan, actor: "tester", policyText: "maxAgeDays 1")
+            let deleted = try await archive.applyRetention(plan, actor: "tester", policyText: "maxAgeDays 1")
             #expect(deleted.deletedBlobs >= 4)
-            let second = try archive.pushBackup(to: disk, keepSnapshots: 2, actor: "tester")
+            let second = try await archive.pushBackup(to: disk, keepSnapshots: 2, actor: "tester")
             #expect(second.prunedBlobs == 0 && second.blobs == first.blobs - deleted.deletedBlobs)
-            #expect(disk.blobsStored() == first.blobs)
-            let third = try archive.pushBackup(to: disk, keepSnapshots: 2, actor: "tester")
+            #expect(try await disk.blobsStored() == first.blobs)
+            let third = try await archive.pushBackup(to: disk, keepSnapshots: 2, actor: "tester")
             #expect(third.removedSnapshots == [first.snapshot] && third.prunedBlobs == deleted.deletedBlobs, "\(third)")
-            #expect(disk.blobsStored() == third.blobs && disk.snapshots() == [second.snapshot, third.snapshot])
-            #expect(try disk.verify(full: true).ok)
+            #expect(try await disk.blobsStored() == third.blobs && disk.snapshots() == [second.snapshot, third.snapshot])
+            #expect(try await disk.verify(full: true).ok)
         }
     }
 
@@ -92,9 +92,9 @@ import Testing
             bytes[bytes.count / 2] ^= 0x01
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let disk = try BackupTarget(root: work + "/disk-c", initializeWithLabel: "offsite-C")
-            let push = try archive.pushBackup(to: disk, actor: "tester")
+            let push = try await archive.pushBackup(to: disk, actor: "tester")
             #expect(!push.ok && push.damaged.map(\.sha256) == [victim.sha256] && push.copiedBlobs == push.blobs - 1)
-            #expect(try disk.verify(full: false).problems.map(\.item) == [victim.sha256], "the target knows what it lacks")
+            #expect(try await disk.verify(full: false).problems.map(\.item) == [victim.sha256], "the target knows what it lacks")
 
             // Debris of a push cut off mid-copy, and a truncated blob on the target.
             let debris = [work + "/disk-c/blobs/ab/.tmp-cut", work + "/disk-c/snapshots/.tmp-20261125T000000.000Z.sqlite"]
@@ -106,9 +106,9 @@ import Testing
                 + other.sha256
             chmod(onDisk, 0o644)
             #expect(truncate(onDisk, 100) == 0)
-            let again = try archive.pushBackup(to: disk, actor: "tester")
+            let again = try await archive.pushBackup(to: disk, actor: "tester")
             #expect(again.copiedBlobs == 1 && debris.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
-            #expect(try disk.verify(full: true).problems.map(\.item) == [victim.sha256])
+            #expect(try await disk.verify(full: true).problems.map(\.item) == [victim.sha256])
 
             // Disks that are not this target are refused, and nothing is written to them.
             let foreign = work + "/foreign"
@@ -155,12 +155,12 @@ import Testing
             // The disk fails mid-push (here: a fan-out directory cannot be created).
             let first = try #require(try archive.segments(server: "sim", channel: 1).first).sha256
             _ = FileManager.default.createFile(atPath: work + "/disk-e/blobs/" + String(first.prefix(2)), contents: Data("in the way".utf8))
-            #expect(throws: ArchiveError.self) { _ = try archive.pushBackup(to: disk, actor: "tester") }
+            await #expect(throws: ArchiveError.self) { _ = try await archive.pushBackup(to: disk, actor: "tester") }
             #expect(disk.snapshots().isEmpty, "no snapshot names blobs that are not all there")
             #expect(try archive.backupStatus().isEmpty, "a failed push is not recorded as a push")
             try FileManager.default.removeItem(atPath: work + "/disk-e/blobs/" + String(first.prefix(2)))
-            let resumed = try archive.pushBackup(to: disk, actor: "tester")
-            let resumedCheck = try disk.verify(full: true)
+            let resumed = try await archive.pushBackup(to: disk, actor: "tester")
+            let resumedCheck = try await disk.verify(full: true)
             #expect(resumed.ok && resumed.copiedBlobs > 0 && resumedCheck.ok)
 
             // A snapshot altered on the disk: verify says so, restore refuses it.
@@ -170,9 +170,9 @@ import Testing
             try handle.seek(toOffset: 200)
             try handle.write(contentsOf: Data([0x42]))
             try handle.close()
-            let checked = try disk.verify(full: false)
+            let checked = try await disk.verify(full: false)
             #expect(checked.problems.map(\.item) == [resumed.snapshot] && checked.problems[0].problem.contains("its .sha256 says"))
-            #expect(throws: ArchiveError.self) { _ = try disk.restore(to: work + "/restored", actor: "tester") }
+            await #expect(throws: ArchiveError.self) { _ = try await disk.restore(to: work + "/restored", actor: "tester") }
             #expect(!FileManager.default.fileExists(atPath: work + "/restored/index.sqlite"))
 
             // An identity file that is not one: a clear error, nothing written.

@@ -15,7 +15,7 @@ import Testing
             let files = try await ArchiveFixture.export(
                 r, channel: 2, windows: [("2026-11-25T09:00:00", "2026-11-25T11:00:00")], into: work)
             let archive = try Archive(root: work + "/archive")
-            for file in files[0] { _ = try archive.ingest(file: file.path, server: "sim", channel: 2) }
+            for file in files[0] { _ = try await archive.ingest(file: file.path, server: "sim", channel: 2) }
 
             let day = try #require(r.zone.localDay(year: 2026, month: 11, day: 25))
             let recorder = try await r.client.recordingMinutes(channel: 2, day: day, zone: r.zone)

@@ -11,17 +11,22 @@ import Testing
     /// Exports each window, ingests every file, and checks losslessness per file.
     func exportAndIngest(
         _ config: SimulatorConfiguration = RecorderFixture.configuration(), channel: Int = 1,
-        windows: [(String, String)], check: @Sendable (Archive, [[ArchiveFixture.Exported]], [[IngestResult]]) throws -> Void
+        windows: [(String, String)], check: @Sendable (Archive, [[ArchiveFixture.Exported]], [[IngestResult]]) async throws -> Void
     ) async throws {
         try await RecorderFixture.with(config) { r in
             let work = try ArchiveFixture.temporaryDirectory("ingest")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let exports = try await ArchiveFixture.export(r, channel: channel, windows: windows, into: work)
             let archive = try Archive(root: work + "/archive")
-            let results = try exports.map { files in
-                try files.map { try archive.ingest(file: $0.path, server: "sim", channel: channel, recorderMD5: $0.md5) }
+            var results: [[IngestResult]] = []
+            for files in exports {
+                var ingested: [IngestResult] = []
+                for file in files {
+                    ingested.append(try await archive.ingest(file: file.path, server: "sim", channel: channel, recorderMD5: file.md5))
+                }
+                results.append(ingested)
             }
-            try check(archive, exports, results)
+            try await check(archive, exports, results)
         }
     }
 
@@ -69,9 +74,9 @@ import Testing
 
     @Test func ingestingTheSameFileTwiceAddsNothing() async throws {
         try await exportAndIngest(windows: [("2026-11-25T10:00:00", "2026-11-25T10:03:00")]) { archive, exports, results in
-            let before = try archive.counts()
-            let again = try archive.ingest(file: exports[0][0].path, server: "sim", channel: 1)
-            let after = try archive.counts()
+            let before = try await archive.counts()
+            let again = try await archive.ingest(file: exports[0][0].path, server: "sim", channel: 1)
+            let after = try await archive.counts()
             #expect(results[0][0].newSegments == 3 && again.newSegments == 0 && again.newBlobs == 0)
             #expect(after.segments == before.segments && after.blobs == before.blobs && after.blobFiles == before.blobFiles)
             #expect(after.exports == before.exports + 1, "the second export is still recorded")
@@ -127,18 +132,18 @@ import Testing
 
     @Test func corruptedFileIsAClearErrorAndLeavesTheIndexUntouched() async throws {
         try await exportAndIngest(windows: [("2026-11-25T10:00:00", "2026-11-25T10:01:00")]) { archive, exports, _ in
-            let before = try archive.counts()
+            let before = try await archive.counts()
             let broken = exports[0][0].path + ".broken.mp4"
             let bytes = try Data(contentsOf: URL(fileURLWithPath: exports[0][0].path))
             // Cut before the index (moov) at the end: no demuxer can read it.
             try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: broken))
-            #expect {
-                _ = try archive.ingest(file: broken, server: "sim", channel: 1)
+            await #expect {
+                _ = try await archive.ingest(file: broken, server: "sim", channel: 1)
             } throws: { error in
                 guard case ArchiveError.unreadableMedia(let path, _) = error else { return false }
                 return path == broken
             }
-            let after = try archive.counts()
+            let after = try await archive.counts()
             #expect(after.exports == before.exports && after.segments == before.segments)
         }
     }

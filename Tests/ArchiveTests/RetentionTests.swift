@@ -13,22 +13,22 @@ import Testing
         ("2026-11-25T10:00:00", "2026-11-25T10:05:00")
     ]
 
-    func withArchive(_ body: @Sendable (Archive, RecorderFixture) throws -> Void) async throws {
+    func withArchive(_ body: @Sendable (Archive, RecorderFixture) async throws -> Void) async throws {
         try await RecorderFixture.with { r in
             let work = try ArchiveFixture.temporaryDirectory("retention")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let exports = try await ArchiveFixture.export(r, channel: 1, windows: Self.windows, into: work)
             let archive = try Archive(root: work + "/archive")
             for file in exports.flatMap({ $0 }) {
-                _ = try archive.ingest(file: file.path, server: "sim", channel: 1, recorderMD5: file.md5)
+                _ = try await archive.ingest(file: file.path, server: "sim", channel: 1, recorderMD5: file.md5)
             }
-            try body(archive, r)
+            try await body(archive, r)
         }
     }
 
     static func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1_000_000) }
 
-    static func blobFiles(_ archive: Archive) -> Int { archive.blobs.storedNames().count }
+    static func blobFiles(_ archive: Archive) async throws -> Int { try await archive.blobs.storedNames().count }
 
     @Test func ageDeletesOldFootageButNotWhatIsHeldAndLogsItInCustody() async throws {
         try await withArchive { archive, r in
@@ -44,17 +44,17 @@ import Testing
             #expect(plan.ranges.allSatisfy { $0.reason == .age && $0.endMicros <= Self.micros(r.date("2026-11-24T12:00:00")) })
             #expect(try archive.segments(server: "sim", channel: 1).count == 15, "planning deletes nothing")
 
-            let filesBefore = Self.blobFiles(archive)
-            let result = try archive.applyRetention(plan, actor: "tester", policyText: "maxAgeDays 1")
+            let filesBefore = try await Self.blobFiles(archive)
+            let result = try await archive.applyRetention(plan, actor: "tester", policyText: "maxAgeDays 1")
             #expect(result.deletedSegments == 8 && result.deletedBlobs == 8 && result.bytesFreed == plan.bytesFreed)
-            #expect(Self.blobFiles(archive) == filesBefore - 8, "the blob files are gone")
+            #expect(try await Self.blobFiles(archive) == filesBefore - 8, "the blob files are gone")
             let left = try archive.segments(server: "sim", channel: 1).map(\.startMicros)
             let expected =
                 [r.date("2026-11-23T10:01:00"), r.date("2026-11-23T10:02:00")].map(Self.micros)
                 + (0..<5).map { Self.micros(r.date("2026-11-25T10:00:00").addingTimeInterval(Double($0 * 60))) }
             #expect(left == expected, "held minutes and the newest day remain, minute for minute")
 
-            let verify = try archive.verify(level: .full)
+            let verify = try await archive.verify(level: .full)
             #expect(verify.ok && verify.orphans.isEmpty, "\(verify)")
             let custody = try archive.custodyEntries().filter { $0.action == "retention-delete" }
             #expect(
@@ -83,10 +83,10 @@ import Testing
             let protect = r.date("2026-11-25T00:00:00")
             let tight = try archive.retentionPlan(RetentionPolicy(quotaBytes: 1, protectAfter: protect), now: now)
             #expect(tight.segments == 10 && tight.quotaShortfallBytes > 0, "\(tight)")
-            _ = try archive.applyRetention(tight, actor: "tester", policyText: "quotaGB 0")
+            _ = try await archive.applyRetention(tight, actor: "tester", policyText: "quotaGB 0")
             #expect(try archive.segments(server: "sim", channel: 1).allSatisfy { $0.startMicros >= Self.micros(protect) })
             #expect(try archive.segments(server: "sim", channel: 1).count == 5)
-            #expect(try archive.verify(level: .quick).ok)
+            #expect(try await archive.verify(level: .quick).ok)
         }
     }
 
@@ -128,7 +128,7 @@ import Testing
             // A quota the first pass meets leaves every event minute.
             let loose = try archive.retentionPlan(RetentionPolicy(quotaBytes: tight.storedBytesBefore - 1, events: motion), now: now)
             #expect(loose.segments == 1 && loose.ranges.first?.startMicros == minute(0) && loose.eventKeptSegments == 0)
-            _ = try archive.applyRetention(byAge, actor: "tester", policyText: "maxAgeDays 1, events")
+            _ = try await archive.applyRetention(byAge, actor: "tester", policyText: "maxAgeDays 1, events")
             #expect(try archive.segments(server: "sim", channel: 1).prefix(3).map(\.startMicros) == [minute(1), minute(2), minute(3)])
         }
     }

@@ -17,23 +17,23 @@ import Testing
                 ).first?.first)
             let subtitle = try #require(exported.subtitle)
             let archive = try Archive(root: work + "/archive")
-            let result = try archive.ingest(file: exported.path, server: "sim", channel: 1, subtitle: subtitle)
+            let result = try await archive.ingest(file: exported.path, server: "sim", channel: 1, subtitle: subtitle)
             #expect(
                 result.timeSource == .subtitle && result.startMicros == Int64(r.date("2026-11-25T10:00:00").timeIntervalSince1970 * 1e6))
 
             let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: subtitle)))
             let sha = try #require(try archive.exportSubtitle(exportID: result.exportID))
-            #expect(try archive.blobs.read(sha) == original)
+            #expect(try await archive.blobs.read(sha) == original)
             let stored = archive.blobs.path(of: sha) + ".zst"
             let storedSize = try #require((try FileManager.default.attributesOfItem(atPath: stored)[.size] as? NSNumber)?.intValue)
             #expect(storedSize < original.count / 4, "one cue per second compresses well: \(storedSize) of \(original.count) bytes")
-            #expect(try archive.verify(level: .full).ok)
+            #expect(try await archive.verify(level: .full).ok)
 
             chmod(stored, 0o644)
             var bytes = try Data(contentsOf: URL(fileURLWithPath: stored))
             bytes[bytes.count - 5] ^= 0xff
             try bytes.write(to: URL(fileURLWithPath: stored))
-            let report = try archive.verify(level: .full)
+            let report = try await archive.verify(level: .full)
             #expect(report.failures.map(\.sha256) == [sha])
         }
     }

@@ -23,8 +23,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: work) }
         let file = try await exportFile(minutes: 3, into: work)
         let archive = try Archive(root: work + "/archive")
-        _ = try archive.ingest(file: file, server: "sim", channel: 1)
-        for level in VerifyLevel.allCases { #expect(try archive.verify(level: level).ok, "\(level) clean before the damage") }
+        _ = try await archive.ingest(file: file, server: "sim", channel: 1)
+        for level in VerifyLevel.allCases { #expect(try await archive.verify(level: level).ok, "\(level) clean before the damage") }
 
         let victim = try #require(try archive.segments(server: "sim", channel: 1).dropFirst().first)
         let path = archive.blobs.path(of: victim.sha256)
@@ -33,8 +33,8 @@ import Testing
         bytes[bytes.count / 2] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: path))
 
-        #expect(try archive.verify(level: .quick).ok, "same size: quick cannot see it")
-        let report = try archive.verify(level: .full)
+        #expect(try await archive.verify(level: .quick).ok, "same size: quick cannot see it")
+        let report = try await archive.verify(level: .full)
         #expect(report.failures.map(\.sha256) == [victim.sha256] && report.checked == 3)
         let hold = try #require(report.failures.first?.holds.first)
         #expect(hold.channel == 1 && hold.server == "sim" && hold.startMicros == victim.startMicros && hold.endMicros == victim.endMicros)
@@ -63,7 +63,7 @@ import Testing
         let archive = try Archive(root: work + "/archive")
         // The muxer rebases the cut file so that its first packet (10:00:00.5) is media time 0.
         let start = try #require(RecorderTimeZone(TimeZone(identifier: "Asia/Seoul")!).parse("2026-11-25T10:00:00.5"))
-        let result = try archive.ingest(file: cut, server: "sim", channel: 1, start: start)
+        let result = try await archive.ingest(file: cut, server: "sim", channel: 1, start: start)
         #expect(result.droppedVideoFrames == 15, "the rest of the first 2 s GOP at 10 fps")
         #expect(
             result.timeSource == .given && result.startMicros == Int64(start.timeIntervalSince1970 * 1e6) + 1_500_000,
@@ -108,21 +108,21 @@ import Testing
                 try String.fetchOne($0, sql: "PRAGMA integrity_check")
             }
             #expect(integrity == "ok")
-            let counts = try archive.counts()
+            let counts = try await archive.counts()
             print("kill trial \(trial) after \(delay): \(counts.blobFiles) blobs on disk, \(counts.segments) segment rows")
             #expect(counts.segments == 0 || counts.segments == 20, "one transaction per file: all or nothing (trial \(trial))")
-            let afterKill = try archive.verify(level: .full)
+            let afterKill = try await archive.verify(level: .full)
             #expect(afterKill.ok)
             #expect(afterKill.orphans.count == counts.blobFiles - counts.blobs, "verify lists the blobs the kill left without rows")
             // Finishing the job gives exactly the uninterrupted result, with nothing left over.
             #expect(try await runIngest(file, archive: root, killAfter: nil) == 0)
             let finished = try Archive(root: root)
             #expect(try finished.segments(server: "sim", channel: 1).map(\.sha256) == expected.map(\.sha256))
-            let after = try finished.counts()
+            let after = try await finished.counts()
             #expect(after.blobFiles == after.blobs, "every blob on disk has its row (trial \(trial))")
-            #expect(try finished.verify(level: .quick).orphans.isEmpty)
+            #expect(try await finished.verify(level: .quick).orphans.isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/tmp").isEmpty, "no work files left (trial \(trial))")
-            #expect(try finished.verify(level: .deep).ok)
+            #expect(try await finished.verify(level: .deep).ok)
         }
     }
 
@@ -131,15 +131,15 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: work) }
         let file = try await exportFile(minutes: 6, into: work)
         let archive = try Archive(root: work + "/archive")
-        _ = try archive.ingest(file: file, server: "sim", channel: 1)
+        _ = try await archive.ingest(file: file, server: "sim", channel: 1)
         let total = try archive.overview()
         #expect(total.blobs == 6 && total.unverifiedBlobs == 6)
 
         // A budget of about half the bytes: the never-checked blobs go first, then the rest.
-        let first = try archive.scrub(budgetBytes: total.storedBytes / 2)
+        let first = try await archive.scrub(budgetBytes: total.storedBytes / 2)
         #expect(first.ok && first.checked >= 3 && first.checked < 6 && first.bytes >= total.storedBytes / 2)
         #expect(try archive.overview().unverifiedBlobs == 6 - first.checked)
-        let second = try archive.scrub(budgetBytes: total.storedBytes)
+        let second = try await archive.scrub(budgetBytes: total.storedBytes)
         let unverified = try archive.overview().unverifiedBlobs
         #expect(second.checked == 6 && unverified == 0, "never-checked first, then the oldest checks")
 
@@ -152,7 +152,7 @@ import Testing
         var bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
         bytes[7] ^= 0x20
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let third = try archive.scrub(budgetBytes: 1)
+        let third = try await archive.scrub(budgetBytes: 1)
         #expect(third.checked == 1 && third.failures.map(\.sha256) == [oldest])
         #expect(try archive.overview().failedBlobs == 1)
         let (status, text) = try BuiltProducts.runTSVault(["verify", "--scrub-gb", "0.000000001", "--archive", work + "/archive"])

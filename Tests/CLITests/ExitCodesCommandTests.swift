@@ -21,7 +21,7 @@ import Testing
         }
         struct Output: Decodable { var codes: [Code] }
         let codes = try JSONDecoder().decode(Output.self, from: Data(result.output.utf8)).codes
-        #expect(codes.map(\.code) == [0, 1, 3, 4, 5, 6, 7, 64, 65, 66, 70, 74, 75])
+        #expect(codes.map(\.code) == [0, 1, 3, 4, 5, 6, 7, 8, 64, 65, 66, 70, 74, 75])
         #expect(codes.allSatisfy { !$0.meaning.isEmpty })
     }
 

@@ -20,7 +20,8 @@ import Testing
         let request = ExportRequest(channels: [channel], begin: r.date(from), end: r.date(to))
         _ = try await ExportDriver(client: r.client, zone: r.zone).run(request, into: download) { set in
             guard let video = set.video else { return }
-            _ = try archive.ingest(file: video.path, server: "sim", channel: channel, subtitle: set.subtitle?.path, recorderMD5: video.md5)
+            _ = try await archive.ingest(
+                file: video.path, server: "sim", channel: channel, subtitle: set.subtitle?.path, recorderMD5: video.md5)
         }
         return archive
     }
@@ -59,7 +60,7 @@ import Testing
             let work = try workDirectory("evidence")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let archive = try await archive(r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:04:00", root: work + "/archive")
-            let manifest = try EvidenceExtractor.extract(
+            let manifest = try await EvidenceExtractor.extract(
                 request(
                     r, channel: 1, from: "2026-11-25T10:00:31", to: "2026-11-25T10:02:15",
                     output: work + "/case"), archive: archive)
@@ -99,7 +100,7 @@ import Testing
             let work = try workDirectory("evidence-tamper")
             defer { try? FileManager.default.removeItem(atPath: work) }
             let archive = try await archive(r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:02:00", root: work + "/archive")
-            let manifest = try EvidenceExtractor.extract(
+            let manifest = try await EvidenceExtractor.extract(
                 request(
                     r, channel: 1, from: "2026-11-25T10:00:00", to: "2026-11-25T10:01:30",
                     output: work + "/case"), archive: archive)
@@ -140,7 +141,7 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: work) }
             // Channel 2 records motion clips only.
             let archive = try await archive(r, channel: 2, from: "2026-11-25T09:00:00", to: "2026-11-25T10:00:00", root: work + "/archive")
-            let manifest = try EvidenceExtractor.extract(
+            let manifest = try await EvidenceExtractor.extract(
                 request(
                     r, channel: 2, from: "2026-11-25T09:00:00", to: "2026-11-25T10:00:00",
                     output: work + "/case"), archive: archive)

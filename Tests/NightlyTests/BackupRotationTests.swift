@@ -45,7 +45,7 @@ import Testing
             let third = try JSONDecoder().decode(Output.self, from: Data(brokenText.utf8))
             #expect(broken == 74 && third.failed.count == 1 && third.failed[0].hasPrefix(b) && third.pushed.map(\.label) == ["A"])
             let diskA = try BackupTarget(root: a)
-            let checked = try diskA.verify(full: true)
+            let checked = try await diskA.verify(full: true)
             #expect(diskA.snapshots().count == 2 && checked.ok)
         }
     }

@@ -77,7 +77,7 @@ import Testing
                 #expect(metrics.contains("\n" + name + "{") || metrics.contains("\n" + name + " "), "\(name) is on /metrics")
             }
             let disk = try BackupTarget(root: work + "/disk-a")
-            let pushed = try disk.verify(full: true)
+            let pushed = try await disk.verify(full: true)
             #expect(pushed.ok && pushed.snapshots.count == 1 && pushed.blobs > 0, "\(pushed)")
             #expect(!FileManager.default.fileExists(atPath: work + "/disk-b"), "an absent target is skipped, not created")
             kill(daemon.processIdentifier, SIGTERM)
@@ -100,7 +100,7 @@ import Testing
             let archive = try Archive(root: config.archive)
             let interrupted = try #require(try archive.runs().first)
             #expect(interrupted.status == .incomplete && interrupted.finishedAt != nil, "the interrupted run still wrote its report")
-            let counts = try archive.counts()
+            let counts = try await archive.counts()
             #expect(counts.blobFiles == counts.blobs, "nothing half-archived")
             let windows = try archive.windows(ofRun: interrupted.id)
             #expect(!windows.contains { $0.status == .failed }, "the exports in flight finished: \(windows.compactMap(\.error))")
@@ -144,12 +144,12 @@ import Testing
             let windows = try archive.windows(ofRun: 1)
             #expect(!windows.isEmpty && windows.allSatisfy { $0.status == .notStarted && $0.attempts == 0 }, "\(windows.map(\.status))")
             #expect(windows.allSatisfy { ($0.error ?? "").contains("run window closed") })
-            #expect(try archive.counts().segments == 0, "nothing was exported")
+            #expect(try await archive.counts().segments == 0, "nothing was exported")
 
             // `tsvault run` under the same configuration does the same; --ignore-run-window overrides it.
             let closed = try BuiltProducts.runTSVault(["run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now])
             #expect(closed.status == 1 && closed.output.contains("run window closed"), "\(closed.output)")
-            #expect(try archive.counts().segments == 0)
+            #expect(try await archive.counts().segments == 0)
             let ignored = try BuiltProducts.runTSVault([
                 "run", "--config", work + "/tsvault.yaml", "--now", NightlyJobTests.now,
                 "--ignore-run-window"

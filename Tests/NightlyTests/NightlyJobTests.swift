@@ -38,7 +38,8 @@ import Testing
             let backups = try #require(report.backups)
             #expect(backups.map(\.status) == [.pushed, .skipped] && backups.map(\.target) == [work + "/disk-a", work + "/disk-b"])
             #expect(backups[0].label == "A" && (backups[0].copiedBlobs ?? 0) > 0 && backups[0].damagedBlobs == 0)
-            #expect(try BackupTarget(root: work + "/disk-a").verify(full: true).ok)
+            let verified = try await BackupTarget(root: work + "/disk-a").verify(full: true)
+            #expect(verified.ok)
             #expect(output.contains("retention: deleted 0 segments (0 bytes), 0 kept by holds, 0 kept for events, \(stored) bytes stored"))
             #expect(output.contains("scrub: re-checked \(scrub.checkedBlobs) blobs (\(scrub.bytes) bytes), none damaged"))
             #expect(output.contains("backup A (\(work)/disk-a): pushed snapshot \(backups[0].snapshot ?? "-")"))
@@ -108,7 +109,7 @@ import Testing
             #expect(
                 windows.allSatisfy { [.archived, .noData, .notStarted].contains($0.status) },
                 "nothing aborted: \(windows.filter { $0.status == .failed }.map { $0.error ?? "" })")
-            let counts = try archive.counts()
+            let counts = try await archive.counts()
             #expect(counts.blobFiles == counts.blobs, "no blob on disk lacks an index row")
             #expect(try FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp").isEmpty, "no temporary file left")
 

@@ -68,11 +68,11 @@ import Testing
             #expect(channels[0].recorderMinutes == 1500 + 60 - 2, "continuous: the 25-hour day, one hour, minus the settling minutes")
             try await Self.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])
 
-            let before = try archive.counts()
+            let before = try await archive.counts()
             let second = try await runner.run(now: Self.recorderNow)
             #expect(second.complete && second.bytes == 0)
             #expect(second.servers[0].channels.allSatisfy { $0.windows == 0 && $0.archivedBefore == $0.recorderMinutes })
-            let after = try archive.counts()
+            let after = try await archive.counts()
             #expect(after.segments == before.segments && after.blobFiles == before.blobFiles && after.blobs == after.blobFiles)
             #expect(try archive.runs().count == 2)
             #expect(try FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp").isEmpty)
@@ -187,8 +187,10 @@ import Testing
                 broken.withLock { done in
                     guard !done else { return }
                     done = true
-                    _ = rename(blobs, blobs + ".aside")
-                    _ = FileManager.default.createFile(atPath: blobs, contents: Data("not a directory".utf8))
+                    // One atomic swap: with a rename and then a create, an ingest running
+                    // concurrently could recreate blobs/ in between and write there.
+                    _ = FileManager.default.createFile(atPath: blobs + ".aside", contents: Data("not a directory".utf8))
+                    _ = Self.exchange(blobs, blobs + ".aside")
                 }
             }
             #expect(report.archiveFailed && !report.complete, "\(RunReportText.render(report))")
@@ -204,8 +206,19 @@ import Testing
             let again = try await runner.run(now: Self.recorderNow)
             #expect(again.complete && !again.archiveFailed, "\(RunReportText.render(again))")
             try await Self.expectExactCoverage(r, archive: archive, channels: [1, 3])
-            #expect(try archive.verify(level: .full).ok)
+            #expect(try await archive.verify(level: .full).ok)
         }
+    }
+
+    /// Swaps two paths atomically (Linux renameat2 with RENAME_EXCHANGE, found at run time:
+    /// Swift does not import it); true when it did.
+    static func exchange(_ a: String, _ b: String) -> Bool {
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
+        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        let atCurrentDirectory: Int32 = -100
+        let exchange: UInt32 = 2
+        return renameat2(atCurrentDirectory, a, atCurrentDirectory, b, exchange) == 0
     }
 
     @Test func retentionByEventsStoresTheEventLogAndKeepsTheFootageAroundIt() async throws {
@@ -306,8 +319,8 @@ enum FixtureDirectory {
                 kill(process.processIdentifier, SIGKILL)
                 try ProcessDeadline(process, limit: .seconds(30), what: "killed tsvault run").waitForExit(process)
                 let archive = try Archive(root: config.archive)
-                if try archive.counts().blobFiles > 0 { killedWithData += 1 }
-                #expect(try archive.verify(level: .full).ok, "trial \(trial): what is on disk is sound")
+                if try await archive.counts().blobFiles > 0 { killedWithData += 1 }
+                #expect(try await archive.verify(level: .full).ok, "trial \(trial): what is on disk is sound")
             }
             #expect(killedWithData > 0, "at least one kill landed mid-archive")
             let archive = try Archive(root: config.archive)
@@ -319,7 +332,7 @@ enum FixtureDirectory {
                 let starts = try archive.segments(server: "nvr", channel: channel).map(\.startMicros)
                 #expect(Set(starts).count == starts.count, "CH\(channel): no two segments start at the same instant")
             }
-            let counts = try archive.counts()
+            let counts = try await archive.counts()
             #expect(counts.blobFiles == counts.blobs, "no blob on disk lacks an index row")
             #expect(try FileManager.default.contentsOfDirectory(atPath: config.archive + "/tmp").isEmpty, "no temporary file left")
         }

@@ -34,14 +34,14 @@ import Testing
         #expect(second.complete && second.servers.map(\.name) == ["nvr"] && second.servers[0].channels.map(\.channel) == [1, 2])
     }
 
-    @Test func custodyHoldsAndSegmentsReadAndANewRunIsRecorded() throws {
+    @Test func custodyHoldsAndSegmentsReadAndANewRunIsRecorded() async throws {
         let (archive, root) = try Self.openCopy()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let custody = try archive.checkCustody()
         #expect(custody.intact && custody.entries == 93, "\(custody)")
         let holds = try archive.holds(includeReleased: false)
         #expect(holds.map(\.caseID) == ["C-1"])
-        #expect(try archive.counts().segments == 30, "what the hold kept from retention")
+        #expect(try await archive.counts().segments == 30, "what the hold kept from retention")
         #expect(
             try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max) == [1_795_482_000_000_000..<1_795_483_800_000_000])
         let run = try archive.startRun()

@@ -25,7 +25,7 @@ import Testing
             let dayLater = try OperatorStatus.assess(archive, now: Date().addingTimeInterval(27 * 3600))
             #expect(dayLater.attention.count == 1 && dayLater.attention[0].hasSuffix("is the schedule running?"), "\(dayLater.attention)")
 
-            _ = try archive.pushBackup(to: BackupTarget(root: work + "/disk", initializeWithLabel: "A"), actor: "tester")
+            _ = try await archive.pushBackup(to: BackupTarget(root: work + "/disk", initializeWithLabel: "A"), actor: "tester")
             #expect(try OperatorStatus.assess(archive).ok)
             let stale = try OperatorStatus.assess(archive, now: Date().addingTimeInterval(9 * 86_400), maxRunAge: 30 * 86_400)
             #expect(stale.attention.count == 1 && stale.attention[0].hasPrefix("backup A last pushed 9.0 days ago"), "\(stale.attention)")
@@ -37,7 +37,7 @@ import Testing
             var bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
             bytes[bytes.count - 1] ^= 0x01
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            _ = try archive.verify(level: .full)
+            _ = try await archive.verify(level: .full)
             let (status, text) = try BuiltProducts.runTSVault(["status", "--archive", config.archive])
             #expect(status == 1 && text.contains("STATUS: ATTENTION") && text.contains("1 blobs failed their last check"), "\(text)")
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ObjectStore
+import TestSupport
 import Testing
 
 /// The S3 requests against a real Ceph RADOS gateway on loopback (Scripts/ceph-cluster.sh).

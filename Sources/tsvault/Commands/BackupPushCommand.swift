@@ -2,9 +2,10 @@ import Archive
 import ArgumentParser
 import Backup
 import Foundation
+import Logging
 import Nightly
 
-struct BackupPushCommand: ParsableCommand {
+struct BackupPushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
         abstract: "Copy a snapshot of the archive and the blobs the target lacks.",
@@ -25,11 +26,11 @@ struct BackupPushCommand: ParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
-        guard let target else { return try pushToConfiguredTargets() }
+        guard let target else { return try await pushToConfiguredTargets() }
         let destination = try BackupTarget(root: target, initializeWithLabel: label)
-        let report = try archive.open().pushBackup(to: destination, keepSnapshots: keep ?? 7, actor: actor) { done, total in
+        let report = try await archive.open().pushBackup(to: destination, keepSnapshots: keep ?? 7, actor: actor) { done, total in
             showProgress(destination.identity.label, done, total)
         }
         clearProgress()
@@ -37,15 +38,15 @@ struct BackupPushCommand: ParsableCommand {
         if !report.ok { throw ExitStatus.failed }
     }
 
-    private func pushToConfiguredTargets() throws {
+    private func pushToConfiguredTargets() async throws {
         guard label == nil else { throw ValidationError("--label initializes one target: give its directory") }
         let config = try configOptions.load()
         guard let backup = config.backup else {
             FileHandle.standardError.write(Data("tsvault backup push: no DIR and no backup.targets in \(configOptions.path)\n".utf8))
             throw ExitStatus.usage
         }
-        let outcomes = BackupRotation.pushMounted(
-            try Archive(existing: config.archive), backup, keepSnapshots: keep, actor: actor,
+        let outcomes = await BackupRotation.pushMounted(
+            try ArchiveStore.open(config, existing: true, logger: Logger(label: "tsvault")), backup, keepSnapshots: keep, actor: actor,
             progress: showProgress)
         clearProgress()
         var reports: [BackupPushReport] = []

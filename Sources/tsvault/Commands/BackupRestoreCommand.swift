@@ -4,7 +4,7 @@ import Backup
 import Foundation
 import Nightly
 
-struct BackupRestoreCommand: ParsableCommand {
+struct BackupRestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Build a new archive from a target's snapshot (the newest by default).",
@@ -19,8 +19,8 @@ struct BackupRestoreCommand: ParsableCommand {
         ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
     @Flag(help: "Print the report as JSON.") var json = false
 
-    func run() throws {
-        let report = try BackupTarget(root: target).restore(snapshot: snapshot, to: to, actor: actor)
+    func run() async throws {
+        let report = try await BackupTarget(root: target).restore(snapshot: snapshot, to: to, actor: actor)
         if json {
             try printJSON(report)
         } else {

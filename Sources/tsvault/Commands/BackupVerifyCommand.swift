@@ -4,7 +4,7 @@ import Backup
 import Foundation
 import Nightly
 
-struct BackupVerifyCommand: ParsableCommand {
+struct BackupVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a target: every kept snapshot against its .sha256, every blob present (--full: hashed).",
@@ -14,8 +14,8 @@ struct BackupVerifyCommand: ParsableCommand {
     @Flag(help: "Hash every blob instead of checking presence and size.") var full = false
     @Flag(help: "Print the report as JSON.") var json = false
 
-    func run() throws {
-        let report = try BackupTarget(root: target).verify(full: full)
+    func run() async throws {
+        let report = try await BackupTarget(root: target).verify(full: full)
         if json {
             try printJSON(report)
         } else {

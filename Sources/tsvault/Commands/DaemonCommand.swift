@@ -28,8 +28,8 @@ struct DaemonCommand: AsyncParsableCommand {
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--listen must be HOST:PORT") }
         let fixedNow = try now.map { try parseInstant($0, option: "--now") }
-        let archive = try Archive(root: config.archive)
         let logger = try logging.logger(defaultLevel: .notice)
+        let archive = try ArchiveStore.open(config, logger: logger)
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")
         // One registry for the daemon's own metrics and, through swift-metrics, the libraries'
         // (recorder retries, download resumes) and the HTTP endpoints'.

@@ -37,7 +37,7 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
 
     func run() async throws {
         if fetchMissing { try await fetch() }
-        try extract()
+        try await extract()
     }
 
     /// Brings what the recorder still holds of the range into the archive, through the normal
@@ -66,7 +66,7 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
             ])
     }
 
-    private func extract() throws {
+    private func extract() async throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
         var request = EvidenceRequest(
             server: server, channels: channel, from: try parseInstant(from, option: "--from"),
@@ -74,7 +74,7 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
             outputDirectory: output, timeZone: zone)
         request.vttSubtitles = vtt
         request.placeHold = !noHold
-        let manifest = try EvidenceExtractor.extract(request, archive: try archive.open())
+        let manifest = try await EvidenceExtractor.extract(request, archive: try archive.open())
         if json {
             try printJSON(manifest)
             return

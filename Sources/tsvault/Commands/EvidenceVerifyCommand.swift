@@ -21,7 +21,7 @@ struct EvidenceVerifyCommand: ParsableCommand {
     func run() throws {
         let result = EvidenceVerifier.verify(directory: directory, trustedPublicKeyHex: publicKey)
         if let archive {
-            try Archive(existing: archive).appendCustody(
+            try ArchiveStore.open(root: archive, logger: Logger(label: "tsvault")).appendCustody(
                 action: "evidence-verify", caseID: nil, actor: NSUserName(),
                 details: [
                     "directory": directory, "ok": String(result.ok), "problems": String(result.problems.count)

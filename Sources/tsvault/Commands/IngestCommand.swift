@@ -2,7 +2,7 @@ import Archive
 import ArgumentParser
 import Foundation
 
-struct IngestCommand: ParsableCommand {
+struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Import an exported recording into the archive (also for old manual exports).",
@@ -27,7 +27,7 @@ struct IngestCommand: ParsableCommand {
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the result as JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         guard channel >= 1 else { throw ValidationError("--channel must be 1 or more") }
         if let sha = sourceSha256, sha.count != 64 || !sha.allSatisfy(\.isHexDigit) {
             throw ValidationError("--source-sha256 must be 64 hex digits")
@@ -37,7 +37,7 @@ struct IngestCommand: ParsableCommand {
             return zone
         }
         let startDate = try start.map { try parseInstant($0, option: "--start") }
-        let result = try archive.openOrCreate().ingest(
+        let result = try await archive.openOrCreate().ingest(
             file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
             recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
         if json {

@@ -21,7 +21,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try configOptions.load()
         let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
-        let archive = try Archive(root: config.archive)
+        let archive = try ArchiveStore.open(config, logger: Logger(label: "tsvault"))
         var failed = false
         var all: [ChannelPlan] = []
         for server in config.servers {

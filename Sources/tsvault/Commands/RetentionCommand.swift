@@ -1,9 +1,10 @@
 import Archive
 import ArgumentParser
 import Foundation
+import Logging
 import Nightly
 
-struct RetentionCommand: ParsableCommand {
+struct RetentionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention",
         abstract: "Delete archived footage by the configured retention policy (a dry run unless --apply).",
@@ -26,16 +27,16 @@ struct RetentionCommand: ParsableCommand {
     @Option(help: "Who applies it, for the custody log.") var actor = ProcessInfo.processInfo.environment["USER"] ?? "tsvault"
     @Option(help: "Evaluate as if it were this instant (ISO 8601 with offset).") var now: String?
 
-    func run() throws {
+    func run() async throws {
         let config = try configOptions.load()
         guard let policy = RetentionSettings.policy(config, now: try now.map { try parseInstant($0, option: "--now") } ?? Date()) else {
             FileHandle.standardError.write(
                 Data("tsvault retention: no retention.maxAgeDays or retention.quotaGB in \(configOptions.path)\n".utf8))
             throw ExitStatus.usage
         }
-        let archive = try Archive(existing: config.archive)
+        let archive = try ArchiveStore.open(config, existing: true, logger: Logger(label: "tsvault"))
         let plan = try archive.retentionPlan(policy.policy, now: policy.now)
-        let result = apply ? try archive.applyRetention(plan, actor: actor, policyText: policy.text) : nil
+        let result = apply ? try await archive.applyRetention(plan, actor: actor, policyText: policy.text) : nil
         if json {
             try printJSON(RetentionOutput(applied: apply, policy: policy.text, plan: plan, result: result))
         } else {

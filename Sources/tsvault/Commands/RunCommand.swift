@@ -37,8 +37,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try configOptions.load()
         let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
-        let archive = try Archive(root: config.archive)
         let logger = try logging.logger(defaultLevel: .notice)
+        let archive = try ArchiveStore.open(config, logger: logger)
         let runner = Runner(config: config, archive: archive, logger: logger)
         let skipping = Set([noRetention ? NightlyStep.retention : nil, noScrub ? .scrub : nil, noBackup ? .backup : nil].compactMap { $0 })
         let job = NightlyJob(runner: runner, actor: "tsvault run", skipping: skipping, honoursRunWindow: !ignoreRunWindow)

@@ -2,7 +2,7 @@ import Archive
 import ArgumentParser
 import Foundation
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the archive's blobs: exist (quick), hash (full), demux (deep).",
@@ -17,13 +17,16 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         guard (0...100).contains(sample) else { throw ValidationError("--sample must be 0...100") }
         if let scrubGB, scrubGB <= 0 { throw ValidationError("--scrub-gb must be positive") }
         let opened = try archive.open()
         let report =
-            try scrubGB.map { try opened.scrub(level: level, budgetBytes: Int64($0 * 1_000_000_000)) }
-            ?? opened.verify(level: level, samplePercent: sample)
+            if let scrubGB {
+                try await opened.scrub(level: level, budgetBytes: Int64(scrubGB * 1_000_000_000))
+            } else {
+                try await opened.verify(level: level, samplePercent: sample)
+            }
         if json {
             try printJSON(report)
         } else {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Evidence
 import Foundation
 import Nightly
+import ObjectStore
 import Remux
 import TSAPI
 
@@ -18,6 +19,7 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
     case credentials = 5
     case permission = 6
     case protocolTrouble = 7
+    case storeTrouble = 8
     case usage = 64
     case dataError = 65
     case noInput = 66
@@ -34,6 +36,7 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .credentials: "a recorder refused the credentials (wrong, expired or revoked)"
         case .permission: "the recorder account lacks a permission tsvault needs"
         case .protocolTrouble: "a recorder answered something tsvault does not understand"
+        case .storeTrouble: "the object store (store:) cannot be reached or refused the request (credentials, bucket, answer)"
         case .usage: "usage or configuration error: nothing was changed"
         case .dataError: "unreadable input: a recording that is not media, or without a start time"
         case .noInput: "no archive where one was expected (nothing was created there)"
@@ -51,6 +54,8 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case let error as ArchiveError: of(error)
         case let error as EvidenceError: of(error)
         case let error as TSAPIError: of(error)
+        case is S3Error: .storeTrouble
+        case let error as ObjectStoreError: of(error)
         case is ConfigurationError, is ConfigFileError, is CronSchedule.ParseError: .usage
         case is RemuxError: .dataError
         case is CocoaError, is POSIXError: .ioError
@@ -65,6 +70,15 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .unreadableMedia, .noStartTime: .dataError
         case .invalidInput: .usage
         case .noArchive: .noInput
+        case .storeMismatch: .usage
+        }
+    }
+
+    static func of(_ error: ObjectStoreError) -> ExitStatus {
+        switch error {
+        case .io: .ioError
+        case .invalidKey, .invalidRange: .usage
+        case .notFound, .contentMismatch: .storeTrouble
         }
     }
 

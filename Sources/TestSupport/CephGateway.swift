@@ -4,17 +4,31 @@ import ObjectStore
 /// The Ceph RADOS gateway the object-storage tests run against: the one Scripts/test.sh started
 /// with Scripts/ceph-cluster.sh (TSVAULT_S3_ENDPOINT, TSVAULT_S3_ACCESS_KEY, TSVAULT_S3_SECRET_KEY).
 /// Without it they fail saying so: a test that skipped would pass a suite that never reached S3.
-enum CephGateway {
-    struct Access {
-        var endpoint: URL
-        var accessKey: String
-        var secretKey: String
+public enum CephGateway {
+    public struct Access: Sendable {
+        public var endpoint: URL
+        public var accessKey: String
+        public var secretKey: String
     }
 
-    static let access: Result<Access, any Error> = Result { try resolve() }
+    public static let access: Result<Access, any Error> = Result { try resolve() }
+
+    /// YAML for a `store:` section in that bucket, the keys read from the environment as an
+    /// operator's unit would pass them.
+    public static func storeYAML(bucket: String, prefix: String, partSizeMB: Int = 5) throws -> String {
+        let access = try access.get()
+        return """
+            store:
+              url: s3://\(bucket)/\(prefix)
+              endpoint: \(access.endpoint.absoluteString)
+              accessKey: { env: TSVAULT_S3_ACCESS_KEY }
+              secretKey: { env: TSVAULT_S3_SECRET_KEY }
+              partSizeMB: \(partSizeMB)
+            """
+    }
 
     /// A client for a new bucket of its own (`name` and a random suffix), created.
-    static func bucket(_ name: String, secretKey: String? = nil) async throws -> S3Client {
+    public static func bucket(_ name: String, secretKey: String? = nil) async throws -> S3Client {
         let access = try access.get()
         let client = S3Client(
             location: S3Location(endpoint: access.endpoint, bucket: "\(name)-\(UUID().uuidString.prefix(8).lowercased())"),

@@ -1,0 +1,73 @@
+import Archive
+import Foundation
+import Logging
+import ObjectStore
+import TSAPI
+
+/// Opens archives with their blobs where the configuration (`store:`) or the archive's own
+/// index says: in `<archive>/blobs`, or in an S3-compatible bucket — `<prefix>/blobs/ab/cd/…`
+/// for the blobs and `<prefix>/index/` for the index snapshots pushed after each run.
+public enum ArchiveStore {
+    /// The configured archive, created when new unless `existing`.
+    public static func open(_ config: TSVaultConfiguration, existing: Bool = false, logger: Logger) throws -> Archive {
+        guard let store = config.store else { return existing ? try Archive(existing: config.archive) : try Archive(root: config.archive) }
+        let backend = try blobBackend(store, logger: logger)
+        let settings = try recordedSettings(store)
+        return existing
+            ? try Archive(existing: config.archive, store: backend, settings: settings)
+            : try Archive(root: config.archive, store: backend, settings: settings)
+    }
+
+    /// An archive by its directory alone (`--archive`): its blobs in the directory, or in the
+    /// store its index names, reached with the settings recorded there (secret references
+    /// only: a secret written into the configuration file is not recorded, so such an archive
+    /// opens only through its configuration).
+    public static func open(root: String, existing: Bool = true, logger: Logger) throws -> Archive {
+        guard let recorded = try Archive.recordedStore(root: root) else {
+            return existing ? try Archive(existing: root) : try Archive(root: root)
+        }
+        guard let store = try? JSONDecoder().decode(TSVaultConfiguration.Store.self, from: Data(recorded.settings.utf8)),
+            store.accessKey.sourceCount == 1, store.secretKey.sourceCount == 1
+        else { throw ArchiveError.storeMismatch(archive: root, recorded: recorded.location, given: nil) }
+        return try Archive(existing: root, store: try blobBackend(store, logger: logger), settings: recorded.settings)
+    }
+
+    /// The bucket's blobs, behind the retry and instrumentation wrappers.
+    public static func blobBackend(_ store: TSVaultConfiguration.Store, logger: Logger) throws -> any ObjectBackend {
+        try backend(store, under: "blobs", logger: logger)
+    }
+
+    /// The bucket's index snapshots.
+    public static func indexBackend(_ store: TSVaultConfiguration.Store, logger: Logger) throws -> any ObjectBackend {
+        try backend(store, under: "index", logger: logger)
+    }
+
+    static func backend(_ store: TSVaultConfiguration.Store, under folder: String, logger: Logger) throws -> any ObjectBackend {
+        guard let (bucket, prefix) = store.bucketAndPrefix, let endpoint = URL(string: store.endpoint) else {
+            throw ArchiveError.invalidInput(
+                "store.url \(store.url) or store.endpoint \(store.endpoint) is not valid (tsvault config check)")
+        }
+        guard let accessSource = store.accessKey.source, let secretSource = store.secretKey.source else {
+            throw ArchiveError.invalidInput("store.accessKey and store.secretKey each need env:, file: or credential:")
+        }
+        let signer = SigV4Signer(
+            accessKeyID: try accessSource.resolve().reveal(), secretAccessKey: try secretSource.resolve().reveal(), region: store.region)
+        let client = S3Client(
+            location: S3Location(endpoint: endpoint, region: store.region, bucket: bucket, pathStyle: store.addressing == .path),
+            signer: signer, http: try S3Client.httpClient(caFile: store.caFile))
+        let s3 = try S3Backend(
+            client: client, prefix: prefix.isEmpty ? folder : prefix + "/" + folder, partSize: store.partSizeMB << 20,
+            conditionalWrites: store.conditionalWrites)
+        return InstrumentedBackend(RetryingBackend(s3, logger: logger), logger: logger)
+    }
+
+    /// The store's settings as the index records them: secret references, never a value.
+    static func recordedSettings(_ store: TSVaultConfiguration.Store) throws -> String {
+        var recorded = store
+        recorded.accessKey.value = nil
+        recorded.secretKey.value = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(recorded), as: UTF8.self)
+    }
+}
