@@ -63,6 +63,7 @@ public struct S3Backend: ObjectBackend {
         return .stored
     }
 
+    /// The file is uploaded, then removed.
     public func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
         let outcome = try await put(key, file: file, sha256: sha256, ifAbsent: true)
         unlink(file)
@@ -183,7 +184,12 @@ final class PartReader {
 
     func part(_ number: Int) throws -> Data {
         let offset = Int64(number) * Int64(partSize)
-        let count = Int(min(Int64(partSize), max(0, size - offset)))
+        return try data(at: offset, count: Int(min(Int64(partSize), max(0, size - offset))))
+    }
+
+    func bytes(at offset: Int64, count: Int) throws -> [UInt8] { [UInt8](try data(at: offset, count: count)) }
+
+    func data(at offset: Int64, count: Int) throws -> Data {
         var data = Data(count: count)
         var done = 0
         try data.withUnsafeMutableBytes { buffer in

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import ObjectStore
@@ -41,6 +42,23 @@ import Testing
             RetryingBackend(try S3Backend(client: client, partSize: S3Backend.minimumPartSize, listPageSize: 7), logger: logger),
             logger: logger)
         try await conformance.run(store, scratch: scratch)
+    }
+
+    /// Client-side encryption is transparent: the same suite, through AES-256-GCM, on both backends.
+    @Test(arguments: ObjectBackendConformance.cases) func encryptedLocalDirectory(_ conformance: ConformanceCase) async throws {
+        let scratch = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let store = EncryptingBackend(try LocalDirectoryBackend(root: scratch + "/store"), key: SymmetricKey(size: .bits256))
+        try await conformance.run(store, scratch: scratch)
+    }
+
+    @Test(arguments: ObjectBackendConformance.cases) func encryptedCephBucket(_ conformance: ConformanceCase) async throws {
+        let scratch = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let client = try await CephGateway.bucket("encrypted")
+        let bucket = try S3Backend(client: client, partSize: S3Backend.minimumPartSize, listPageSize: 7)
+        try await conformance.run(EncryptingBackend(bucket, key: SymmetricKey(size: .bits256)), scratch: scratch)
+        try await Self.expectNoUnfinishedUploads(client)
     }
 
     /// A multipart upload that was refused (wrong digest) or cut off must not leave its parts behind.
