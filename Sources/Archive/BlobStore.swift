@@ -83,7 +83,7 @@ public struct BlobStore: Sendable {
 
     /// A local file system's failure is the archive's I/O failure (named as such in reports,
     /// and a reason for a run to stop starting exports); a bucket's errors pass unchanged.
-    static func archiveErrors<T>(_ body: () async throws -> T) async throws -> T {
+    @_spi(Backup) public static func archiveErrors<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch ObjectStoreError.io(let path, let detail) {
             throw ArchiveError.ioFailed(path: path, detail: detail)
         }

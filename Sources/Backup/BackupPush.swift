@@ -39,7 +39,7 @@ extension Archive {
     ) async throws -> BackupPushReport {
         guard keepSnapshots >= 1 else { throw ArchiveError.invalidInput("keep at least one snapshot") }
         // One push per target at a time: a second one would remove the first one's work files.
-        return try await StoreLock.holding(target.root, .exclusive) {
+        return try await StoreLock.holding(target.lockDirectory, .exclusive) {
             try await pushLocked(to: target, keepSnapshots: keepSnapshots, actor: actor, progress: progress)
         }
     }
@@ -51,11 +51,12 @@ extension Archive {
         let started = Date()
         target.removeAbandonedWork()
         var report = try await StoreLock.holding(root, .shared) { () async throws -> BackupPushReport in
-            let name = Self.snapshotName(started, existing: Set(target.snapshots()))
-            let temporary = target.snapshotPath(".tmp-" + name)
+            let name = Self.snapshotName(started, existing: Set(try await target.snapshots()))
+            let temporary = target.scratch + "/.tmp-" + name
+            defer { unlink(temporary) }
             try snapshotIndex(to: temporary)
             var report = BackupPushReport(label: target.identity.label, targetID: target.identity.id, snapshot: name, snapshotSHA256: "")
-            let blobs = try target.blobs(inSnapshot: ".tmp-" + name)
+            let blobs = try BackupTarget.blobs(inSnapshotFile: temporary)
             report.blobs = blobs.count
             for (i, blob) in blobs.enumerated() {
                 switch try await BlobCopier.copy(
@@ -69,13 +70,13 @@ extension Archive {
                 }
                 progress(i + 1, blobs.count)
             }
-            report.snapshotSHA256 = try target.publishSnapshot(temporary: temporary, name: name)
+            report.snapshotSHA256 = try await target.publishSnapshot(temporary: temporary, name: name)
             return report
         }
         try await target.rotate(keep: keepSnapshots, into: &report)
         report.seconds = Date().timeIntervalSince(started)
         try recordBackupPush(
-            targetID: report.targetID, label: report.label, path: target.root, snapshotAt: started, snapshot: report.snapshot,
+            targetID: report.targetID, label: report.label, path: target.location, snapshotAt: started, snapshot: report.snapshot,
             snapshotSHA256: report.snapshotSHA256, blobs: report.blobs, copiedBlobs: report.copiedBlobs, copiedBytes: report.copiedBytes,
             damagedBlobs: report.damaged.count, prunedBlobs: report.prunedBlobs, actor: actor)
         return report
@@ -83,38 +84,32 @@ extension Archive {
 }
 
 extension BackupTarget {
-    /// Makes the snapshot durable and visible, with a `.sha256` file beside it; returns its hash.
-    func publishSnapshot(temporary: String, name: String) throws -> String {
-        try FileSystem.fsync(path: temporary)
-        chmod(temporary, 0o444)
-        guard rename(temporary, snapshotPath(name)) == 0 else { throw FileSystem.error(snapshotPath(name)) }
-        let sha = try BlobStore.digest(of: snapshotPath(name)).sha256
-        let sumFile = snapshotPath(name) + ".sha256"
-        guard FileManager.default.createFile(atPath: sumFile, contents: Data("\(sha)  \(name)\n".utf8)) else {
-            throw FileSystem.error(sumFile)
+    /// Publishes the snapshot once every blob it names is stored: the snapshot (its SHA-256
+    /// checked on the way), then its `.sha256`, which makes it complete; returns its hash.
+    func publishSnapshot(temporary: String, name: String) async throws -> String {
+        let sha = try BlobStore.digest(of: temporary).sha256
+        _ = try await BlobStore.archiveErrors { try await meta.adopt("snapshots/" + name, file: temporary, sha256: sha) }
+        _ = try await BlobStore.archiveErrors {
+            try await meta.put("snapshots/\(name).sha256", bytes: Array("\(sha)  \(name)\n".utf8), ifAbsent: false)
         }
-        try FileSystem.fsync(path: sumFile)
-        FileSystem.fsyncDirectory(root + "/snapshots")
         return sha
     }
 
     /// Keeps the newest `keep` snapshots and the blobs they name; removes the rest, and the
-    /// temporary files a cut-off push left among the blobs (one walk of the store for both).
+    /// temporary files a cut-off push left among the blobs.
     func rotate(keep: Int, into report: inout BackupPushReport) async throws {
-        let all = snapshots()
+        let all = try await snapshots()
         for name in all.dropLast(keep) {
-            unlink(snapshotPath(name))
-            unlink(snapshotPath(name) + ".sha256")
+            try await meta.delete(["snapshots/\(name).sha256", "snapshots/" + name])
             report.removedSnapshots.append(name)
         }
         var named = Set<String>()
-        for name in all.suffix(keep) { named.formUnion(try blobs(inSnapshot: name).map(\.sha256)) }
+        for name in all.suffix(keep) { named.formUnion(try await blobs(inSnapshot: name).map(\.sha256)) }
         for path in (blobs.backend as? LocalDirectoryBackend)?.abandonedWorkFiles() ?? [] { unlink(path) }
         for sha in try await blobs.storedNames() where !named.contains(sha) {
             guard let size = try await blobs.remove(sha) else { continue }
             report.prunedBlobs += 1
             report.prunedBytes += size
         }
-        FileSystem.fsyncDirectory(root + "/snapshots")
     }
 }

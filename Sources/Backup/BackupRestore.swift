@@ -32,17 +32,17 @@ public struct BackupRestoreReport: Sendable, Codable, Hashable {
 
 extension BackupTarget {
     /// Every kept snapshot against its `.sha256`, and every blob they name: present with its
-    /// size, or with `full` hashed against its name.
+    /// size, or with `full` hashed against its name (decrypted first on an encrypted target).
     public func verify(full: Bool) async throws -> BackupVerifyReport {
-        var report = BackupVerifyReport(label: identity.label, snapshots: snapshots())
-        if report.snapshots.isEmpty { report.problems.append(.init(item: root, problem: "no snapshot: nothing was pushed yet")) }
+        var report = BackupVerifyReport(label: identity.label, snapshots: try await snapshots())
+        if report.snapshots.isEmpty { report.problems.append(.init(item: location, problem: "no snapshot: nothing was pushed yet")) }
         var named: [String: SnapshotBlob] = [:]
         for name in report.snapshots {
-            if let problem = snapshotProblem(name) {
+            if let problem = await snapshotProblem(name) {
                 report.problems.append(.init(item: name, problem: problem))
                 continue
             }
-            for blob in try blobs(inSnapshot: name) { named[blob.sha256] = blob }
+            for blob in try await blobs(inSnapshot: name) { named[blob.sha256] = blob }
         }
         for blob in named.values.sorted(by: { $0.sha256 < $1.sha256 }) {
             report.blobs += 1
@@ -54,32 +54,39 @@ extension BackupTarget {
         return report
     }
 
-    func snapshotProblem(_ name: String) -> String? {
-        guard let line = try? String(contentsOfFile: snapshotPath(name) + ".sha256", encoding: .utf8),
-            let expected = line.split(separator: " ").first
+    func snapshotProblem(_ name: String) async -> String? {
+        guard let line = try? await meta.get("snapshots/\(name).sha256"),
+            let expected = String(decoding: line, as: UTF8.self).split(separator: " ").first
         else { return "no .sha256 beside it" }
-        guard let actual = try? BlobStore.digest(of: snapshotPath(name)).sha256 else { return "unreadable" }
+        guard let actual = try? await withSnapshotFile(name, { try BlobStore.digest(of: $0).sha256 }) else { return "unreadable" }
         return actual == expected ? nil : "hashes to \(actual), its .sha256 says \(expected)"
     }
 
     /// Builds a new archive at `archiveRoot` (absent or empty) from a snapshot (the newest by
-    /// default): the index copied, every blob copied and checked against its name.
+    /// default): the index copied, every blob copied into `<archiveRoot>/blobs` and checked
+    /// against its name. The restored archive keeps its blobs locally, whatever store the
+    /// original used.
     public func restore(snapshot: String? = nil, to archiveRoot: String, actor: String) async throws -> BackupRestoreReport {
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: archiveRoot)) ?? []
         guard existing.isEmpty else { throw ArchiveError.invalidInput("\(archiveRoot) is not empty; restore into a new directory") }
-        guard let name = snapshot ?? snapshots().last else { throw ArchiveError.invalidInput("\(root) holds no snapshot") }
-        guard snapshots().contains(name) else { throw ArchiveError.invalidInput("\(root) has no snapshot \(name)") }
-        if let problem = snapshotProblem(name) {
+        let all = try await snapshots()
+        guard let name = snapshot ?? all.last else { throw ArchiveError.invalidInput("\(location) holds no snapshot") }
+        guard all.contains(name) else { throw ArchiveError.invalidInput("\(location) has no snapshot \(name)") }
+        if let problem = await snapshotProblem(name) {
             throw ArchiveError.invalidInput("snapshot \(name) \(problem); restore another with --snapshot")
         }
         try FileSystem.makeDirectory(archiveRoot)
-        do { try FileManager.default.copyItem(atPath: snapshotPath(name), toPath: archiveRoot + "/index.sqlite") } catch {
-            throw ArchiveError.ioFailed(path: archiveRoot + "/index.sqlite", detail: "\(error)")
+        let index = archiveRoot + "/index.sqlite"
+        try await withSnapshotFile(name) { path in
+            do { try FileManager.default.copyItem(atPath: path, toPath: index) } catch {
+                throw ArchiveError.ioFailed(path: index, detail: "\(error)")
+            }
         }
-        chmod(archiveRoot + "/index.sqlite", 0o644)
+        chmod(index, 0o644)
+        try Self.forgetStore(index: index)
         let restoredBlobs = try BlobStore(root: archiveRoot + "/blobs")
         var report = BackupRestoreReport(label: identity.label, snapshot: name, archive: archiveRoot)
-        for blob in try blobs(inSnapshot: name) {
+        for blob in try Self.blobs(inSnapshotFile: index) {
             switch try await BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: blobs, to: restoredBlobs)
             {
             case .present: break
@@ -97,5 +104,19 @@ extension BackupTarget {
                 "missing": String(report.missing.count)
             ])
         return report
+    }
+
+    /// A snapshot of an archive whose blobs were in a bucket names that bucket; the restored
+    /// archive holds its blobs itself.
+    static func forgetStore(index: String) throws {
+        do {
+            let queue = try DatabaseQueue(path: index)
+            try queue.write { db in
+                if try db.tableExists("blob_store") { try db.execute(sql: "DELETE FROM blob_store") }
+            }
+            try queue.close()
+        } catch {
+            throw ArchiveError.indexFailed("cannot open the restored index \(index): \(error)")
+        }
     }
 }
