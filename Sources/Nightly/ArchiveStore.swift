@@ -1,4 +1,5 @@
 import Archive
+import Backup
 import Foundation
 import Logging
 import ObjectStore
@@ -42,7 +43,21 @@ public enum ArchiveStore {
         try backend(store, under: "index", logger: logger)
     }
 
-    static func backend(_ store: TSVaultConfiguration.Store, under folder: String, logger: Logger) throws -> any ObjectBackend {
+    /// A bucket target of `backup.buckets`, opened (initialized on first use) with its key;
+    /// pushes to it are serialized on a lock directory in the archive.
+    public static func bucketTarget(
+        _ target: TSVaultConfiguration.BucketTarget, archiveRoot: String, logger: Logger
+    ) async throws
+        -> BackupTarget
+    {
+        let key = try EncryptingBackend.loadKey(path: target.keyFile)
+        return try await BackupTarget.open(
+            storage: try backend(target.bucket, under: nil, logger: logger),
+            blobStorage: try backend(target.bucket, under: "blobs", logger: logger),
+            label: target.label, key: key, lockDirectory: archiveRoot + "/backup-locks/" + target.label, scratch: archiveRoot + "/tmp")
+    }
+
+    static func backend(_ store: TSVaultConfiguration.Store, under folder: String?, logger: Logger) throws -> any ObjectBackend {
         guard let (bucket, prefix) = store.bucketAndPrefix, let endpoint = URL(string: store.endpoint) else {
             throw ArchiveError.invalidInput(
                 "store.url \(store.url) or store.endpoint \(store.endpoint) is not valid (tsvault config check)")
@@ -56,7 +71,7 @@ public enum ArchiveStore {
             location: S3Location(endpoint: endpoint, region: store.region, bucket: bucket, pathStyle: store.addressing == .path),
             signer: signer, http: try S3Client.httpClient(caFile: store.caFile))
         let s3 = try S3Backend(
-            client: client, prefix: prefix.isEmpty ? folder : prefix + "/" + folder, partSize: store.partSizeMB << 20,
+            client: client, prefix: [prefix, folder ?? ""].filter { !$0.isEmpty }.joined(separator: "/"), partSize: store.partSizeMB << 20,
             conditionalWrites: store.conditionalWrites)
         return InstrumentedBackend(RetryingBackend(s3, logger: logger), logger: logger)
     }

@@ -1,6 +1,7 @@
 import Archive
 import Backup
 import Foundation
+import Logging
 
 /// Pushes to the configured backup targets that are mounted now; the daemon after each run,
 /// and `tsvault backup push` without a directory.
@@ -12,11 +13,12 @@ public enum BackupRotation {
         case failed(path: String, error: String)
     }
 
-    /// One push after another, in the order configured. A failing target does not stop the
-    /// others.
+    /// One push after another, in the order configured (disks, then buckets). A failing target
+    /// does not stop the others.
     public static func pushMounted(
         _ archive: Archive, _ backup: TSVaultConfiguration.Backup, keepSnapshots: Int? = nil,
-        actor: String, progress: (_ label: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
+        actor: String, logger: Logger = Logger(label: "tsvault"),
+        progress: (_ label: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
     ) async -> [Outcome] {
         var outcomes: [Outcome] = []
         for path in backup.targets {
@@ -32,6 +34,18 @@ public enum BackupRotation {
                 outcomes.append(.pushed(path: path, report: report))
             } catch {
                 outcomes.append(.failed(path: path, error: "\(error)"))
+            }
+        }
+        for bucket in backup.buckets {
+            let location = bucket.bucket.url
+            do {
+                let target = try await ArchiveStore.bucketTarget(bucket, archiveRoot: archive.root, logger: logger)
+                let report = try await archive.pushBackup(
+                    to: target, keepSnapshots: keepSnapshots ?? backup.keepSnapshots, actor: actor
+                ) { done, total in progress(target.identity.label, done, total) }
+                outcomes.append(.pushed(path: target.location, report: report))
+            } catch {
+                outcomes.append(.failed(path: location, error: "\(error)"))
             }
         }
         return outcomes

@@ -178,10 +178,13 @@ public struct TSVaultConfiguration: Sendable, Codable {
         /// --label NAME`). Those not mounted — the disk swapped out — are skipped.
         public var targets: [String]
         public var keepSnapshots: Int = 7
+        /// Offsite copies in S3-compatible buckets, encrypted with a key of their own.
+        public var buckets: [TSVaultConfiguration.BucketTarget] = []
 
-        public init(targets: [String], keepSnapshots: Int = 7) {
+        public init(targets: [String], keepSnapshots: Int = 7, buckets: [TSVaultConfiguration.BucketTarget] = []) {
             self.targets = targets
             self.keepSnapshots = keepSnapshots
+            self.buckets = buckets
         }
     }
 
@@ -313,8 +316,44 @@ extension TSVaultConfiguration.Scrub {
 extension TSVaultConfiguration.Backup {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        targets = try c.decode([String].self, forKey: .targets)
+        targets = try c.decodeIfPresent([String].self, forKey: .targets) ?? []
         keepSnapshots = try c.decodeIfPresent(Int.self, forKey: .keepSnapshots) ?? 7
+        buckets = try c.decodeIfPresent([TSVaultConfiguration.BucketTarget].self, forKey: .buckets) ?? []
+    }
+}
+
+extension TSVaultConfiguration {
+    /// `backup.buckets[]`: a bucket prefix as an offsite target — the keys of `store:` (where and
+    /// how to reach it), a label, and the key file its copies are encrypted with (required: a
+    /// bucket is trusted with footage without trusting whoever runs it).
+    public struct BucketTarget: Sendable, Codable, Hashable {
+        public var label: String
+        /// 32 random bytes as 64 hex digits, mode 0600 (`openssl rand -hex 32`). Keep a copy
+        /// apart from the archive: without it the copies cannot be read.
+        public var keyFile: String
+        public var bucket: Store
+
+        enum CodingKeys: String, CodingKey { case label, keyFile }
+
+        public init(label: String, keyFile: String, bucket: Store) {
+            self.label = label
+            self.keyFile = keyFile
+            self.bucket = bucket
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            label = try c.decode(String.self, forKey: .label)
+            keyFile = try c.decode(String.self, forKey: .keyFile)
+            bucket = try Store(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try bucket.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(label, forKey: .label)
+            try c.encode(keyFile, forKey: .keyFile)
+        }
     }
 }
 

@@ -14,12 +14,15 @@ indirect enum ConfigurationKeys: Sendable {
 
     static let secret: ConfigurationKeys = .map(["env": .value, "file": .value, "credential": .value, "value": .value])
 
+    /// Where a bucket is and how to reach it: `store:` and each of `backup.buckets`.
+    static let storeKeys: [String: ConfigurationKeys] = [
+        "url": .value, "endpoint": .value, "region": .value, "addressing": .value, "accessKey": secret, "secretKey": secret,
+        "caFile": .value, "partSizeMB": .value, "conditionalWrites": .value
+    ]
+
     static let file: ConfigurationKeys = .map([
         "archive": .value, "lookBackDays": .value, "segmentSeconds": .value,
-        "store": .map([
-            "url": .value, "endpoint": .value, "region": .value, "addressing": .value, "accessKey": secret, "secretKey": secret,
-            "caFile": .value, "partSizeMB": .value, "conditionalWrites": .value, "keepIndexSnapshots": .value
-        ]),
+        "store": .map(storeKeys.merging(["keepIndexSnapshots": .value]) { a, _ in a }),
         "runWindow": .map(["start": .value, "end": .value]),
         "concurrency": .map(["global": .value]),
         "planner": .map(["mergeGapMinutes": .value, "maxWindowMinutes": .value, "settleMinutes": .value]),
@@ -28,7 +31,10 @@ indirect enum ConfigurationKeys: Sendable {
             "maxAgeDays": .value, "quotaGB": .value,
             "events": .map(["types": .value, "keepDays": .value, "beforeSeconds": .value, "afterSeconds": .value])
         ]),
-        "backup": .map(["targets": .value, "keepSnapshots": .value]),
+        "backup": .map([
+            "targets": .value, "keepSnapshots": .value,
+            "buckets": .list(.map(storeKeys.merging(["label": .value, "keyFile": .value]) { a, _ in a }))
+        ]),
         "scrub": .map(["gbPerRun": .value, "level": .value]),
         "servers": .list(
             .map([

@@ -112,7 +112,7 @@ public enum ConfigurationLoader {
             }
         }
         if let b = c.backup {
-            if b.targets.isEmpty { error("backup.targets", "list at least one target directory") }
+            if b.targets.isEmpty, b.buckets.isEmpty { error("backup", "list at least one target directory or bucket") }
             for (i, target) in b.targets.enumerated() where !target.hasPrefix("/") {
                 error("backup.targets[\(i)]", "must be an absolute path (a mount point)")
             }
@@ -121,9 +121,25 @@ public enum ConfigurationLoader {
                 error("backup.targets[\(i)]", "is inside the archive: a backup must survive the archive's disk")
             }
             if b.keepSnapshots < 1 { error("backup.keepSnapshots", "must be at least 1") }
+            var labels: Set<String> = []
+            for (i, bucket) in b.buckets.enumerated() {
+                let at = "backup.buckets[\(i)]"
+                if bucket.label.isEmpty || bucket.label.contains("/") { error("\(at).label", "must be a non-empty name without '/'") }
+                if !labels.insert(bucket.label).inserted { error("\(at).label", "duplicate bucket label \(bucket.label)") }
+                problems += storeProblems(bucket.bucket, at: at)
+                problems += keyFileProblems(bucket.keyFile, at: "\(at).keyFile")
+                if let store = c.store, store.bucketAndPrefix?.bucket == bucket.bucket.bucketAndPrefix?.bucket,
+                    store.endpoint == bucket.bucket.endpoint
+                {
+                    error("\(at).url", "is the archive's own bucket: an offsite copy must survive the archive's storage")
+                }
+            }
         }
         if let scrub = c.scrub, scrub.gbPerRun <= 0 { error("scrub.gbPerRun", "must be positive") }
-        if let store = c.store { problems += storeProblems(store) }
+        if let store = c.store {
+            problems += storeProblems(store, at: "store")
+            if store.keepIndexSnapshots < 1 { error("store.keepIndexSnapshots", "must be at least 1") }
+        }
         if c.servers.isEmpty { error("servers", "list at least one recorder") }
         var names: Set<String> = []
         for (i, s) in c.servers.enumerated() {
@@ -181,39 +197,53 @@ public enum ConfigurationLoader {
         return problems
     }
 
-    static func storeProblems(_ store: TSVaultConfiguration.Store) -> [ConfigurationProblem] {
+    static func storeProblems(_ store: TSVaultConfiguration.Store, at path: String) -> [ConfigurationProblem] {
         var problems: [ConfigurationProblem] = []
         func error(_ path: String, _ message: String) { problems.append(.init(severity: .error, path: path, message: message)) }
         if let (bucket, prefix) = store.bucketAndPrefix {
             if !S3Location.isValidBucketName(bucket) {
-                error("store.url", "\(bucket) is not a bucket name (3–63 lower-case letters, digits, '-' and '.')")
+                error("\(path).url", "\(bucket) is not a bucket name (3–63 lower-case letters, digits, '-' and '.')")
             }
             if !prefix.isEmpty, (try? ObjectKey.validate(prefix)) == nil {
-                error("store.url", "the prefix \(prefix) may hold only letters, digits, '.', '_', '-' and '/'")
+                error("\(path).url", "the prefix \(prefix) may hold only letters, digits, '.', '_', '-' and '/'")
             }
         } else {
-            error("store.url", "must be s3://bucket or s3://bucket/prefix")
+            error("\(path).url", "must be s3://bucket or s3://bucket/prefix")
         }
         if let url = URL(string: store.endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
-            if url.user != nil || url.password != nil { error("store.endpoint", "must not carry credentials; use accessKey and secretKey") }
+            if url.user != nil || url.password != nil {
+                error("\(path).endpoint", "must not carry credentials; use accessKey and secretKey")
+            }
             if url.scheme == "http", !["127.0.0.1", "localhost", "::1"].contains(url.host ?? "") {
                 problems.append(
                     .init(
-                        severity: .warning, path: "store.endpoint",
+                        severity: .warning, path: "\(path).endpoint",
                         message: "http:// sends footage and signatures unencrypted; use https://"))
             }
         } else {
-            error("store.endpoint", "must be an http:// or https:// URL with a host")
+            error("\(path).endpoint", "must be an http:// or https:// URL with a host")
         }
-        if store.region.isEmpty { error("store.region", "must name the region (us-east-1 for Ceph and MinIO)") }
+        if store.region.isEmpty { error("\(path).region", "must name the region (us-east-1 for Ceph and MinIO)") }
         for (key, reference) in [("accessKey", store.accessKey), ("secretKey", store.secretKey)] {
-            if reference.sourceCount == 0 { error("store.\(key)", "needs env:, file: or credential:") }
-            problems += secretProblems(reference, at: "store.\(key)")
+            if reference.sourceCount == 0 { error("\(path).\(key)", "needs env:, file: or credential:") }
+            problems += secretProblems(reference, at: "\(path).\(key)")
         }
-        if let ca = store.caFile, !FileManager.default.fileExists(atPath: ca) { error("store.caFile", "\(ca) does not exist") }
-        if store.partSizeMB < 5 || store.partSizeMB > 5120 { error("store.partSizeMB", "must be 5...5120 (S3's part sizes)") }
-        if store.keepIndexSnapshots < 1 { error("store.keepIndexSnapshots", "must be at least 1") }
+        if let ca = store.caFile, !FileManager.default.fileExists(atPath: ca) { error("\(path).caFile", "\(ca) does not exist") }
+        if store.partSizeMB < 5 || store.partSizeMB > 5120 { error("\(path).partSizeMB", "must be 5...5120 (S3's part sizes)") }
         return problems
+    }
+
+    /// A key file exists, holds a key, and only its owner can read it.
+    static func keyFileProblems(_ path: String, at key: String) -> [ConfigurationProblem] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            return [
+                .init(
+                    severity: .error, path: key,
+                    message: "\(path) does not exist (create it: openssl rand -hex 32 > \(path); chmod 600 \(path))")
+            ]
+        }
+        do { _ = try EncryptingBackend.loadKey(path: path) } catch { return [.init(severity: .error, path: key, message: "\(error)")] }
+        return []
     }
 
     /// Connection settings for one configured server.

@@ -12,7 +12,7 @@ struct BackupPushCommand: AsyncParsableCommand {
         discussion: """
             With DIR, pushes there (archive from --archive). Without it, pushes to every \
             backup.targets directory of the configuration that is mounted, skipping the others \
-            (the disks in the drawer).
+            (the disks in the drawer), then to every backup.buckets bucket, encrypted with its key.
             Exit codes: 0 pushed, 1 pushed but some archive blobs are damaged (not copied; run tsvault verify) or no configured target is mounted, 64 not a backup target (or wrong label) or no backup.targets, 74 I/O error (target full or unplugged: the snapshot is not published, the next push resumes).
             """)
 

@@ -9,10 +9,10 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Build a new archive from a target's snapshot (the newest by default).",
         discussion:
-            "Exit codes: 0 restored completely, 1 restored but blobs were missing or damaged on the target (listed), 64 bad target, snapshot or non-empty destination, 74 I/O error."
+            "Exit codes: 0 restored completely, 1 restored but blobs were missing or damaged on the target (listed), 8 the bucket cannot be read, 64 bad target, key, snapshot or non-empty destination, 74 I/O error."
     )
 
-    @Argument(help: "The target directory.") var target: String
+    @OptionGroup var target: BackupTargetOptions
     @Option(help: "The new archive directory (absent or empty).") var to: String
     @Option(help: "Snapshot name (see the target's snapshots/).") var snapshot: String?
     @Option(help: "Who restores, for the restored archive's custody log.") var actor =
@@ -20,7 +20,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
-        let report = try await BackupTarget(root: target).restore(snapshot: snapshot, to: to, actor: actor)
+        let report = try await target.open().restore(snapshot: snapshot, to: to, actor: actor)
         if json {
             try printJSON(report)
         } else {
