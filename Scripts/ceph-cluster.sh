@@ -5,6 +5,7 @@
 #
 #   Scripts/ceph-cluster.sh start [DIR]   # prints the S3 endpoint and keys as shell variables
 #   Scripts/ceph-cluster.sh stop [DIR]
+#   Scripts/ceph-cluster.sh gateway-stop|gateway-start [DIR]   # the fault tests: the S3 gateway alone
 #
 # DIR defaults to .build/ceph. Everything (config, keys, logs, pids) lives there; stop kills the
 # daemons and removes it.
@@ -86,7 +87,7 @@ CONF
     ceph-osd "${ceph_args[@]}" -i "$id" --mkfs --osd-uuid "$(cat /proc/sys/kernel/random/uuid)" >>"$dir/log/mkfs.log" 2>&1
     ceph-osd "${ceph_args[@]}" -i "$id" >>"$dir/log/daemons.out" 2>&1
     wait_for 60 sh -c "ceph ${ceph_args[*]} osd dump | grep -q '^osd.$id up'" || return 1
-    radosgw "${ceph_args[@]}" -n client.rgw.a >>"$dir/log/daemons.out" 2>&1
+    radosgw "${ceph_args[@]}" -n client.rgw.a </dev/null >>"$dir/log/daemons.out" 2>&1
     wait_for 60 curl -sf "http://127.0.0.1:$s3_port/" || return 1
     radosgw-admin "${ceph_args[@]}" user create --uid=tsvault --display-name="tsvault tests" \
         --access-key="$access_key" --secret-key="$secret_key" >/dev/null
@@ -102,10 +103,28 @@ case "$action" in
         echo "TSVAULT_S3_ENDPOINT=http://127.0.0.1:$s3_port"
         echo "TSVAULT_S3_ACCESS_KEY=$access_key"
         echo "TSVAULT_S3_SECRET_KEY=$secret_key"
+        echo "TSVAULT_CEPH_DIR=$dir"
         ;;
     stop) stop ;;
+    gateway-stop)
+        # Killed, as a crash or a power cut would: no request in flight is finished.
+        pkill -9 -f -- "radosgw -c $conf" 2>/dev/null || true
+        for _ in $(seq 40); do pgrep -f -- "radosgw -c $conf" >/dev/null || exit 0; sleep 0.25; done
+        ;;
+    gateway-start)
+        # No descriptor of the caller's goes to the daemon: a caller that learns of this
+        # script's exit through one (Foundation's Process does) would wait for the gateway too.
+        (
+            for fd in /proc/self/fd/*; do
+                n=${fd##*/}
+                if [ "$n" -gt 2 ]; then eval "exec $n>&-" 2>/dev/null || true; fi
+            done
+            exec radosgw "${ceph_args[@]}" -n client.rgw.a </dev/null >>"$dir/log/daemons.out" 2>&1
+        )
+        wait_for 60 curl -sf "http://127.0.0.1:$s3_port/" || { echo "ceph-cluster: the gateway did not come back" >&2; exit 1; }
+        ;;
     *)
-        echo "usage: $0 start|stop [DIR]" >&2
+        echo "usage: $0 start|stop|gateway-stop|gateway-start [DIR]" >&2
         exit 64
         ;;
 esac

@@ -13,7 +13,7 @@ ceph_dir=.build/ceph
 trap 'Scripts/ceph-cluster.sh stop "$ceph_dir"' EXIT
 ceph_env=$(Scripts/ceph-cluster.sh start "$ceph_dir")
 eval "$ceph_env"
-export TSVAULT_S3_ENDPOINT TSVAULT_S3_ACCESS_KEY TSVAULT_S3_SECRET_KEY
+export TSVAULT_S3_ENDPOINT TSVAULT_S3_ACCESS_KEY TSVAULT_S3_SECRET_KEY TSVAULT_CEPH_DIR
 # Serialized: a few tests measure the whole process (peak RSS of a 1 GB download) or
 # depend on timing under load (TLS handshakes with short timeouts), which tests running
 # beside them would distort on 2 cores.

@@ -4,6 +4,7 @@ import HexDigest
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -73,7 +74,10 @@ public struct S3Client: Sendable {
     let http: HTTPClient
     let timeout: TimeAmount
 
-    public init(location: S3Location, signer: SigV4Signer, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(60)) {
+    public init(
+        location: S3Location, signer: SigV4Signer, http: HTTPClient = (try? S3Client.httpClient(caFile: nil)) ?? .shared,
+        timeout: TimeAmount = .seconds(60)
+    ) {
         self.location = location
         self.signer = signer
         self.http = http
@@ -281,20 +285,32 @@ final class ElementCollector: NSObject, XMLParserDelegate {
 }
 
 extension S3Client {
-    /// An HTTP client for a store: TLS verified against the system's roots, or against the
+    /// An HTTP client for stores: TLS verified against the system's roots, or against the
     /// certificates of `caFile` only (a site's own CA); there is no switch that turns
-    /// verification off. Made once per process and never shut down (it lives as long as the
-    /// process's archive does).
+    /// verification off. A connection that cannot be made fails at once (after 5 s at most)
+    /// instead of being retried until the request's deadline: `RetryingBackend` retries, with
+    /// backoff, and says so. One per CA file and process, never shut down (it lives as long as
+    /// the process's archive does).
     public static func httpClient(caFile: String?) throws -> HTTPClient {
-        guard let caFile else { return .shared }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .fullVerification
-        do {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-        } catch {
-            throw ObjectStoreError.io(path: caFile, detail: "cannot read the CA file: \(error)")
+        try clients.withLock { clients in
+            if let client = clients[caFile ?? ""] { return client }
+            var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+            configuration.connectionPool.retryConnectionEstablishment = false
+            if let caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.certificateVerification = .fullVerification
+                do {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+                } catch {
+                    throw ObjectStoreError.io(path: caFile, detail: "cannot read the CA file: \(error)")
+                }
+                configuration.tlsConfiguration = tls
+            }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[caFile ?? ""] = client
+            return client
         }
-        let configuration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(10)))
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
+
+    private static let clients = Mutex<[String: HTTPClient]>([:])
 }
