@@ -72,13 +72,15 @@ public struct Archive: Sendable {
         }
     }
 
-    /// Work directories (`ingest-<pid>-…`, `download-<pid>-…`) are named after their process;
+    /// Work files and directories (`ingest-<pid>-…`, `download-<pid>-…`, blobs downloaded to be
+    /// read `read-<pid>-…`, index snapshots on their way to a bucket `index-<pid>-…`) are named after their process;
     /// those of processes that are gone (killed mid-run) are removed. Their blobs, if any were adopted, stay: they are
     /// complete, and the next ingest of the same minutes links them.
     static func removeAbandonedWork(in directory: String) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
             let parts = name.split(separator: "-")
-            guard parts.count >= 3, parts[0] == "ingest" || parts[0] == "download", let pid = Int32(parts[1]) else { continue }
+            let kinds: Set<Substring> = ["ingest", "download", "read", "index", "sealed"]
+            guard parts.count >= 3, kinds.contains(parts[0]), let pid = Int32(parts[1]) else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
         }
     }

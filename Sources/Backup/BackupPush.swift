@@ -52,7 +52,8 @@ extension Archive {
         target.removeAbandonedWork()
         var report = try await StoreLock.holding(root, .shared) { () async throws -> BackupPushReport in
             let name = Self.snapshotName(started, existing: Set(try await target.snapshots()))
-            let temporary = target.scratch + "/.tmp-" + name
+            // Hidden on a disk (its next push removes it); named after the process in the archive's tmp/.
+            let temporary = target.scratch + (target.root == nil ? "/index-\(getpid())-" : "/.tmp-") + name
             defer { unlink(temporary) }
             try snapshotIndex(to: temporary)
             var report = BackupPushReport(label: target.identity.label, targetID: target.identity.id, snapshot: name, snapshotSHA256: "")

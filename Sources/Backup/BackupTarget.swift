@@ -107,8 +107,8 @@ public struct BackupTarget: Sendable {
             throw ArchiveError.invalidInput(
                 "\(storage.location) is encrypted with key \(identity.keyID ?? "none"), the key file given has \(keyID ?? "none")")
         }
-        let meta: any ObjectBackend = key.map { EncryptingBackend(storage, key: $0) } ?? storage
-        let blobBackend: any ObjectBackend = key.map { EncryptingBackend(blobStorage, key: $0) } ?? blobStorage
+        let meta: any ObjectBackend = key.map { EncryptingBackend(storage, key: $0, scratch: scratch) } ?? storage
+        let blobBackend: any ObjectBackend = key.map { EncryptingBackend(blobStorage, key: $0, scratch: scratch) } ?? blobStorage
         try FileSystem.makeDirectory(lockDirectory)
         try FileSystem.makeDirectory(scratch)
         return BackupTarget(
@@ -145,7 +145,7 @@ public struct BackupTarget: Sendable {
     /// (and decrypted) into the scratch directory otherwise.
     func withSnapshotFile<T>(_ name: String, _ body: (String) async throws -> T) async throws -> T {
         if let local = meta as? LocalDirectoryBackend { return try await body(local.path(of: "snapshots/" + name)) }
-        let path = scratch + "/.read-\(UUID().uuidString)-" + name
+        let path = scratch + "/read-\(getpid())-\(UUID().uuidString)-" + name
         defer { unlink(path) }
         _ = try await meta.download("snapshots/" + name, to: path)
         return try await body(path)

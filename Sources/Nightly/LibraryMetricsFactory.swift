@@ -18,7 +18,11 @@ struct LibraryMetricsFactory: MetricsFactory {
         "tsvault_recorder_request_retries_total": (
             "tsvault_recorder_request_retries_total", "REST requests to a recorder retried after a transient failure."
         ),
-        "tsvault_download_resumes_total": ("tsvault_download_resumes_total", "Recording downloads resumed after an interruption.")
+        "tsvault_download_resumes_total": ("tsvault_download_resumes_total", "Recording downloads resumed after an interruption."),
+        "tsvault_object_store_requests_total": (
+            "tsvault_object_store_requests_total", "Requests to the object store (store:, bucket targets) by operation and outcome."
+        ),
+        "tsvault_object_store_bytes_total": ("tsvault_object_store_bytes_total", "Bytes sent to and read from the object store.")
     ]
 
     static let requestBuckets: [Duration] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000].map { .milliseconds($0) }

@@ -26,15 +26,19 @@ public struct EncryptingBackend: ObjectBackend {
     /// The first 16 hex digits of the key's SHA-256, recorded in the target's identity so a
     /// wrong key file is named before anything is read or written.
     public let keyID: String
+    /// Where sealed copies of files are written on their way up and down (never beside the
+    /// caller's file: that may be in the archive's blob directory).
+    let scratch: String
 
     static var magic: [UInt8] { Array("TSVE".utf8) + [1] }
     static var headerSize: Int { 5 + 8 }
     static var chunkSize: Int { 1 << 20 }
     static var tagSize: Int { 16 }
 
-    public init(_ base: any ObjectBackend, key: SymmetricKey) {
+    public init(_ base: any ObjectBackend, key: SymmetricKey, scratch: String = NSTemporaryDirectory()) {
         self.base = base
         self.key = key
+        self.scratch = scratch
         keyID = String(key.withUnsafeBytes { SHA256.hash(data: $0) }.lowercaseHex.prefix(16))
     }
 
@@ -184,6 +188,9 @@ public struct EncryptingBackend: ObjectBackend {
 
     // MARK: ObjectBackend
 
+    /// `sealed-<pid>-…`: named after the process, so an archive removes those of a killed one.
+    func sealedPath() -> String { scratch + "/sealed-\(getpid())-\(UUID().uuidString)" }
+
     /// A missing object is reported as missing here, in the encrypted store.
     func relocated<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch ObjectStoreError.notFound(let key, _) {
@@ -198,7 +205,7 @@ public struct EncryptingBackend: ObjectBackend {
 
     public func put(_ objectKey: String, file: String, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
         try ObjectKey.validate(objectKey)
-        let sealed = file + ".tsve-\(UUID().uuidString)"
+        let sealed = sealedPath()
         defer { unlink(sealed) }
         let actual = try encryptFile(file, to: sealed, objectKey: objectKey)
         if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: objectKey, expected: sha256, actual: actual) }
@@ -248,7 +255,7 @@ public struct EncryptingBackend: ObjectBackend {
     /// Downloads the ciphertext beside `path`, then decrypts it chunk by chunk into `path`.
     public func download(_ objectKey: String, to path: String) async throws -> Downloaded {
         try ObjectKey.validate(objectKey)
-        let sealed = path + ".tsve-\(UUID().uuidString)"
+        let sealed = sealedPath()
         defer { unlink(sealed) }
         _ = try await relocated { try await base.download(objectKey, to: sealed) }
         do {
