@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import ObjectStore
 import TestSupport
 import Testing
 
@@ -101,6 +102,19 @@ private struct Outputs {
         let policy = InstantCheck.Span(from: "2026-11-16T00:00:00Z", to: later)
         try capture("retention", ["retention", "--config", config, "--now", later], instants: [policy, recorder])
         try capture("retention", ["retention", "--config", config, "--now", later, "--apply"], instants: [policy, recorder])
+        try await captureStoreRestore(work: work)
+    }
+
+    /// An archive whose blobs are in a bucket of the Ceph gateway, its directory rebuilt from
+    /// the index snapshot there.
+    private mutating func captureStoreRestore(work: String) async throws {
+        let s3 = try await CephGateway.bucket("schemas")
+        try FileManager.default.createDirectory(atPath: work + "/store", withIntermediateDirectories: true)
+        let config = try ConfigFile.write(
+            port: 1, key: "k", directory: work + "/store", extra: try CephGateway.storeYAML(bucket: s3.location.bucket, prefix: "site"))
+        let source = try Archive(root: work + "/store-source", store: try S3Backend(client: s3, prefix: "site/blobs"))
+        _ = try await source.pushIndexSnapshot(to: try S3Backend(client: s3, prefix: "site/index"), keep: 1)
+        try capture("store-restore", ["store", "restore", "--config", config])
     }
 
     /// Runs `tsvault arguments --json`, keeps the output under `schema` and the instants it holds
