@@ -140,19 +140,8 @@ public struct BlobStore: Sendable {
 
     /// Reads a file in 1 MiB chunks.
     public static func readChunks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw error(path) }
-        defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw error(path)
-            }
-            if n == 0 { return }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        do { try LocalDirectoryBackend.readChunks(of: path, body) } catch ObjectStoreError.io(let path, let detail) {
+            throw ArchiveError.ioFailed(path: path, detail: detail)
         }
     }
 

@@ -37,7 +37,8 @@ extension Archive {
     /// way up, and `<name>.sqlite.sha256` beside it, written last: a snapshot without its sum
     /// is incomplete and ignored), then keeps the newest `keep`. Returns the snapshot's name.
     public func pushIndexSnapshot(to store: any ObjectBackend, keep: Int, now: Date = Date()) async throws -> String {
-        let existing = try await Self.indexSnapshots(in: store)
+        let keys = try await store.list(prefix: "").map(\.key)
+        let existing = Self.completeSnapshots(keys)
         let name = Self.snapshotName(now, existing: Set(existing))
         let path = root + "/tmp/index-\(getpid())-\(UUID().uuidString).sqlite"
         defer { unlink(path) }
@@ -45,16 +46,20 @@ extension Archive {
         let sha = try BlobStore.digest(of: path).sha256
         _ = try await store.put(name, file: path, sha256: sha, ifAbsent: true)
         _ = try await store.put(name + ".sha256", bytes: Array("\(sha)  \(name)\n".utf8), ifAbsent: true)
+        // The listing from before this push: the new snapshot is not in it, older and incomplete ones are.
         let kept = Set((existing + [name]).sorted().suffix(keep))
-        let all = try await store.list(prefix: "").map(\.key)
-        try await store.delete(all.filter { key in !kept.contains(key.hasSuffix(".sha256") ? String(key.dropLast(7)) : key) })
+        try await store.delete(keys.filter { key in !kept.contains(key.hasSuffix(".sha256") ? String(key.dropLast(7)) : key) })
         return name
     }
 
     /// The complete snapshots (those with their `.sha256`) in `store`, oldest first.
     public static func indexSnapshots(in store: any ObjectBackend) async throws -> [String] {
-        let keys = Set(try await store.list(prefix: "").map(\.key))
-        return keys.filter { $0.hasSuffix(".sqlite") && keys.contains($0 + ".sha256") }.sorted()
+        completeSnapshots(try await store.list(prefix: "").map(\.key))
+    }
+
+    static func completeSnapshots(_ keys: [String]) -> [String] {
+        let all = Set(keys)
+        return all.filter { $0.hasSuffix(".sqlite") && all.contains($0 + ".sha256") }.sorted()
     }
 
     /// Rebuilds an archive's directory from a snapshot in `store` (the newest by default): the

@@ -212,12 +212,6 @@ public struct EncryptingBackend: ObjectBackend {
         return try await base.put(objectKey, file: sealed, sha256: nil, ifAbsent: ifAbsent)
     }
 
-    public func adopt(_ objectKey: String, file: String, sha256: String?) async throws -> PutOutcome {
-        let outcome = try await put(objectKey, file: file, sha256: sha256, ifAbsent: true)
-        unlink(file)
-        return outcome
-    }
-
     public func get(_ objectKey: String, range: Range<Int64>?) async throws -> [UInt8] {
         try ObjectKey.validate(objectKey)
         guard let range else { return try decrypt(try await relocated { try await base.get(objectKey, range: nil) }, objectKey: objectKey) }

@@ -44,6 +44,13 @@ public protocol ObjectBackend: Sendable {
 
 extension ObjectBackend {
     public func get(_ key: String) async throws -> [UInt8] { try await get(key, range: nil) }
+
+    /// A backend that cannot move a file into place uploads it (only if absent), then removes it.
+    public func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
+        let outcome = try await put(key, file: file, sha256: sha256, ifAbsent: true)
+        unlink(file)
+        return outcome
+    }
 }
 
 public enum PutOutcome: Sendable, Equatable { case stored, alreadyPresent }

@@ -63,13 +63,6 @@ public struct S3Backend: ObjectBackend {
         return .stored
     }
 
-    /// The file is uploaded, then removed.
-    public func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
-        let outcome = try await put(key, file: file, sha256: sha256, ifAbsent: true)
-        unlink(file)
-        return outcome
-    }
-
     public func get(_ key: String, range: Range<Int64>?) async throws -> [UInt8] {
         try ObjectKey.validate(key)
         if let range, range.isEmpty { throw ObjectStoreError.invalidRange(key: key, range: range) }
