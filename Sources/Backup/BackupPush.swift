@@ -59,18 +59,17 @@ extension Archive {
             var report = BackupPushReport(label: target.identity.label, targetID: target.identity.id, snapshot: name, snapshotSHA256: "")
             let blobs = try BackupTarget.blobs(inSnapshotFile: temporary)
             report.blobs = blobs.count
-            for (i, blob) in blobs.enumerated() {
-                switch try await BlobCopier.copy(
-                    sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: self.blobs, to: target.blobs)
-                {
+            try await BlobCopier.copyAll(blobs, from: self.blobs, to: target.blobs) { blob, outcome, done in
+                switch outcome {
                 case .present: break
                 case .copied(let bytes):
                     report.copiedBlobs += 1
                     report.copiedBytes += bytes
                 case .damaged(let problem): report.damaged.append(.init(sha256: blob.sha256, problem: problem))
                 }
-                progress(i + 1, blobs.count)
+                progress(done, blobs.count)
             }
+            report.damaged.sort { $0.sha256 < $1.sha256 }
             report.snapshotSHA256 = try await target.publishSnapshot(temporary: temporary, name: name)
             return report
         }

@@ -86,9 +86,8 @@ extension BackupTarget {
         try Self.forgetStore(index: index)
         let restoredBlobs = try BlobStore(root: archiveRoot + "/blobs")
         var report = BackupRestoreReport(label: identity.label, snapshot: name, archive: archiveRoot)
-        for blob in try Self.blobs(inSnapshotFile: index) {
-            switch try await BlobCopier.copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: blobs, to: restoredBlobs)
-            {
+        try await BlobCopier.copyAll(try Self.blobs(inSnapshotFile: index), from: blobs, to: restoredBlobs) { blob, outcome, _ in
+            switch outcome {
             case .present: break
             case .copied(let bytes):
                 report.blobs += 1
@@ -96,6 +95,7 @@ extension BackupTarget {
             case .damaged(let problem): report.missing.append(.init(item: blob.sha256, problem: problem))
             }
         }
+        report.missing.sort { $0.item < $1.item }
         let archive = try Archive(root: archiveRoot)
         _ = try archive.appendCustody(
             action: "backup-restore", caseID: nil, actor: actor,

@@ -198,7 +198,7 @@ public struct BackupTarget: Sendable {
 }
 
 /// One blob row of a snapshot.
-struct SnapshotBlob: Hashable {
+struct SnapshotBlob: Hashable, Sendable {
     var sha256: String
     var size: Int64
     var compressed: Bool

@@ -16,6 +16,33 @@ enum BlobCopier {
         case damaged(String)
     }
 
+    /// Copies `blobs`, telling `copied` of each outcome (and how many are done) as it comes.
+    /// Between two directories one at a time (a disk does not get faster for being asked
+    /// twice); where a bucket is involved `bucketCopies` at once, so that requests overlap
+    /// (each holds at most the backend's parts in flight in memory).
+    static func copyAll(
+        _ blobs: [SnapshotBlob], from source: BlobStore, to target: BlobStore, bucketCopies: Int = 3,
+        copied: (SnapshotBlob, Outcome, _ done: Int) -> Void
+    ) async throws {
+        let width = source.directory != nil && target.directory != nil ? 1 : max(1, bucketCopies)
+        try await withThrowingTaskGroup(of: (SnapshotBlob, Outcome).self) { group in
+            var done = 0
+            for (index, blob) in blobs.enumerated() {
+                if index >= width, let (finished, outcome) = try await group.next() {
+                    done += 1
+                    copied(finished, outcome, done)
+                }
+                group.addTask {
+                    (blob, try await copy(sha: blob.sha256, size: blob.size, compressed: blob.compressed, from: source, to: target))
+                }
+            }
+            for try await (finished, outcome) in group {
+                done += 1
+                copied(finished, outcome, done)
+            }
+        }
+    }
+
     static func copy(sha: String, size: Int64, compressed: Bool, from source: BlobStore, to target: BlobStore) async throws -> Outcome {
         if let from = source.directory, let to = target.directory {
             return try await IngestQueue.shared.run { try copyFile(sha: sha, size: size, compressed: compressed, from: from, to: to) }

@@ -5,9 +5,11 @@ import HexDigest
 /// Objects in an S3-compatible bucket, under an optional prefix (`s3://bucket/site-a` keeps key
 /// `blobs/ab/…` at `site-a/blobs/ab/…`), so several workers can share one bucket.
 ///
-/// Files up to `partSize` go up in one PUT; larger ones as a multipart upload, one part in
-/// memory at a time, each part's MD5 checked by the store and the whole file's SHA-256 checked
-/// before the upload is completed — a mismatch aborts it and nothing appears. Put-if-absent is a
+/// Files up to `partSize` go up in one PUT, their SHA-256 signed as the payload's hash (the
+/// store checks it); larger ones as a multipart upload with up to `partsInFlight` parts sent at
+/// once (so at most that many in memory), each part's MD5 checked by the store and the whole
+/// file's SHA-256 checked before the upload is completed — a mismatch aborts it and nothing
+/// appears. Put-if-absent is a
 /// conditional write (`If-None-Match: *`) when `conditionalWrites` is on (Ceph, AWS, MinIO),
 /// and a HEAD before the write otherwise (and always before a multipart upload).
 public struct S3Backend: ObjectBackend {
@@ -16,12 +18,16 @@ public struct S3Backend: ObjectBackend {
     public var partSize: Int
     public var conditionalWrites: Bool
     public var listPageSize: Int
+    /// Parts of one multipart upload sent concurrently: the client's hashing, the network and
+    /// the gateway's work overlap instead of taking turns.
+    public var partsInFlight: Int
 
     /// S3 refuses parts under 5 MiB (but the last).
     public static let minimumPartSize = 5 << 20
 
     public init(
-        client: S3Client, prefix: String = "", partSize: Int = 16 << 20, conditionalWrites: Bool = true, listPageSize: Int = 1000
+        client: S3Client, prefix: String = "", partSize: Int = 16 << 20, conditionalWrites: Bool = true, listPageSize: Int = 1000,
+        partsInFlight: Int = 4
     )
         throws
     {
@@ -35,6 +41,7 @@ public struct S3Backend: ObjectBackend {
         self.partSize = partSize
         self.conditionalWrites = conditionalWrites
         self.listPageSize = listPageSize
+        self.partsInFlight = max(1, partsInFlight)
     }
 
     public var location: String { "s3://\(client.location.bucket)" + (prefix.isEmpty ? "" : "/\(prefix)") }
@@ -126,25 +133,34 @@ public struct S3Backend: ObjectBackend {
 
     // MARK: writes
 
+    /// `sha256`, the SHA-256 of `data` when the caller computed it, is the signed payload hash.
     private func putWhole(_ key: String, _ data: Data, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
         if ifAbsent, !conditionalWrites, try await head(key) != nil { return .alreadyPresent }
         let metadata = sha256.map { [("x-amz-meta-sha256", $0)] } ?? []
-        return try await client.put(fullKey(key), data, ifAbsent: ifAbsent && conditionalWrites, metadata: metadata)
+        return try await client.put(fullKey(key), data, ifAbsent: ifAbsent && conditionalWrites, metadata: metadata, sha256: sha256)
     }
 
+    /// Parts are read and hashed in order, and sent `partsInFlight` at a time; the upload is
+    /// completed only when every part is stored and the whole file hashes to `sha256`.
     private func putInParts(_ key: String, reader: PartReader, sha256: String?) async throws {
         let full = fullKey(key)
         let upload = try await client.startMultipart(full, metadata: sha256.map { [("x-amz-meta-sha256", $0)] } ?? [])
         do {
             var hasher = SHA256()
-            var etags: [String] = []
-            for number in 0..<reader.partCount {
-                let data = try reader.part(number)
-                data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                etags.append(try await client.uploadPart(full, uploadID: upload, number: number + 1, data))
+            var etags = [String](repeating: "", count: reader.partCount)
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for number in 0..<reader.partCount {
+                    if number >= partsInFlight, let (done, etag) = try await group.next() { etags[done] = etag }
+                    let data = try reader.part(number)
+                    if sha256 != nil { data.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+                    group.addTask { [client] in (number, try await client.uploadPart(full, uploadID: upload, number: number + 1, data)) }
+                }
+                for try await (done, etag) in group { etags[done] = etag }
             }
-            let actual = hasher.finalize().lowercaseHex
-            if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: key, expected: sha256, actual: actual) }
+            if let sha256 {
+                let actual = hasher.finalize().lowercaseHex
+                guard actual == sha256 else { throw ObjectStoreError.contentMismatch(key: key, expected: sha256, actual: actual) }
+            }
             try await client.completeMultipart(full, uploadID: upload, etags: etags)
         } catch {
             try? await client.abortMultipart(full, uploadID: upload)

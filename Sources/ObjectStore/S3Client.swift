@@ -90,11 +90,15 @@ public struct S3Client: Sendable {
     }
 
     /// Stores `data` at `key`; with `ifAbsent`, a conditional write (If-None-Match: *) that
-    /// leaves an existing object alone and says so.
+    /// leaves an existing object alone and says so. `sha256`, when the caller has already
+    /// hashed `data`, is signed as the payload's hash instead of hashing it again; the store
+    /// checks it against what it receives (`XAmzContentSHA256Mismatch`).
     @discardableResult
-    public func put(_ key: String, _ data: Data, ifAbsent: Bool = false, metadata: [(String, String)] = []) async throws -> PutOutcome {
+    public func put(
+        _ key: String, _ data: Data, ifAbsent: Bool = false, metadata: [(String, String)] = [], sha256: String? = nil
+    ) async throws -> PutOutcome {
         let extra = metadata + (ifAbsent ? [("If-None-Match", "*")] : [])
-        let answer = try await send("put \(key)", method: .PUT, key: key, body: data, extra: extra)
+        let answer = try await send("put \(key)", method: .PUT, key: key, body: data, payloadHash: sha256, extra: extra)
         if ifAbsent, answer.status == 412 { return .alreadyPresent }
         guard answer.status == 200 else { throw answer.error }
         return .stored
@@ -157,10 +161,11 @@ public struct S3Client: Sendable {
 
     func send(
         _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: Data = Data(),
-        extra: [(String, String)] = []
+        payloadHash: String? = nil, extra: [(String, String)] = []
     ) async throws -> Answer {
         do {
-            let response = try await open(operation, method: method, key: key, query: query, body: body, extra: extra)
+            let response = try await open(
+                operation, method: method, key: key, query: query, body: body, payloadHash: payloadHash, extra: extra)
             let collected = method == .HEAD ? ByteBuffer() : try await response.body.collect(upTo: Int.max)
             return Answer(
                 operation: operation, status: Int(response.status.code), headers: response.headers, body: Data(collected.readableBytesView))
@@ -173,13 +178,15 @@ public struct S3Client: Sendable {
 
     /// Sends a signed request and returns the response with its body unread (downloads stream it).
     /// Extra `x-amz-*` and `content-md5` headers are signed, as S3 requires; `Range` and
-    /// `If-None-Match` need not be.
+    /// `If-None-Match` need not be. `payloadHash` is the body's SHA-256 when the caller knows
+    /// it, or `UNSIGNED-PAYLOAD` for a body whose signed `Content-MD5` the store checks;
+    /// otherwise the body is hashed here.
     func open(
         _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: Data = Data(),
-        extra: [(String, String)] = []
+        payloadHash known: String? = nil, extra: [(String, String)] = []
     ) async throws -> HTTPClientResponse {
         let (host, path) = address(key: key)
-        let payloadHash = SigV4Signer.payloadHash(body)
+        let payloadHash = known ?? SigV4Signer.payloadHash(body)
         let date = Date()
         let signedExtra = extra.filter { $0.0.lowercased().hasPrefix("x-amz-") || $0.0.lowercased() == "content-md5" }
         var headers: [(String, String)] =

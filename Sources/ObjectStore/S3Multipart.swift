@@ -21,12 +21,15 @@ extension S3Client {
 
     /// Uploads part `number` (from 1) with its MD5 for the store to check; returns its ETag,
     /// itself checked against that MD5 where the store reports it (unencrypted objects).
+    /// The payload is not hashed for the signature: the signed `Content-MD5` ties the body to
+    /// the request (the store refuses a body with another MD5) for one pass over the bytes
+    /// instead of two; the whole object's SHA-256 is checked by the caller before completing.
     public func uploadPart(_ key: String, uploadID: String, number: Int, _ data: Data) async throws -> String {
         let md5 = Data(Insecure.MD5.hash(data: data))
         let operation = "upload part \(number) of \(key)"
         let answer = try await send(
             operation, method: .PUT, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], body: data,
-            extra: [("Content-MD5", md5.base64EncodedString())])
+            payloadHash: SigV4Signer.unsignedPayload, extra: [("Content-MD5", md5.base64EncodedString())])
         guard answer.status == 200 else { throw answer.error }
         guard let etag = answer.headers.first(name: "etag") else { throw S3Error.malformedAnswer(operation: operation, reason: "no ETag") }
         let bare = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
-import ObjectStore
 import TestSupport
 import Testing
+
+@testable import ObjectStore
 
 /// The S3 requests against a real Ceph RADOS gateway on loopback (Scripts/ceph-cluster.sh).
 @Suite(.timeLimit(.minutes(3))) struct S3ClientTests {
@@ -50,6 +51,36 @@ import Testing
             location: .init(endpoint: missing.location.endpoint, bucket: "no-such-bucket-tsvault"), signer: try rightSigner())
         let absent = await #expect(throws: S3Error.self) { try await other.get("k") }
         #expect(absent?.code == "NoSuchBucket", "\(String(describing: absent))")
+    }
+
+    /// A whole-object PUT signs the caller's SHA-256 as the payload hash instead of hashing
+    /// the body again: the gateway itself checks the body against it and stores nothing else.
+    @Test func theGatewayRefusesABodyThatDoesNotHashToTheSignedSHA256() async throws {
+        let s3 = try await CephGateway.bucket("payloadhash")
+        let blob = Self.bytes(100_000, seed: 3)
+        let other = SHA256.hash(data: Self.bytes(100_000, seed: 4)).map { String(format: "%02x", $0) }.joined()
+        let refused = await #expect(throws: S3Error.self) { try await s3.put("k", blob, sha256: other) }
+        #expect(refused?.code == "XAmzContentSHA256Mismatch", "\(String(describing: refused))")
+        #expect(try await s3.head("k") == nil)
+        let right = SHA256.hash(data: blob).map { String(format: "%02x", $0) }.joined()
+        #expect(try await s3.put("k", blob, sha256: right) == .stored)
+        #expect(try await s3.get("k") == blob)
+    }
+
+    /// Parts go up with an unsigned payload; what ties the body to the request is the signed
+    /// Content-MD5, which the gateway checks.
+    @Test func aPartWhoseBodyDiffersFromItsSignedMD5IsRefused() async throws {
+        let s3 = try await CephGateway.bucket("partmd5")
+        let upload = try await s3.startMultipart("k")
+        let part = Self.bytes(5 << 20, seed: 5)
+        let stale = Data(Insecure.MD5.hash(data: Self.bytes(5 << 20, seed: 6))).base64EncodedString()
+        let answer = try await s3.send(
+            "upload part 1 of k", method: .PUT, key: "k", query: [("partNumber", "1"), ("uploadId", upload)], body: part,
+            payloadHash: SigV4Signer.unsignedPayload, extra: [("Content-MD5", stale)])
+        #expect(answer.status == 400 && answer.code == "BadDigest", "\(answer.status) \(answer.code ?? "")")
+        let etag = try await s3.uploadPart("k", uploadID: upload, number: 1, part)
+        try await s3.completeMultipart("k", uploadID: upload, etags: [etag])
+        #expect(try await s3.get("k") == part)
     }
 
     private func rightSigner() throws -> SigV4Signer {

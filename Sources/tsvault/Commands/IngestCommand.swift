@@ -1,6 +1,8 @@
 import Archive
 import ArgumentParser
 import Foundation
+import Logging
+import Nightly
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +14,8 @@ struct IngestCommand: AsyncParsableCommand {
             wall-clock start comes from --start, else the subtitle file, else the file's \
             creation_time, else a recorder file name read in --timezone. Ingesting the same minutes \
             again stores nothing new. Exit codes: 0 ok, 65 unreadable recording or unknown start, \
-            74 disk or index failure, 64 usage.
+            74 disk or index failure, 8 the object store (unreachable or refusing), 64 usage or \
+            configuration.
             """)
 
     @Argument(help: "The exported MP4 or Matroska file.") var file: String
@@ -25,6 +28,11 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "SHA-256 of the file when already known (e.g. hashed while downloading); skips hashing it again.") var sourceSha256:
         String?
     @OptionGroup var archive: ArchiveOptions
+    @Option(
+        help: """
+            Configuration file whose archive to ingest into, with its blob store (a bucket's \
+            archive is created this way); instead of --archive.
+            """) var config: String?
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() async throws {
@@ -37,7 +45,7 @@ struct IngestCommand: AsyncParsableCommand {
             return zone
         }
         let startDate = try start.map { try parseInstant($0, option: "--start") }
-        let result = try await archive.openOrCreate().ingest(
+        let result = try await target().ingest(
             file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
             recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
         if json {
@@ -52,5 +60,12 @@ struct IngestCommand: AsyncParsableCommand {
             print("  dropped \(result.droppedVideoFrames) video frames and \(result.droppedAudioPackets) audio packets before a keyframe")
         }
         if result.holes > 0 { print("  \(result.holes) timestamp holes inside the file") }
+    }
+
+    /// The archive named by --archive, or the configuration's (created when new either way).
+    private func target() throws -> Archive {
+        guard let config else { return try archive.openOrCreate() }
+        guard archive.archive == nil else { throw ValidationError("give --archive or --config, not both") }
+        return try ArchiveStore.open(ConfigOptions(config: config).load(), logger: Logger(label: "tsvault"))
     }
 }
