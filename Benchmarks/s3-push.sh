@@ -71,14 +71,27 @@ YAML
     echo "$work/tsvault.yaml"
 }
 
-measure() { # label, command... → "label seconds maxrss_kib"
-    local label=$1
+# CPU seconds the Ceph daemons (gateway and OSD) have used so far.
+ceph_cpu() {
+    local ticks=0 pid
+    for pid in $(cat "$work"/ceph/run/*.pid); do
+        ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$ticks $(getconf CLK_TCK)" | awk '{ printf "%.2f", $1 / $2 }'
+}
+measure() { # label, command... → "label seconds maxrss_kib client_cpu_s ceph_cpu_s"
+    local label=$1 before
     shift
     sync
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-    echo "$label $(cat "$work/time")"
+    before=$(ceph_cpu)
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
+    read -r wall rss user sys <"$work/time"
+    echo "$label $wall $rss $(echo "$user $sys" | awk '{ print $1 + $2 }') $(echo "$(ceph_cpu) $before" | awk '{ print $1 - $2 }')"
 }
-report() { awk -v size="$1" '{ printf "  %-16s %6.2f s  %5.0f MiB/s  peak %4d MiB\n", $1, $2, size/1048576/$2, $3/1024 }'; }
+report() {
+    awk -v size="$1" '{ printf "  %-16s %6.2f s  %5.0f MiB/s  peak %4d MiB  cpu: client %5.2f s, ceph %5.2f s\n",
+        $1, $2, size/1048576/$2, $3/1024, $4, $5 }'
+}
 warm() { find "$1" -type f -exec cat {} + >/dev/null; }
 
 export_minutes 20M "$m" "$work/input.mp4"
@@ -99,7 +112,7 @@ for round in $(seq "$rounds"); do
         measure aws-sync+sha256 bash -c "'$venv/bin/aws' --endpoint-url '$TSVAULT_S3_ENDPOINT' s3 sync --only-show-errors \
             '$work/archive' 's3://aws-$round/archive' --exclude 'tmp/*' --exclude '*.lock' && cd '$work/archive/blobs' && \
             find . -type f -printf '%f %p\n' | awk '{ print \$1 \"  \" \$2 }' | sha256sum --quiet -c"
-        measure push "$tsvault" backup push --bucket bench --config "$cfg" --archive "$work/archive"
+        measure push "$tsvault" backup push --config "$cfg" --archive "$work/archive"
     } | report "$size"
     cat "$work/input.mp4" >/dev/null
     rm -rf "$work/local" "$work/s3archive"
@@ -126,7 +139,7 @@ for archive in archive bigarchive; do
     echo "$archive: $blobs blobs, $((bytes / 1048576)) MiB, largest blob $((largest / 1048576)) MiB"
     aws s3 mb "s3://mem-$archive" >/dev/null
     warm "$work/$archive"
-    measure push "$tsvault" backup push --bucket bench --config "$(config "$work/$archive" "mem-$archive" "")" \
+    measure push "$tsvault" backup push --config "$(config "$work/$archive" "mem-$archive" "")" \
         --archive "$work/$archive" | report "$bytes"
     aws s3 rb --force "s3://mem-$archive" >/dev/null
 done

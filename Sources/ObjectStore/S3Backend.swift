@@ -1,15 +1,16 @@
 import Crypto
 import Foundation
 import HexDigest
+import NIOCore
 
 /// Objects in an S3-compatible bucket, under an optional prefix (`s3://bucket/site-a` keeps key
 /// `blobs/ab/…` at `site-a/blobs/ab/…`), so several workers can share one bucket.
 ///
 /// Files up to `partSize` go up in one PUT, their SHA-256 signed as the payload's hash (the
 /// store checks it); larger ones as a multipart upload with up to `partsInFlight` parts sent at
-/// once (so at most that many in memory), each part's MD5 checked by the store and the whole
-/// file's SHA-256 checked before the upload is completed — a mismatch aborts it and nothing
-/// appears. Put-if-absent is a
+/// once (so at most that many in memory), each part's SHA-256 checked by the store the same way
+/// and the whole file's SHA-256 checked before the upload is completed — a mismatch aborts it
+/// and nothing appears. Put-if-absent is a
 /// conditional write (`If-None-Match: *`) when `conditionalWrites` is on (Ceph, AWS, MinIO),
 /// and a HEAD before the write otherwise (and always before a multipart upload).
 public struct S3Backend: ObjectBackend {
@@ -50,7 +51,7 @@ public struct S3Backend: ObjectBackend {
 
     public func put(_ key: String, bytes: [UInt8], ifAbsent: Bool) async throws -> PutOutcome {
         try ObjectKey.validate(key)
-        return try await putWhole(key, Data(bytes), sha256: nil, ifAbsent: ifAbsent)
+        return try await putWhole(key, ByteBuffer(bytes: bytes), sha256: nil, ifAbsent: ifAbsent)
     }
 
     public func put(_ key: String, file: String, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
@@ -58,10 +59,8 @@ public struct S3Backend: ObjectBackend {
         let reader = try PartReader(path: file, partSize: partSize)
         defer { reader.close() }
         if reader.size <= Int64(partSize) {
-            var hasher = SHA256()
             let data = try reader.part(0)
-            data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            let actual = hasher.finalize().lowercaseHex
+            let actual = data.withUnsafeReadableBytes { SHA256.hash(data: $0) }.lowercaseHex
             if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: key, expected: sha256, actual: actual) }
             return try await putWhole(key, data, sha256: actual, ifAbsent: ifAbsent)
         }
@@ -134,10 +133,10 @@ public struct S3Backend: ObjectBackend {
     // MARK: writes
 
     /// `sha256`, the SHA-256 of `data` when the caller computed it, is the signed payload hash.
-    private func putWhole(_ key: String, _ data: Data, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
+    private func putWhole(_ key: String, _ data: ByteBuffer, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
         if ifAbsent, !conditionalWrites, try await head(key) != nil { return .alreadyPresent }
         let metadata = sha256.map { [("x-amz-meta-sha256", $0)] } ?? []
-        return try await client.put(fullKey(key), data, ifAbsent: ifAbsent && conditionalWrites, metadata: metadata, sha256: sha256)
+        return try await client.put(fullKey(key), body: data, ifAbsent: ifAbsent && conditionalWrites, metadata: metadata, sha256: sha256)
     }
 
     /// Parts are read and hashed in order, and sent `partsInFlight` at a time; the upload is
@@ -152,7 +151,7 @@ public struct S3Backend: ObjectBackend {
                 for number in 0..<reader.partCount {
                     if number >= partsInFlight, let (done, etag) = try await group.next() { etags[done] = etag }
                     let data = try reader.part(number)
-                    if sha256 != nil { data.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+                    if sha256 != nil { data.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
                     group.addTask { [client] in (number, try await client.uploadPart(full, uploadID: upload, number: number + 1, data)) }
                 }
                 for try await (done, etag) in group { etags[done] = etag }
@@ -169,7 +168,8 @@ public struct S3Backend: ObjectBackend {
     }
 }
 
-/// Reads a file one part at a time (pread), so a multipart upload holds one part in memory.
+/// Reads a file one part at a time (pread straight into the buffer that is sent), so a
+/// multipart upload holds only the parts in flight in memory.
 final class PartReader {
     let path: String
     let size: Int64
@@ -191,27 +191,28 @@ final class PartReader {
 
     var partCount: Int { max(1, Int((size + Int64(partSize) - 1) / Int64(partSize))) }
 
-    func part(_ number: Int) throws -> Data {
+    func part(_ number: Int) throws -> ByteBuffer {
         let offset = Int64(number) * Int64(partSize)
-        return try data(at: offset, count: Int(min(Int64(partSize), max(0, size - offset))))
+        return try buffer(at: offset, count: Int(min(Int64(partSize), max(0, size - offset))))
     }
 
-    func bytes(at offset: Int64, count: Int) throws -> [UInt8] { [UInt8](try data(at: offset, count: count)) }
+    func bytes(at offset: Int64, count: Int) throws -> [UInt8] { Array(try buffer(at: offset, count: count).readableBytesView) }
 
-    func data(at offset: Int64, count: Int) throws -> Data {
-        var data = Data(count: count)
-        var done = 0
-        try data.withUnsafeMutableBytes { buffer in
+    func buffer(at offset: Int64, count: Int) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { space in
+            var done = 0
             while done < count {
-                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                let n = pread(fd, space.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else {
                     throw n == 0 ? ObjectStoreError.io(path: path, detail: "shorter than its size") : LocalDirectoryBackend.error(path)
                 }
                 done += n
             }
+            return count
         }
-        return data
+        return buffer
     }
 
     func close() { Foundation.close(fd) }

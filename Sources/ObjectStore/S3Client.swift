@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import HexDigest
 import NIOCore
@@ -97,8 +98,16 @@ public struct S3Client: Sendable {
     public func put(
         _ key: String, _ data: Data, ifAbsent: Bool = false, metadata: [(String, String)] = [], sha256: String? = nil
     ) async throws -> PutOutcome {
+        try await put(key, body: ByteBuffer(bytes: data), ifAbsent: ifAbsent, metadata: metadata, sha256: sha256)
+    }
+
+    /// `put` of bytes already in a buffer (a file's part read straight into it).
+    @discardableResult
+    public func put(
+        _ key: String, body: ByteBuffer, ifAbsent: Bool = false, metadata: [(String, String)] = [], sha256: String? = nil
+    ) async throws -> PutOutcome {
         let extra = metadata + (ifAbsent ? [("If-None-Match", "*")] : [])
-        let answer = try await send("put \(key)", method: .PUT, key: key, body: data, payloadHash: sha256, extra: extra)
+        let answer = try await send("put \(key)", method: .PUT, key: key, body: body, payloadHash: sha256, extra: extra)
         if ifAbsent, answer.status == 412 { return .alreadyPresent }
         guard answer.status == 200 else { throw answer.error }
         return .stored
@@ -160,7 +169,7 @@ public struct S3Client: Sendable {
     }
 
     func send(
-        _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: Data = Data(),
+        _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: ByteBuffer = ByteBuffer(),
         payloadHash: String? = nil, extra: [(String, String)] = []
     ) async throws -> Answer {
         do {
@@ -179,14 +188,14 @@ public struct S3Client: Sendable {
     /// Sends a signed request and returns the response with its body unread (downloads stream it).
     /// Extra `x-amz-*` and `content-md5` headers are signed, as S3 requires; `Range` and
     /// `If-None-Match` need not be. `payloadHash` is the body's SHA-256 when the caller knows
-    /// it, or `UNSIGNED-PAYLOAD` for a body whose signed `Content-MD5` the store checks;
-    /// otherwise the body is hashed here.
+    /// it (or `UNSIGNED-PAYLOAD`); otherwise the body is hashed here. Either way the store
+    /// checks a signed hash against the body it receives.
     func open(
-        _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: Data = Data(),
+        _ operation: String, method: HTTPMethod, key: String?, query: [(String, String)] = [], body: ByteBuffer = ByteBuffer(),
         payloadHash known: String? = nil, extra: [(String, String)] = []
     ) async throws -> HTTPClientResponse {
         let (host, path) = address(key: key)
-        let payloadHash = known ?? SigV4Signer.payloadHash(body)
+        let payloadHash = known ?? body.withUnsafeReadableBytes { SigV4Signer.hex(SHA256.hash(data: $0)) }
         let date = Date()
         let signedExtra = extra.filter { $0.0.lowercased().hasPrefix("x-amz-") || $0.0.lowercased() == "content-md5" }
         var headers: [(String, String)] =
@@ -199,7 +208,7 @@ public struct S3Client: Sendable {
         var request = HTTPClientRequest(url: scheme + "://" + host + SigV4Signer.canonicalURI(path) + queryString)
         request.method = method
         for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
-        if !body.isEmpty || method == .PUT || method == .POST { request.body = .bytes(ByteBuffer(bytes: body)) }
+        if body.readableBytes > 0 || method == .PUT || method == .POST { request.body = .bytes(body) }
         do {
             return try await http.execute(request, timeout: timeout)
         } catch {

@@ -19,24 +19,17 @@ extension S3Client {
         return id
     }
 
-    /// Uploads part `number` (from 1) with its MD5 for the store to check; returns its ETag,
-    /// itself checked against that MD5 where the store reports it (unencrypted objects).
-    /// The payload is not hashed for the signature: the signed `Content-MD5` ties the body to
-    /// the request (the store refuses a body with another MD5) for one pass over the bytes
-    /// instead of two; the whole object's SHA-256 is checked by the caller before completing.
-    public func uploadPart(_ key: String, uploadID: String, number: Int, _ data: Data) async throws -> String {
-        let md5 = Data(Insecure.MD5.hash(data: data))
+    /// Uploads part `number` (from 1), its SHA-256 signed as the payload's hash, which the store
+    /// checks against the body it receives; returns its ETag. (SHA-256 rather than Content-MD5:
+    /// with the CPU's SHA instructions it costs less than half as much.)
+    public func uploadPart(_ key: String, uploadID: String, number: Int, _ part: ByteBuffer) async throws -> String {
+        let sha256 = part.withUnsafeReadableBytes { SigV4Signer.hex(SHA256.hash(data: $0)) }
         let operation = "upload part \(number) of \(key)"
         let answer = try await send(
-            operation, method: .PUT, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], body: data,
-            payloadHash: SigV4Signer.unsignedPayload, extra: [("Content-MD5", md5.base64EncodedString())])
+            operation, method: .PUT, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], body: part,
+            payloadHash: sha256)
         guard answer.status == 200 else { throw answer.error }
         guard let etag = answer.headers.first(name: "etag") else { throw S3Error.malformedAnswer(operation: operation, reason: "no ETag") }
-        let bare = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        if bare.count == 32, bare.lowercased() != md5.lowercaseHex {
-            throw S3Error.malformedAnswer(
-                operation: operation, reason: "the store kept a part whose MD5 is \(bare), not \(md5.lowercaseHex)")
-        }
         return etag
     }
 
@@ -47,7 +40,7 @@ extension S3Client {
         }
         let body = Data(("<CompleteMultipartUpload>" + parts.joined() + "</CompleteMultipartUpload>").utf8)
         let answer = try await send(
-            "complete multipart upload of \(key)", method: .POST, key: key, query: [("uploadId", uploadID)], body: body)
+            "complete multipart upload of \(key)", method: .POST, key: key, query: [("uploadId", uploadID)], body: ByteBuffer(bytes: body))
         // S3 may answer 200 and still report an error in the body.
         guard answer.status == 200, answer.code == nil else { throw answer.error }
     }
@@ -79,7 +72,8 @@ extension S3Client {
         let body = Data(("<Delete><Quiet>true</Quiet>" + objects + "</Delete>").utf8)
         let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
         let operation = "delete \(keys.count) objects"
-        let answer = try await send(operation, method: .POST, key: nil, query: [("delete", "")], body: body, extra: [("Content-MD5", md5)])
+        let answer = try await send(
+            operation, method: .POST, key: nil, query: [("delete", "")], body: ByteBuffer(bytes: body), extra: [("Content-MD5", md5)])
         guard answer.status == 200 else { throw answer.error }
         guard let result = ElementCollector.collect(answer.body, record: "Error") else {
             throw S3Error.malformedAnswer(operation: operation, reason: "a delete result that is not XML")

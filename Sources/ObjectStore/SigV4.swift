@@ -73,9 +73,6 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     /// The hex SHA-256 of a body, for `x-amz-content-sha256` and the canonical request.
     public static func payloadHash(_ body: some DataProtocol) -> String { hex(SHA256.hash(data: body)) }
 
-    /// The payload hash of a request whose body is not hashed for the signature.
-    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
-
     /// Each byte outside RFC 3986's unreserved set percent-encoded (upper-case hex); S3 encodes
     /// the path once and keeps its slashes, and does not remove dot segments.
     static func canonicalURI(_ path: String) -> String {

@@ -23,6 +23,7 @@ struct TSVault: AsyncParsableCommand {
     /// Parses, runs, and maps whatever the command threw to its exit status (ExitStatus), so
     /// every command answers the same error with the same code and the same message form.
     static func main() async {
+        keepLargeBuffersMapped()
         let command: any ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
@@ -50,3 +51,18 @@ struct TSVault: AsyncParsableCommand {
         return (path(from: TSVault.self) ?? []).joined(separator: " ")
     }
 }
+
+/// Buffers of 1 MiB and more (upload parts, download chunks, remux buffers) are mapped on their
+/// own and returned to the system when freed. glibc otherwise raises its mapping threshold after
+/// the first such free, and the later ones come from per-thread heaps that keep what they grew
+/// to: peak memory then grew with the size of the blobs pushed (measured in BENCHMARKS.md).
+private func keepLargeBuffersMapped() {
+    #if os(Linux)
+        // <malloc.h> is not in the Glibc module; M_MMAP_THRESHOLD is -3 in glibc's ABI.
+        _ = glibcMallopt(-3, 1 << 20)
+    #endif
+}
+
+#if os(Linux)
+    @_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
