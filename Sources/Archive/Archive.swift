@@ -68,7 +68,10 @@ public struct Archive: Sendable {
             let hasBlobs = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM blobs)") ?? false
             if recorded == nil, hasBlobs { throw ArchiveError.storeMismatch(archive: root, recorded: nil, given: location) }
             try db.execute(
-                sql: "INSERT OR REPLACE INTO blob_store(id, location, settings) VALUES (1, ?, ?)", arguments: [location, settings])
+                sql: """
+                    INSERT INTO blob_store(id, location, settings, claim) VALUES (1, ?, ?, lower(hex(randomblob(16))))
+                    ON CONFLICT(id) DO UPDATE SET settings = excluded.settings
+                    """, arguments: [location, settings])
         }
     }
 

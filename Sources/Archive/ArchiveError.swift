@@ -11,6 +11,9 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case noArchive(path: String)
     /// The archive's blobs are in an object store that was not given, or not the one given.
     case storeMismatch(archive: String, recorded: String?, given: String?)
+    /// The store's prefix belongs to another archive (another worker, or a lost archive that
+    /// `tsvault store restore` would bring back); `owner` says which.
+    case storeClaimed(location: String, owner: String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,10 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storeMismatch(let archive, let recorded, let given):
             return
                 "the archive at \(archive) keeps its blobs in \(recorded ?? "its directory"), not \(given ?? "its directory"); check store.url"
+        case .storeClaimed(let location, let owner):
+            return
+                "\(location) belongs to another archive (\(owner)): give each worker its own prefix in store.url, or rebuild "
+                + "that archive here with tsvault store restore"
         case .noArchive(let p):
             return
                 "no archive at \(p) (tsvault run or tsvault ingest creates one; check --archive, TSVAULT_ARCHIVE or archive: in the configuration)"

@@ -190,6 +190,12 @@ public struct ArchiveIndex: Sendable {
                         settings TEXT NOT NULL);
                     """)
         }
+        migrator.registerMigration("v8 store claim") { db in
+            // The archive's claim on its store's prefix: a random id, the same in every copy of
+            // the index (a restored archive keeps it), written to the bucket on first use.
+            try db.execute(sql: "ALTER TABLE blob_store ADD COLUMN claim TEXT")
+            try db.execute(sql: "UPDATE blob_store SET claim = lower(hex(randomblob(16)))")
+        }
         return migrator
     }
 

@@ -46,9 +46,11 @@ extension Archive {
         let sha = try BlobStore.digest(of: path).sha256
         _ = try await store.put(name, file: path, sha256: sha, ifAbsent: true)
         _ = try await store.put(name + ".sha256", bytes: Array("\(sha)  \(name)\n".utf8), ifAbsent: true)
-        // The listing from before this push: the new snapshot is not in it, older and incomplete ones are.
+        // The listing from before this push: the new snapshot is not in it, older and incomplete
+        // ones are (the store's claim is not a snapshot and stays).
         let kept = Set((existing + [name]).sorted().suffix(keep))
-        try await store.delete(keys.filter { key in !kept.contains(key.hasSuffix(".sha256") ? String(key.dropLast(7)) : key) })
+        let snapshotFiles = keys.filter { $0.hasSuffix(".sqlite") || $0.hasSuffix(".sqlite.sha256") }
+        try await store.delete(snapshotFiles.filter { key in !kept.contains(key.hasSuffix(".sha256") ? String(key.dropLast(7)) : key) })
         return name
     }
 

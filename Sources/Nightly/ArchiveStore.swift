@@ -19,6 +19,15 @@ public enum ArchiveStore {
             : try Archive(root: config.archive, store: backend, settings: settings)
     }
 
+    /// The archive of `config`, for a command that writes to it (a run, the daemon, an
+    /// ingest): an archive in a bucket first claims its prefix, so that a second worker given
+    /// the same prefix stops here instead of mixing its index snapshots with the first's.
+    public static func openForWriting(_ config: TSVaultConfiguration, logger: Logger) async throws -> Archive {
+        let archive = try open(config, logger: logger)
+        if let store = config.store { try await archive.claimStore(try indexBackend(store, logger: logger)) }
+        return archive
+    }
+
     /// An archive by its directory alone (`--archive`): its blobs in the directory, or in the
     /// store its index names, reached with the settings recorded there (secret references
     /// only: a secret written into the configuration file is not recorded, so such an archive

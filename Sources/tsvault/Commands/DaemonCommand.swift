@@ -29,7 +29,7 @@ struct DaemonCommand: AsyncParsableCommand {
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--listen must be HOST:PORT") }
         let fixedNow = try now.map { try parseInstant($0, option: "--now") }
         let logger = try logging.logger(defaultLevel: .notice)
-        let archive = try ArchiveStore.open(config, logger: logger)
+        let archive = try await ArchiveStore.openForWriting(config, logger: logger)
         let job = NightlyJob(runner: Runner(config: config, archive: archive, logger: logger), actor: "tsvault daemon")
         // One registry for the daemon's own metrics and, through swift-metrics, the libraries'
         // (recorder retries, download resumes) and the HTTP endpoints'.

@@ -63,9 +63,9 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     /// The archive named by --archive, or the configuration's (created when new either way).
-    private func target() throws -> Archive {
+    private func target() async throws -> Archive {
         guard let config else { return try archive.openOrCreate() }
         guard archive.archive == nil else { throw ValidationError("give --archive or --config, not both") }
-        return try ArchiveStore.open(ConfigOptions(config: config).load(), logger: Logger(label: "tsvault"))
+        return try await ArchiveStore.openForWriting(ConfigOptions(config: config).load(), logger: Logger(label: "tsvault"))
     }
 }

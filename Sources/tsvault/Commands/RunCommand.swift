@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
         let config = try configOptions.load()
         let planNow = try now.map { try parseInstant($0, option: "--now") } ?? Date()
         let logger = try logging.logger(defaultLevel: .notice)
-        let archive = try ArchiveStore.open(config, logger: logger)
+        let archive = try await ArchiveStore.openForWriting(config, logger: logger)
         let runner = Runner(config: config, archive: archive, logger: logger)
         let skipping = Set([noRetention ? NightlyStep.retention : nil, noScrub ? .scrub : nil, noBackup ? .backup : nil].compactMap { $0 })
         let job = NightlyJob(runner: runner, actor: "tsvault run", skipping: skipping, honoursRunWindow: !ignoreRunWindow)

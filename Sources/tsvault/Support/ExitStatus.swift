@@ -70,7 +70,7 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .unreadableMedia, .noStartTime: .dataError
         case .invalidInput: .usage
         case .noArchive: .noInput
-        case .storeMismatch: .usage
+        case .storeMismatch, .storeClaimed: .usage
         }
     }
 
