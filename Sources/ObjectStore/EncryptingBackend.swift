@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HexDigest
+import NIOCore
 
 #if canImport(Glibc)
     import Glibc
@@ -155,37 +156,6 @@ public struct EncryptingBackend: ObjectBackend {
         return out
     }
 
-    /// Encrypts the file chunk by chunk into `target`, hashing the plaintext; returns its SHA-256.
-    func encryptFile(_ source: String, to target: String, objectKey: String) throws -> String {
-        let size = LocalDirectoryBackend.size(of: source) ?? 0
-        let chunks = Int(Self.chunkCount(plain: size))
-        let prefix = (0..<8).map { _ in UInt8.random(in: 0...255) }
-        let output = try LocalDirectoryBackend.create(target)
-        defer { close(output) }
-        try (Self.magic + prefix).withUnsafeBytes { try LocalDirectoryBackend.writeAll(output, $0, path: target) }
-        var hasher = SHA256()
-        var index = 0
-        var pending: [UInt8] = []
-        func flush(final: Bool) throws {
-            let sealed = try pending.withUnsafeBytes { try seal($0, objectKey: objectKey, prefix: prefix, index: index, final: final) }
-            try sealed.withUnsafeBytes { try LocalDirectoryBackend.writeAll(output, $0, path: target) }
-            pending.removeAll(keepingCapacity: true)
-            index += 1
-        }
-        try LocalDirectoryBackend.readChunks(of: source) { chunk in
-            hasher.update(bufferPointer: chunk)
-            var offset = 0
-            while offset < chunk.count {
-                let take = min(Self.chunkSize - pending.count, chunk.count - offset)
-                pending += UnsafeRawBufferPointer(rebasing: chunk[offset..<offset + take])
-                offset += take
-                if pending.count == Self.chunkSize, index < chunks - 1 { try flush(final: false) }
-            }
-        }
-        try flush(final: true)
-        return hasher.finalize().lowercaseHex
-    }
-
     // MARK: ObjectBackend
 
     /// `sealed-<pid>-…`: named after the process, so an archive removes those of a killed one.
@@ -203,13 +173,20 @@ public struct EncryptingBackend: ObjectBackend {
         return try await base.put(objectKey, bytes: try encrypt(bytes, objectKey: objectKey), ifAbsent: ifAbsent)
     }
 
+    /// The file is sealed on its way up, a part at a time (`SealedSource`): no sealed copy is
+    /// written to disk. With `sha256`, the plaintext is hashed first and must match.
     public func put(_ objectKey: String, file: String, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
         try ObjectKey.validate(objectKey)
-        let sealed = sealedPath()
-        defer { unlink(sealed) }
-        let actual = try encryptFile(file, to: sealed, objectKey: objectKey)
-        if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: objectKey, expected: sha256, actual: actual) }
-        return try await base.put(objectKey, file: sealed, sha256: nil, ifAbsent: ifAbsent)
+        if let sha256 {
+            let actual = try LocalDirectoryBackend.digest(of: file)
+            guard actual == sha256 else { throw ObjectStoreError.contentMismatch(key: objectKey, expected: sha256, actual: actual) }
+        }
+        return try await put(objectKey, source: try FileSource(path: file), ifAbsent: ifAbsent)
+    }
+
+    public func put(_ objectKey: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome {
+        try ObjectKey.validate(objectKey)
+        return try await base.put(objectKey, source: SealedSource(self, plain: source, objectKey: objectKey), ifAbsent: ifAbsent)
     }
 
     public func get(_ objectKey: String, range: Range<Int64>?) async throws -> [UInt8] {
@@ -264,11 +241,10 @@ public struct EncryptingBackend: ObjectBackend {
         guard let cipher = LocalDirectoryBackend.size(of: sealed), let plain = Self.plainSize(cipher: cipher) else {
             throw ObjectStoreError.io(path: "\(base.location)/\(objectKey)", detail: "not an object encrypted by tsvault")
         }
-        let reader = try PartReader(path: sealed, partSize: Self.chunkSize + Self.tagSize)
-        defer { reader.close() }
+        let reader = try FileSource(path: sealed)
         let output = try LocalDirectoryBackend.create(path)
         defer { close(output) }
-        let header = try reader.bytes(at: 0, count: Self.headerSize)
+        let header = Array(try reader.bytes(at: 0, count: Self.headerSize).readableBytesView)
         guard Array(header.prefix(5)) == Self.magic else {
             throw ObjectStoreError.io(path: "\(base.location)/\(objectKey)", detail: "not an object encrypted by tsvault")
         }
@@ -277,7 +253,7 @@ public struct EncryptingBackend: ObjectBackend {
         let stride = Self.chunkSize + Self.tagSize
         for index in 0..<chunks {
             let start = Int64(Self.headerSize + index * stride)
-            let sealedChunk = try reader.bytes(at: start, count: Int(min(Int64(stride), cipher - start)))
+            let sealedChunk = Array(try reader.bytes(at: start, count: Int(min(Int64(stride), cipher - start))).readableBytesView)
             let chunk = try open(
                 sealedChunk[...], objectKey: objectKey, prefix: Array(header[5..<13]), index: index, final: index == chunks - 1)
             chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
@@ -296,4 +272,46 @@ public struct EncryptingBackend: ObjectBackend {
     }
 
     public func delete(_ keys: [String]) async throws { try await base.delete(keys) }
+}
+
+/// The ciphertext of a plaintext source, produced for whatever range is asked: the chunks that
+/// range touches are read and sealed (a chunk straddling two parts is sealed twice, to the same
+/// bytes: same key, nonce, plaintext and authenticated data).
+struct SealedSource: ObjectSource {
+    let backend: EncryptingBackend
+    let plain: any ObjectSource
+    let objectKey: String
+    let noncePrefix: [UInt8]
+    let size: Int64
+
+    init(_ backend: EncryptingBackend, plain: any ObjectSource, objectKey: String) {
+        self.backend = backend
+        self.plain = plain
+        self.objectKey = objectKey
+        noncePrefix = (0..<8).map { _ in UInt8.random(in: 0...255) }
+        size = EncryptingBackend.cipherSize(plain: plain.size)
+    }
+
+    func read(at offset: Int64, count: Int, into out: inout ByteBuffer) throws {
+        let header = EncryptingBackend.magic + noncePrefix
+        let end = offset + Int64(count)
+        if offset < Int64(header.count) { out.writeBytes(header[Int(offset)..<min(header.count, Int(end))]) }
+        let stride = Int64(EncryptingBackend.chunkSize + EncryptingBackend.tagSize)
+        let body = Int64(EncryptingBackend.headerSize)
+        guard end > body else { return }
+        let chunks = Int(EncryptingBackend.chunkCount(plain: plain.size))
+        let first = Int((max(offset, body) - body) / stride)
+        let last = Int((end - 1 - body) / stride)
+        for index in first...last {
+            let plainStart = Int64(index) * Int64(EncryptingBackend.chunkSize)
+            let chunk = try plain.bytes(at: plainStart, count: Int(min(Int64(EncryptingBackend.chunkSize), plain.size - plainStart)))
+            let sealed = try chunk.withUnsafeReadableBytes {
+                try backend.seal($0, objectKey: objectKey, prefix: noncePrefix, index: index, final: index == chunks - 1)
+            }
+            let sealedStart = body + Int64(index) * stride
+            let from = Int(max(offset, sealedStart) - sealedStart)
+            let to = Int(min(end, sealedStart + Int64(sealed.count)) - sealedStart)
+            out.writeBytes(sealed[from..<to])
+        }
+    }
 }

@@ -57,6 +57,12 @@ public struct InstrumentedBackend<Base: ObjectBackend>: ObjectBackend {
         return outcome
     }
 
+    public func put(_ key: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome {
+        let outcome = try await measured("put", key) { try await base.put(key, source: source, ifAbsent: ifAbsent) }
+        if outcome == .stored { transferred(source.size, "up") }
+        return outcome
+    }
+
     public func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
         let size = LocalDirectoryBackend.size(of: file) ?? 0
         let outcome = try await measured("put", key) { try await base.adopt(key, file: file, sha256: sha256) }

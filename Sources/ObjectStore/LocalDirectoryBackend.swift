@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HexDigest
+import NIOCore
 
 /// Objects as files under a directory: key `blobs/ab/cd/abcd…` is the file `<root>/blobs/ab/cd/abcd…`.
 /// An object becomes visible only complete and durable: its bytes are written to a hidden work
@@ -39,6 +40,20 @@ public struct LocalDirectoryBackend: ObjectBackend {
         defer { unlink(work) }
         let actual = try Self.copyHashing(file, to: work)
         if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: key, expected: sha256, actual: actual) }
+        return try publish(work, as: key, ifAbsent: ifAbsent)
+    }
+
+    public func put(_ key: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome {
+        try ObjectKey.validate(key)
+        let work = try workFile(for: key)
+        defer { unlink(work) }
+        let fd = try Self.create(work)
+        defer { close(fd) }
+        let step: Int64 = 4 << 20
+        for offset in stride(from: 0, to: source.size, by: Int(step)) {
+            let chunk = try source.bytes(at: offset, count: Int(min(step, source.size - offset)))
+            try chunk.withUnsafeReadableBytes { try Self.writeAll(fd, $0, path: work) }
+        }
         return try publish(work, as: key, ifAbsent: ifAbsent)
     }
 

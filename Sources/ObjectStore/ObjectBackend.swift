@@ -20,6 +20,10 @@ public protocol ObjectBackend: Sendable {
     /// `ObjectStoreError.contentMismatch` is thrown.
     func put(_ key: String, file: String, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome
 
+    /// Stores the bytes `source` produces at `key`, streaming them as `put(_:file:…)` does;
+    /// the source may be asked for a range more than once (a retry starts over).
+    func put(_ key: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome
+
     /// Like `put(_:file:…)` but the file is the caller's to give away: the local backend links
     /// it into place instead of copying. The file is removed once the object is stored or found
     /// present; after a failure it is left for the caller (a retry can use it again).

@@ -67,6 +67,10 @@ public struct RetryingBackend<Base: ObjectBackend>: ObjectBackend {
         try await retrying("put", key) { try await base.put(key, file: file, sha256: sha256, ifAbsent: ifAbsent) }
     }
 
+    public func put(_ key: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome {
+        try await retrying("put", key) { try await base.put(key, source: source, ifAbsent: ifAbsent) }
+    }
+
     public func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
         try await retrying("put", key) { try await base.adopt(key, file: file, sha256: sha256) }
     }

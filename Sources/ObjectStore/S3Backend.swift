@@ -56,16 +56,23 @@ public struct S3Backend: ObjectBackend {
 
     public func put(_ key: String, file: String, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
         try ObjectKey.validate(key)
-        let reader = try PartReader(path: file, partSize: partSize)
-        defer { reader.close() }
-        if reader.size <= Int64(partSize) {
-            let data = try reader.part(0)
+        return try await put(key, from: try FileSource(path: file), sha256: sha256, ifAbsent: ifAbsent)
+    }
+
+    public func put(_ key: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome {
+        try ObjectKey.validate(key)
+        return try await put(key, from: source, sha256: nil, ifAbsent: ifAbsent)
+    }
+
+    private func put(_ key: String, from source: any ObjectSource, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
+        if source.size <= Int64(partSize) {
+            let data = try source.bytes(at: 0, count: Int(source.size))
             let actual = data.withUnsafeReadableBytes { SHA256.hash(data: $0) }.lowercaseHex
             if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: key, expected: sha256, actual: actual) }
             return try await putWhole(key, data, sha256: actual, ifAbsent: ifAbsent)
         }
         if ifAbsent, try await head(key) != nil { return .alreadyPresent }
-        try await putInParts(key, reader: reader, sha256: sha256)
+        try await putInParts(key, source: source, sha256: sha256)
         return .stored
     }
 
@@ -139,22 +146,33 @@ public struct S3Backend: ObjectBackend {
         return try await client.put(fullKey(key), body: data, ifAbsent: ifAbsent && conditionalWrites, metadata: metadata, sha256: sha256)
     }
 
-    /// Parts are read and hashed in order, and sent `partsInFlight` at a time; the upload is
-    /// completed only when every part is stored and the whole file hashes to `sha256`.
-    private func putInParts(_ key: String, reader: PartReader, sha256: String?) async throws {
+    /// Parts are read and hashed in order, and sent `partsInFlight` at a time, each into a buffer
+    /// a finished part gave back (fresh pages cost a fault and a clearing each); the upload is
+    /// completed only when every part is stored and the whole object hashes to `sha256`.
+    private func putInParts(_ key: String, source: any ObjectSource, sha256: String?) async throws {
         let full = fullKey(key)
+        let partCount = Int((source.size + Int64(partSize) - 1) / Int64(partSize))
         let upload = try await client.startMultipart(full, metadata: sha256.map { [("x-amz-meta-sha256", $0)] } ?? [])
         do {
             var hasher = SHA256()
-            var etags = [String](repeating: "", count: reader.partCount)
-            try await withThrowingTaskGroup(of: (Int, String).self) { group in
-                for number in 0..<reader.partCount {
-                    if number >= partsInFlight, let (done, etag) = try await group.next() { etags[done] = etag }
-                    let data = try reader.part(number)
+            var etags = [String](repeating: "", count: partCount)
+            var spare: [ByteBuffer] = []
+            try await withThrowingTaskGroup(of: (Int, String, ByteBuffer).self) { group in
+                for number in 0..<partCount {
+                    if number >= partsInFlight, let (done, etag, buffer) = try await group.next() {
+                        etags[done] = etag
+                        spare.append(buffer)
+                    }
+                    let offset = Int64(number) * Int64(partSize)
+                    var data = spare.popLast() ?? ByteBufferAllocator().buffer(capacity: partSize)
+                    data.clear()
+                    try source.read(at: offset, count: Int(min(Int64(partSize), source.size - offset)), into: &data)
                     if sha256 != nil { data.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
-                    group.addTask { [client] in (number, try await client.uploadPart(full, uploadID: upload, number: number + 1, data)) }
+                    group.addTask { [client, data] in
+                        (number, try await client.uploadPart(full, uploadID: upload, number: number + 1, data), data)
+                    }
                 }
-                for try await (done, etag) in group { etags[done] = etag }
+                for try await (done, etag, _) in group { etags[done] = etag }
             }
             if let sha256 {
                 let actual = hasher.finalize().lowercaseHex
@@ -166,54 +184,4 @@ public struct S3Backend: ObjectBackend {
             throw error
         }
     }
-}
-
-/// Reads a file one part at a time (pread straight into the buffer that is sent), so a
-/// multipart upload holds only the parts in flight in memory.
-final class PartReader {
-    let path: String
-    let size: Int64
-    let partSize: Int
-    private let fd: Int32
-
-    init(path: String, partSize: Int) throws {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LocalDirectoryBackend.error(path) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            Foundation.close(fd)
-            throw LocalDirectoryBackend.error(path)
-        }
-        self.path = path
-        self.size = Int64(info.st_size)
-        self.partSize = partSize
-    }
-
-    var partCount: Int { max(1, Int((size + Int64(partSize) - 1) / Int64(partSize))) }
-
-    func part(_ number: Int) throws -> ByteBuffer {
-        let offset = Int64(number) * Int64(partSize)
-        return try buffer(at: offset, count: Int(min(Int64(partSize), max(0, size - offset))))
-    }
-
-    func bytes(at offset: Int64, count: Int) throws -> [UInt8] { Array(try buffer(at: offset, count: count).readableBytesView) }
-
-    func buffer(at offset: Int64, count: Int) throws -> ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: count)
-        try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { space in
-            var done = 0
-            while done < count {
-                let n = pread(fd, space.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    throw n == 0 ? ObjectStoreError.io(path: path, detail: "shorter than its size") : LocalDirectoryBackend.error(path)
-                }
-                done += n
-            }
-            return count
-        }
-        return buffer
-    }
-
-    func close() { Foundation.close(fd) }
 }

@@ -52,14 +52,16 @@ struct TSVault: AsyncParsableCommand {
     }
 }
 
-/// Buffers of 1 MiB and more (upload parts, download chunks, remux buffers) are mapped on their
-/// own and returned to the system when freed. glibc otherwise raises its mapping threshold after
-/// the first such free, and the later ones come from per-thread heaps that keep what they grew
-/// to: peak memory then grew with the size of the blobs pushed (measured in BENCHMARKS.md).
+/// Buffers of 4 MiB and more (upload parts, 16 MiB by default) are mapped on their own and
+/// returned to the system when freed. glibc otherwise raises its mapping threshold after the
+/// first such free, and the later ones come from per-thread heaps that keep what they grew to:
+/// peak memory then grew with the size of the blobs pushed (measured in BENCHMARKS.md). Smaller
+/// buffers (1 MiB encryption chunks, reads) stay on the heap and are reused: mapping each of
+/// them afresh cost more kernel time in page faults than the work itself.
 private func keepLargeBuffersMapped() {
     #if os(Linux)
         // <malloc.h> is not in the Glibc module; M_MMAP_THRESHOLD is -3 in glibc's ABI.
-        _ = glibcMallopt(-3, 1 << 20)
+        _ = glibcMallopt(-3, 4 << 20)
     #endif
 }
 

@@ -90,6 +90,10 @@ final class FailingFirst: ObjectBackend {
         try gate()
         return try await base.put(key, file: file, sha256: sha256, ifAbsent: ifAbsent)
     }
+    func put(_ key: String, source: any ObjectSource, ifAbsent: Bool) async throws -> PutOutcome {
+        try gate()
+        return try await base.put(key, source: source, ifAbsent: ifAbsent)
+    }
     func adopt(_ key: String, file: String, sha256: String?) async throws -> PutOutcome {
         try gate()
         return try await base.adopt(key, file: file, sha256: sha256)
