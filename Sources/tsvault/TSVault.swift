@@ -56,12 +56,16 @@ struct TSVault: AsyncParsableCommand {
 /// returned to the system when freed. glibc otherwise raises its mapping threshold after the
 /// first such free, and the later ones come from per-thread heaps that keep what they grew to:
 /// peak memory then grew with the size of the blobs pushed (measured in BENCHMARKS.md). Smaller
-/// buffers (1 MiB encryption chunks, reads) stay on the heap and are reused: mapping each of
-/// them afresh cost more kernel time in page faults than the work itself.
+/// buffers (1 MiB encryption chunks, reads) stay on the heap and are reused, and the heap keeps
+/// up to 64 MiB free at its top: with a fixed mapping threshold glibc would otherwise hand the
+/// top back after every such free and fault it in again, which cost a push three seconds of
+/// kernel time per GB.
 private func keepLargeBuffersMapped() {
     #if os(Linux)
-        // <malloc.h> is not in the Glibc module; M_MMAP_THRESHOLD is -3 in glibc's ABI.
+        // <malloc.h> is not in the Glibc module; in glibc's ABI M_TRIM_THRESHOLD is -1 and
+        // M_MMAP_THRESHOLD is -3.
         _ = glibcMallopt(-3, 4 << 20)
+        _ = glibcMallopt(-1, 64 << 20)
     #endif
 }
 
