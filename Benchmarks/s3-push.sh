@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bucket throughput and memory on a real Ceph RADOS gateway (Scripts/ceph-cluster.sh: one
 # monitor, one memstore OSD, the beast frontend on loopback; all on this machine's 2 cores),
-# side by side in each round, every contender into a fresh bucket and starting from the page
-# cache:
+# side by side in each round (a fresh, warmed-up cluster each round, the order of the two push
+# contenders alternating), every contender into a fresh bucket and starting from the page cache:
 #   - aws-sync+sha256: `aws s3 sync` (awscli from PyPI, its defaults: 10 threads, 8 MiB parts)
 #     of the archive's blob directory and index, then `sha256sum` of every blob checked against
 #     its name — the check `backup push` makes of what it sends;
@@ -23,13 +23,24 @@ source Benchmarks/setup.sh
 "$venv/bin/python" -c "import awscli" 2>/dev/null || "$venv/bin/pip" install -q awscli
 tsvault=$PWD/.build/release/tsvault
 
-# A cluster of its own, beside any the tests use.
-export TSVAULT_CEPH_S3_PORT=7491 TSVAULT_CEPH_MON_PORT=3391 TSVAULT_CEPH_MEMSTORE_BYTES=$((12 << 30))
-set -a
-eval "$(Scripts/ceph-cluster.sh start "$work/ceph")"
-set +a
+# A cluster of its own, beside any the tests use, started afresh for every round: the gateway
+# collects deleted objects' garbage in the background, which made a round after deletions
+# spend up to three times the Ceph CPU on the same work.
+export TSVAULT_CEPH_S3_PORT=7491 TSVAULT_CEPH_MON_PORT=3391 TSVAULT_CEPH_MEMSTORE_BYTES=$((8 << 30))
+fresh_cluster() {
+    Scripts/ceph-cluster.sh stop "$work/ceph"
+    set -a
+    eval "$(Scripts/ceph-cluster.sh start "$work/ceph")"
+    set +a
+    export AWS_ACCESS_KEY_ID=$TSVAULT_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$TSVAULT_S3_SECRET_KEY AWS_DEFAULT_REGION=us-east-1
+    # The gateway creates its data pools on the first object written: done here, not in the
+    # first contender's time (which made whoever went first 3-4 s slower).
+    head -c $((40 << 20)) /dev/urandom >"$work/warm-up"
+    aws s3 mb s3://warm-up >/dev/null
+    aws s3 cp --only-show-errors "$work/warm-up" s3://warm-up/object
+    rm "$work/warm-up"
+}
 trap 'Scripts/ceph-cluster.sh stop "$work/ceph"; rm -rf "$work"' EXIT
-export AWS_ACCESS_KEY_ID=$TSVAULT_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$TSVAULT_S3_SECRET_KEY AWS_DEFAULT_REGION=us-east-1
 aws() { "$venv/bin/aws" --endpoint-url "$TSVAULT_S3_ENDPOINT" "$@"; }
 
 export_minutes() { # bitrate, minutes, output
@@ -101,18 +112,25 @@ input_size=$(stat -c %s "$work/input.mp4")
 size=$(du -sb "$work/archive/blobs" | cut -f1)
 echo "archive: $(find "$work/archive/blobs" -type f | wc -l) blobs, $((size / 1048576)) MiB; input $((input_size / 1048576)) MiB"
 
+aws_sync() { # bucket
+    measure aws-sync+sha256 bash -c "'$venv/bin/aws' --endpoint-url '$TSVAULT_S3_ENDPOINT' s3 sync --only-show-errors \
+        '$work/archive' 's3://$1/archive' --exclude 'tmp/*' --exclude '*.lock' && cd '$work/archive/blobs' && \
+        find . -type f -printf '%f %p\n' | awk '{ print \$1 \"  \" \$2 }' | sha256sum --quiet -c"
+}
+
 for round in $(seq "$rounds"); do
     echo "round $round"
+    fresh_cluster
     aws s3 mb "s3://aws-$round" >/dev/null
     aws s3 mb "s3://push-$round" >/dev/null
     aws s3 mb "s3://ingest-$round" >/dev/null
     cfg=$(config "$work/archive" "push-$round" "")
     warm "$work/archive"
+    # Who goes first alternates: the second contender meets a gateway that holds 1 GB more.
     {
-        measure aws-sync+sha256 bash -c "'$venv/bin/aws' --endpoint-url '$TSVAULT_S3_ENDPOINT' s3 sync --only-show-errors \
-            '$work/archive' 's3://aws-$round/archive' --exclude 'tmp/*' --exclude '*.lock' && cd '$work/archive/blobs' && \
-            find . -type f -printf '%f %p\n' | awk '{ print \$1 \"  \" \$2 }' | sha256sum --quiet -c"
+        if [ $((round % 2)) = 1 ]; then aws_sync "aws-$round"; fi
         measure push "$tsvault" backup push --config "$cfg" --archive "$work/archive"
+        if [ $((round % 2)) = 0 ]; then aws_sync "aws-$round"; fi
     } | report "$size"
     cat "$work/input.mp4" >/dev/null
     rm -rf "$work/local" "$work/s3archive"
@@ -122,7 +140,6 @@ for round in $(seq "$rounds"); do
             --source-sha256 $input_sha && sync"
         measure ingest-s3 "$tsvault" ingest "$work/input.mp4" --server bench --channel 1 --config "$cfg" --source-sha256 "$input_sha"
     } | report "$input_size"
-    for bucket in "aws-$round" "push-$round" "ingest-$round"; do aws s3 rb --force "s3://$bucket" >/dev/null; done
 done
 
 # Peak memory against blob size: the same work on blobs ~4x larger.
@@ -133,6 +150,7 @@ big_size=$(stat -c %s "$work/big.mp4")
 rm -rf "$work/bigarchive" "$work/s3archive"
 "$tsvault" ingest "$work/big.mp4" --server bench --channel 1 --archive "$work/bigarchive" --source-sha256 "$big_sha" >/dev/null
 for archive in archive bigarchive; do
+    fresh_cluster
     blobs=$(find "$work/$archive/blobs" -type f | wc -l)
     bytes=$(du -sb "$work/$archive/blobs" | cut -f1)
     largest=$(find "$work/$archive/blobs" -type f -printf '%s\n' | sort -n | tail -1)
@@ -141,8 +159,8 @@ for archive in archive bigarchive; do
     warm "$work/$archive"
     measure push "$tsvault" backup push --config "$(config "$work/$archive" "mem-$archive" "")" \
         --archive "$work/$archive" | report "$bytes"
-    aws s3 rb --force "s3://mem-$archive" >/dev/null
 done
+fresh_cluster
 aws s3 mb s3://mem-ingest >/dev/null
 cfg=$(config "$work/s3archive" mem-push mem-ingest)
 cat "$work/big.mp4" >/dev/null
