@@ -48,8 +48,9 @@ public enum BlobCheck: Sendable, Hashable {
 /// What the index knows of one channel's day, as minute offsets into the day [start, end).
 public struct DayFacts: Sendable {
     public var minutes: Int
-    /// The recorder's own minute bitmap for the day; nil when it was never asked.
-    public var recorded: [Bool]?
+    /// The recorder's own minute bitmaps, minute by minute of this day: nil where it was never
+    /// asked (or has forgotten the day); missing entries at the end are nil too.
+    public var recorded: [Bool?]
     public var archived: [(minutes: Range<Int>, check: BlobCheck)] = []
     /// Deleted by retention, with the rule that deleted them (`maxAgeDays 30`, `quota`).
     public var deleted: [(minutes: Range<Int>, rule: String)] = []
@@ -59,7 +60,7 @@ public struct DayFacts: Sendable {
     public var held: [(minutes: Range<Int>, caseID: String)] = []
     public var extracted: [(minutes: Range<Int>, caseID: String)] = []
 
-    public init(minutes: Int, recorded: [Bool]? = nil) {
+    public init(minutes: Int, recorded: [Bool?] = []) {
         self.minutes = minutes
         self.recorded = recorded
     }
@@ -79,7 +80,7 @@ public enum MinuteMap {
     /// retention, lost, failed, on the recorder, empty on the recorder, unknown.
     public static func classify(_ facts: DayFacts) -> [MinuteInfo] {
         var info = (0..<facts.minutes).map { minute -> MinuteInfo in
-            switch facts.recorded.map({ minute < $0.count && $0[minute] }) {
+            switch minute < facts.recorded.count ? facts.recorded[minute] : nil {
             case true?: MinuteInfo(state: .pending)
             case false?: MinuteInfo(state: .empty)
             case nil: MinuteInfo(state: .unknown)

@@ -19,7 +19,7 @@ import Testing
     }
 
     static func facts(_ minutes: Int, recorded: String? = nil, _ adjust: (inout DayFacts) -> Void = { _ in }) -> DayFacts {
-        var facts = DayFacts(minutes: minutes, recorded: recorded.map { $0.map { $0 == "1" } })
+        var facts = DayFacts(minutes: minutes, recorded: recorded.map { $0.map { $0 == "?" ? nil : $0 == "1" } } ?? [])
         adjust(&facts)
         return facts
     }
@@ -49,8 +49,8 @@ import Testing
             description: "ranges reaching past the day are clamped to it",
             facts: facts(4) { $0.archived = [(-5..<2, .sound), (3..<100, .sound)] }, expected: "VV?V"),
         Case(
-            description: "a bitmap shorter than the day leaves its end empty (a recorder's day of 1380 minutes)",
-            facts: facts(3, recorded: "1"), expected: "PEE")
+            description: "minutes the recorder was never asked about are unknown, even at the end of the day",
+            facts: facts(4, recorded: "1?0"), expected: "P?E?")
     ]
 
     @Test(arguments: cases) func eachMinuteGetsItsState(_ c: Case) {
