@@ -7,11 +7,22 @@ import Testing
     @Test func coverageShowsTheArchivedMinutesAndGapsPerDay() async throws {
         try await CLI.workspace("coverage") { work in
             _ = try await CLI.syntheticArchive(in: work)
+            // One mark per 30 minutes: the footage (15:00-15:10 UTC, never checked) is the 31st.
             let utc = try CLI.run("coverage", "--archive", work + "/archive")
-            #expect(utc.status == 0 && utc.output == "nvr CH1 2026-11-01  10/1440 min  gaps 00:00–15:00, 15:10–24:00\n", "\(utc)")
+            let bar = "[" + String(repeating: " ", count: 30) + "+" + String(repeating: " ", count: 17) + "]"
+            let lines = utc.output.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(utc.status == 0 && lines.count == 3 && lines[2].isEmpty, "\(utc)")
+            #expect(lines[0] == "nvr CH1 2026-11-01  10/1440 min  \(bar)  gaps 00:00–15:00, 15:10–24:00", "\(utc)")
+            #expect(lines[1] == Self.legend, "\(utc)")
             // The recorder's day the clocks went back has 25 hours; offsets are elapsed time.
             let local = try CLI.run("coverage", "--archive", work + "/archive", "--timezone", "America/New_York")
-            #expect(local.output == "nvr CH1 2026-11-01  10/1500 min  gaps 00:00–11:00, 11:10–25:00\n", "\(local)")
+            let localBar = "[" + String(repeating: " ", count: 22) + "+" + String(repeating: " ", count: 27) + "]"
+            #expect(local.output.hasPrefix("nvr CH1 2026-11-01  10/1500 min  \(localBar)  gaps 00:00–11:00, 11:10–25:00\n"), "\(local)")
+            // Checked, the same minutes are verified.
+            #expect(try CLI.run("verify", "--archive", work + "/archive", "--full").status == 0)
+            let checked = try CLI.run("coverage", "--archive", work + "/archive").output
+            #expect(
+                checked.hasPrefix("nvr CH1 2026-11-01  10/1440 min  \(bar.replacingOccurrences(of: "+", with: "#"))  gaps"), "\(checked)")
             let json = try CLI.run("coverage", "--archive", work + "/archive", "--json")
             struct Day: Decodable {
                 var minutes: Int
@@ -26,6 +37,10 @@ import Testing
             #expect(day.gaps == [[0, 900], [910, 1440]], "\(json)")
         }
     }
+
+    static let legend =
+        "one mark per 30 min: # verified  + not checked yet  ! check failed  . on the recorder  F export failed  L lost  "
+        + "x deleted by retention  _ recorder had nothing  blank unknown"
 
     @Test func anEmptyArchiveSaysSoAndAnUnknownZoneIsAUsageError() async throws {
         try await CLI.workspace("coverage-empty") { work in

@@ -6,7 +6,13 @@ struct CoverageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coverage",
         abstract: "Archived minutes and gaps per server, channel and day.",
-        discussion: "Days are calendar days in --timezone (default UTC). Exit code 0, or 74 when the archive cannot be read.")
+        discussion: """
+            Days are calendar days in --timezone (default UTC). Each day has a bar, one mark per 30 \
+            minutes showing the most urgent state of its minutes: verified, not checked yet, check \
+            failed, on the recorder but not archived, export failed, lost, deleted by retention, \
+            nothing recorded, unknown (the legend follows the days). Exit code 0, or 74 when the \
+            archive cannot be read.
+            """)
 
     @Option(help: "Only this recorder.") var server: String?
     @Option(help: "Only this channel.") var channel: Int?
@@ -30,13 +36,18 @@ struct CoverageCommand: ParsableCommand {
             try printJSON(list: days.map(CoveredDay.init), key: "days")
             return
         }
+        let bar = CoverageBar.forStandardOutput
         for day in days {
             let gaps = day.gaps.prefix(6).map { "\(clock($0.lowerBound))–\(clock($0.upperBound))" }.joined(separator: ", ")
             let more = day.gaps.count > 6 ? " (+\(day.gaps.count - 6) more)" : ""
+            let facts = try store.dayFacts(
+                server: day.server, channel: day.channel, startMicros: day.dayStartMicros,
+                endMicros: day.dayStartMicros + Int64(day.minutes.count) * 60_000_000)
             print(
-                "\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min"
-                    + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
+                "\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min  "
+                    + bar.render(MinuteMap.classify(facts).map(\.state)) + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
         }
+        if !days.isEmpty { print(bar.legend) }
     }
 
     /// Minute offset into the day as hh:mm (elapsed, so DST days read naturally).
