@@ -123,22 +123,6 @@ public struct EncryptingBackend: ObjectBackend {
         }
     }
 
-    /// Encrypts `bytes` whole (small objects).
-    func encrypt(_ bytes: [UInt8], objectKey: String) throws -> [UInt8] {
-        let prefix = (0..<8).map { _ in UInt8.random(in: 0...255) }
-        var out = Self.magic + prefix
-        let chunks = Int(Self.chunkCount(plain: Int64(bytes.count)))
-        try bytes.withUnsafeBytes { all in
-            for index in 0..<chunks {
-                let range = index * Self.chunkSize..<min((index + 1) * Self.chunkSize, bytes.count)
-                out += try seal(
-                    UnsafeRawBufferPointer(rebasing: all[range]), objectKey: objectKey, prefix: prefix, index: index,
-                    final: index == chunks - 1)
-            }
-        }
-        return out
-    }
-
     /// Decrypts a whole object.
     func decrypt(_ sealed: [UInt8], objectKey: String) throws -> [UInt8] {
         guard sealed.count >= Self.headerSize, Array(sealed.prefix(5)) == Self.magic,
@@ -170,7 +154,7 @@ public struct EncryptingBackend: ObjectBackend {
 
     public func put(_ objectKey: String, bytes: [UInt8], ifAbsent: Bool) async throws -> PutOutcome {
         try ObjectKey.validate(objectKey)
-        return try await base.put(objectKey, bytes: try encrypt(bytes, objectKey: objectKey), ifAbsent: ifAbsent)
+        return try await put(objectKey, source: BytesSource(bytes), ifAbsent: ifAbsent)
     }
 
     /// The file is sealed on its way up, a part at a time (`SealedSource`): no sealed copy is

@@ -21,6 +21,18 @@ extension ObjectSource {
     }
 }
 
+/// Bytes already in memory (small objects: index sums, subtitles, probes).
+public struct BytesSource: ObjectSource {
+    public let content: [UInt8]
+    public var size: Int64 { Int64(content.count) }
+
+    public init(_ content: [UInt8]) { self.content = content }
+
+    public func read(at offset: Int64, count: Int, into buffer: inout ByteBuffer) throws {
+        buffer.writeBytes(content[Int(offset)..<Int(offset) + count])
+    }
+}
+
 /// A file read with pread straight into the buffer that is sent (safe from several tasks).
 public final class FileSource: ObjectSource {
     public let path: String

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import HexDigest
-import NIOCore
 import ObjectStore
 
 /// The behaviour every object backend must have, as cases a test target runs against each
@@ -179,23 +178,14 @@ public enum ObjectBackendConformance {
         try check(try await store.list(prefix: "").isEmpty, "something was published")
     }
 
-    /// Bytes made on the way (as the encrypting wrapper makes ciphertext), read by offset.
-    struct MemorySource: ObjectSource {
-        let content: [UInt8]
-        var size: Int64 { Int64(content.count) }
-        func read(at offset: Int64, count: Int, into buffer: inout ByteBuffer) throws {
-            buffer.writeBytes(content[Int(offset)..<Int(offset) + count])
-        }
-    }
-
     static func producedSource(_ store: any ObjectBackend, _ scratch: ConformanceScratch) async throws {
         for (name, size) in [("empty", 0), ("small", 1000), ("large", largeSize)] {
             let content = bytes(size, seed: 17)
-            let source = MemorySource(content: content)
+            let source = BytesSource(content)
             try check(try await store.put("made/\(name)", source: source, ifAbsent: true) == .stored, "\(name) not stored")
             try check(try await store.head("made/\(name)") == Int64(size), "\(name) head")
             try check(try await store.get("made/\(name)") == content, "\(name) content differs")
-            let again = MemorySource(content: bytes(size, seed: 18))
+            let again = BytesSource(bytes(size, seed: 18))
             try check(try await store.put("made/\(name)", source: again, ifAbsent: true) == .alreadyPresent, "second \(name) put")
         }
         try check(try await store.list(prefix: "made/").map(\.key) == ["made/empty", "made/large", "made/small"], "made/ keys")
