@@ -196,6 +196,13 @@ public struct ArchiveIndex: Sendable {
             try db.execute(sql: "ALTER TABLE blob_store ADD COLUMN claim TEXT")
             try db.execute(sql: "UPDATE blob_store SET claim = lower(hex(randomblob(16)))")
         }
+        migrator.registerMigration("v9 lost minutes placed") { db in
+            // Which minutes were lost, not only how many: the recorder's bitmap of the day when
+            // it was forgotten (lost = recorded there and not archived), for the coverage
+            // picture. Rows written before this have neither and stay counts.
+            try db.execute(sql: "ALTER TABLE lost_minutes ADD COLUMN start_us INTEGER")
+            try db.execute(sql: "ALTER TABLE lost_minutes ADD COLUMN bitmap TEXT")
+        }
         return migrator
     }
 

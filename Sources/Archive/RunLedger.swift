@@ -169,9 +169,16 @@ extension Archive {
     ) throws {
         try index.write { db in
             for day in lost {
+                // The day's last known bitmap goes with the count (read before it is forgotten below).
+                let remembered = try Row.fetchOne(
+                    db, sql: "SELECT start_us, bitmap FROM recorder_days WHERE server = ? AND channel = ? AND day = ?",
+                    arguments: [day.server, day.channel, day.day])
                 try db.execute(
-                    sql: "INSERT INTO lost_minutes(run_id, server, channel, day, minutes) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [run, day.server, day.channel, day.day, day.minutes])
+                    sql: "INSERT INTO lost_minutes(run_id, server, channel, day, minutes, start_us, bitmap) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        run, day.server, day.channel, day.day, day.minutes, remembered?["start_us"] as Int64?,
+                        remembered?["bitmap"] as String?
+                    ])
             }
             for day in forgetting {
                 try db.execute(

@@ -5,7 +5,8 @@ import Testing
 
 /// The facts the coverage picture reads from a real index: ten archived minutes of real H.264
 /// (10:00–10:10 New York on 2026-11-01, the 25-hour day DST ends), the recorder's bitmap, a
-/// failed export window and a hold, placed on the exact minutes of that day.
+/// failed export window and a hold, placed on the exact minutes of that day; then a retention
+/// deletion, the recorder wrapping past the day, and an extraction.
 @Suite(.timeLimit(.minutes(3))) struct DayFactsTests {
     @Test func theIndexFactsLandOnTheExactMinutesOfA25HourDay() async throws {
         let work = try ArchiveFixture.temporaryDirectory("dayfacts")
@@ -57,5 +58,35 @@ import Testing
         #expect(info.indices.filter { info[$0].state != expected[$0] }.isEmpty, "every minute as the index says")
         #expect(info[677].detail == "HTTP 503 from the recorder")
         #expect(info.indices.filter { !info[$0].holds.isEmpty } == [662, 663, 664] && info[663].holds == ["C-42"])
+
+        // Retention over a quota deletes the oldest segment; the recorder wraps past the day
+        // (its recorded, unarchived minutes are lost); an extraction of 10:05–10:07 is logged.
+        let plan = try archive.retentionPlan(RetentionPolicy(quotaBytes: try archive.overview().storedBytes - 1))
+        let range = try #require(plan.ranges.first)
+        _ = try await archive.applyRetention(plan, actor: "tests", policyText: "quotaGB")
+        try archive.updateRecorderDays(
+            server: "nvr", channel: 1, current: [], forgetting: ["2026-11-01"],
+            lost: [LostDay(server: "nvr", channel: 1, day: "2026-11-01", minutes: 15)], run: run)
+        let extractFrom = dayStart.addingTimeInterval(665 * 60)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]  // as the extractor writes them
+        try archive.appendCustody(
+            action: "extract", caseID: "C-7", actor: "tests",
+            details: [
+                "server": "nvr", "channels": "1,2", "from": iso.string(from: extractFrom),
+                "to": iso.string(from: extractFrom.addingTimeInterval(120))
+            ])
+
+        let after = MinuteMap.classify(
+            try archive.dayFacts(server: "nvr", channel: 1, startMicros: dayStart.unixMicros, endMicros: dayEnd.unixMicros))
+        let deleted =
+            Int((range.startMicros - dayStart.unixMicros) / 60_000_000)..<Int((range.endMicros - dayStart.unixMicros) / 60_000_000)
+        #expect(deleted.lowerBound == 660 && !deleted.isEmpty && deleted.upperBound < 670)
+        var expectedAfter = expected
+        for minute in Array(650..<660) + Array(670..<680) { expectedAfter[minute] = .lost }
+        for minute in deleted { expectedAfter[minute] = .deleted }
+        #expect(after.indices.filter { after[$0].state != expectedAfter[$0] }.isEmpty, "lost, deleted and still archived minutes")
+        #expect(after[660].detail == "by quota")
+        #expect(after.indices.filter { !after[$0].extractions.isEmpty } == [665, 666] && after[665].extractions == ["C-7"])
     }
 }
