@@ -3,33 +3,27 @@ import GRDB
 
 extension Archive {
     /// What the index knows of a channel over [start, end) (a day in some zone), as the minute
-    /// offsets `MinuteMap` reads: archived segments with their blob's last check, the
-    /// recorder's bitmaps projected minute by minute through their instants (so a recorder in
-    /// another zone, or a 23- or 25-hour day, lines up), failed export windows with their
-    /// error, active holds, lost minutes (the recorder's bitmap of the day when it was
-    /// forgotten; rows from before index v9 are counts only and are not placed), and the
-    /// retention deletions and evidence extractions the custody log records.
+    /// offsets `MinuteMap` reads. See `channelFacts`.
     public func dayFacts(server: String, channel: Int, startMicros: Int64, endMicros: Int64) throws -> DayFacts {
-        let minuteMicros: Int64 = 60_000_000
-        let count = Int((endMicros - startMicros) / minuteMicros)
-        func offsets(_ from: Int64, _ to: Int64) -> Range<Int> {
-            let first = Int((max(from, startMicros) - startMicros) / minuteMicros)
-            let last = Int((min(to, endMicros) - 1 - startMicros) / minuteMicros)
-            return first..<max(first, last + 1)
-        }
-        var facts = DayFacts(minutes: count, recorded: [Bool?](repeating: nil, count: count))
-        /// Calls `body` with the day's offset of each minute of a bitmap that starts at `dayStart`.
-        func project(_ bits: [Bool], from dayStart: Int64, _ body: (Int, Bool) -> Void) {
-            for (i, bit) in bits.enumerated() {
-                let at = dayStart + Int64(i) * minuteMicros
-                if at >= startMicros, at < endMicros { body(Int((at - startMicros) / minuteMicros), bit) }
-            }
-        }
+        try channelFacts(server: server, channel: channel, days: [startMicros..<endMicros])[0]
+    }
+
+    /// What the index knows of a channel over each of `days` (consecutive days in some zone,
+    /// in order), each as the minute offsets `MinuteMap` reads: archived segments with their
+    /// blob's last check, the recorder's bitmaps projected minute by minute through their
+    /// instants (so a recorder in another zone, or a 23- or 25-hour day, lines up), failed
+    /// export windows with their error, active holds, lost minutes (the recorder's bitmap of
+    /// the day when it was forgotten; rows from before index v9 are counts only and are not
+    /// placed), and the retention deletions and evidence extractions the custody log records.
+    /// Each table is read once for all the days.
+    public func channelFacts(server: String, channel: Int, days: [Range<Int64>]) throws -> [DayFacts] {
+        guard let spanStart = days.first?.lowerBound, let spanEnd = days.last?.upperBound else { return [] }
+        var placer = DayPlacer(days: days)
         for day in try recorderDays(server: server, channel: channel) {
-            project(day.recorded, from: day.startMicros) { facts.recorded[$0] = $1 }
+            placer.project(day.recorded, from: day.startMicros) { facts, minute, bit in facts.recorded[minute] = bit }
         }
         try index.read { db in
-            let arguments: StatementArguments = [server, channel, startMicros, endMicros]
+            let arguments: StatementArguments = [server, channel, spanStart, spanEnd]
             for row in try Row.fetchAll(
                 db,
                 sql: """
@@ -42,7 +36,7 @@ extension Archive {
                 let result = row["result"] as String?
                 let check: BlobCheck =
                     (row["checked"] as Double?) == nil ? .notYet : (result?.hasSuffix(": ok") ?? false) ? .sound : .failed
-                facts.archived.append((offsets(row["s"], row["e"]), check))
+                placer.place(row["s"], row["e"]) { $0.archived.append(($1, check)) }
             }
             for row in try Row.fetchAll(
                 db,
@@ -51,7 +45,8 @@ extension Archive {
                     WHERE server = ? AND channel = ? AND end_us > ? AND start_us < ? AND status = ? ORDER BY id
                     """, arguments: arguments + [WindowStatus.failed.rawValue])
             {
-                facts.failed.append((offsets(row["start_us"], row["end_us"]), row["error"] ?? "export failed"))
+                let error: String = row["error"] ?? "export failed"
+                placer.place(row["start_us"], row["end_us"]) { $0.failed.append(($1, error)) }
             }
             for row in try Row.fetchAll(
                 db,
@@ -60,18 +55,19 @@ extension Archive {
                     WHERE server = ? AND channel = ? AND end_us > ? AND start_us < ? AND released_at IS NULL ORDER BY id
                     """, arguments: arguments)
             {
-                facts.held.append((offsets(row["start_us"], row["end_us"]), row["case_id"]))
+                let caseID: String = row["case_id"]
+                placer.place(row["start_us"], row["end_us"]) { $0.held.append(($1, caseID)) }
             }
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT start_us, bitmap FROM lost_minutes
                     WHERE server = ? AND channel = ? AND bitmap IS NOT NULL AND start_us < ? ORDER BY id
-                    """, arguments: [server, channel, endMicros])
+                    """, arguments: [server, channel, spanEnd])
             {
                 // Lost where the recorder had footage (archived minutes win in MinuteMap); where
                 // it had none, that bitmap is still the last word on the day.
-                project((row["bitmap"] as String).map { $0 == "1" }, from: row["start_us"]) { minute, recorded in
+                placer.project((row["bitmap"] as String).map { $0 == "1" }, from: row["start_us"]) { facts, minute, recorded in
                     if recorded {
                         facts.lost.append(minute..<minute + 1)
                     } else if facts.recorded[minute] == nil {
@@ -80,14 +76,64 @@ extension Archive {
                 }
             }
         }
-        for event in try custodyRanges(server: server, channel: channel, startMicros: startMicros, endMicros: endMicros) {
-            let minutes = offsets(event.startMicros, event.endMicros)
-            switch event.action {
-            case "retention-delete": facts.deleted.append((minutes, event.detail))
-            default: facts.extracted.append((minutes, event.detail))
+        for event in try custodyRanges(server: server, channel: channel, startMicros: spanStart, endMicros: spanEnd) {
+            placer.place(event.startMicros, event.endMicros) { facts, minutes in
+                switch event.action {
+                case "retention-delete": facts.deleted.append((minutes, event.detail))
+                default: facts.extracted.append((minutes, event.detail))
+                }
             }
         }
-        return facts
+        return placer.facts
+    }
+}
+
+/// Puts instants and ranges of instants onto the minute offsets of consecutive days.
+private struct DayPlacer {
+    static let minuteMicros: Int64 = 60_000_000
+    let days: [Range<Int64>]
+    var facts: [DayFacts]
+
+    init(days: [Range<Int64>]) {
+        self.days = days
+        facts = days.map {
+            let count = Int(($0.upperBound - $0.lowerBound) / Self.minuteMicros)
+            return DayFacts(minutes: count, recorded: [Bool?](repeating: nil, count: count))
+        }
+    }
+
+    /// The first day ending after `instant`.
+    private func firstDay(endingAfter instant: Int64) -> Int {
+        var (low, high) = (0, days.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if days[mid].upperBound <= instant { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Calls `body` for each day [from, to) overlaps, with the minute offsets it covers there.
+    mutating func place(_ from: Int64, _ to: Int64, _ body: (inout DayFacts, Range<Int>) -> Void) {
+        var i = firstDay(endingAfter: from)
+        while i < days.count, days[i].lowerBound < to {
+            let day = days[i]
+            let first = Int((max(from, day.lowerBound) - day.lowerBound) / Self.minuteMicros)
+            let last = Int((min(to, day.upperBound) - 1 - day.lowerBound) / Self.minuteMicros)
+            body(&facts[i], first..<max(first, last + 1))
+            i += 1
+        }
+    }
+
+    /// Calls `body` with the day and minute offset of each minute of a bitmap starting at `start`.
+    mutating func project(_ bits: [Bool], from start: Int64, _ body: (inout DayFacts, Int, Bool) -> Void) {
+        var i = firstDay(endingAfter: start)
+        for (minute, bit) in bits.enumerated() {
+            let at = start + Int64(minute) * Self.minuteMicros
+            while i < days.count, days[i].upperBound <= at { i += 1 }
+            guard i < days.count else { return }
+            guard days[i].lowerBound <= at else { continue }
+            body(&facts[i], Int((at - days[i].lowerBound) / Self.minuteMicros), bit)
+        }
     }
 }
 

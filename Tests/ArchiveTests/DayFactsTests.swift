@@ -88,5 +88,15 @@ import Testing
         #expect(after.indices.filter { after[$0].state != expectedAfter[$0] }.isEmpty, "lost, deleted and still archived minutes")
         #expect(after[660].detail == "by quota")
         #expect(after.indices.filter { !after[$0].extractions.isEmpty } == [665, 666] && after[665].extractions == ["C-7"])
+
+        // Read for three days at once (as a report does), the middle day is the same minute for minute.
+        let before = calendar.date(byAdding: .day, value: -1, to: dayStart)!
+        let next = calendar.date(byAdding: .day, value: 1, to: dayEnd)!
+        let three = try archive.channelFacts(
+            server: "nvr", channel: 1,
+            days: [before.unixMicros..<dayStart.unixMicros, dayStart.unixMicros..<dayEnd.unixMicros, dayEnd.unixMicros..<next.unixMicros])
+        #expect(three.map(\.minutes) == [1440, 1500, 1440])
+        #expect(MinuteMap.classify(three[1]) == after)
+        #expect(MinuteMap.classify(three[0]).allSatisfy { $0.state == .unknown })
     }
 }
