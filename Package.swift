@@ -137,6 +137,9 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "NIOSSL", package: "swift-nio-ssl")
             ]
         ),
+        // The coverage picture as data (every minute's state and why) and as one self-contained
+        // HTML page, for `coverage --html` and the daemon's /ui.
+        .target(name: "CoverageReport", dependencies: ["Archive"]),
         // Evidence packages: clips, manifest, signature, verification.
         .target(
             name: "Evidence",
@@ -159,6 +162,7 @@ let package = Package(
                 "Nightly",
                 "Evidence",
                 "Backup",
+                "CoverageReport",
                 "Remux",
                 "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

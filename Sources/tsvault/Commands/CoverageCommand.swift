@@ -1,5 +1,6 @@
 import Archive
 import ArgumentParser
+import CoverageReport
 import Foundation
 
 struct CoverageCommand: ParsableCommand {
@@ -10,8 +11,12 @@ struct CoverageCommand: ParsableCommand {
             Days are calendar days in --timezone (default UTC). Each day has a bar, one mark per 30 \
             minutes showing the most urgent state of its minutes: verified, not checked yet, check \
             failed, on the recorder but not archived, export failed, lost, deleted by retention, \
-            nothing recorded, unknown (the legend follows the days). Exit code 0, or 74 when the \
-            archive cannot be read.
+            nothing recorded, unknown (the legend follows the days). With --html FILE, writes the \
+            picture as one self-contained web page instead: a month calendar per channel, each day's \
+            minutes with what explains them (last export error, retention rule, holds and extractions \
+            by case), the segments and exports behind a selected range and the `evidence extract` \
+            command for it, backup targets and the last runs. Exit code 0, 74 when the archive \
+            cannot be read or the file cannot be written.
             """)
 
     @Option(help: "Only this recorder.") var server: String?
@@ -21,6 +26,7 @@ struct CoverageCommand: ParsableCommand {
     @Option(help: "Time zone of the days (IANA; use the recorder's).") var timezone = "UTC"
     @OptionGroup var archive: ArchiveOptions
     @Flag(help: "Print the days as JSON (archived minutes and gaps as ranges of minute offsets).") var json = false
+    @Option(help: "Write the coverage picture to this HTML file (self-contained; nothing printed but its path).") var html: String?
 
     func run() throws {
         guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("unknown --timezone \(timezone)") }
@@ -31,6 +37,12 @@ struct CoverageCommand: ParsableCommand {
         }
         let fromDate = try from.map { try parseInstant($0, option: "--from") } ?? Date(unixMicros: span.lowerBound)
         let toDate = try to.map { try parseInstant($0, option: "--to") } ?? Date(unixMicros: span.upperBound)
+        if let html {
+            let report = try CoverageReport.build(
+                store, CoverageReport.Request(server: server, channel: channel, from: fromDate, to: toDate, zone: zone))
+            try writeReport(CoveragePage.html(report), to: html)
+            return
+        }
         let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
         if json {
             try printJSON(list: days.map(CoveredDay.init), key: "days")
@@ -48,6 +60,19 @@ struct CoverageCommand: ParsableCommand {
                     + bar.render(MinuteMap.classify(facts).map(\.state)) + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
         }
         if !days.isEmpty { print(bar.legend) }
+    }
+
+    /// Writes the page next to its final name and renames it, so a reader never sees half a page.
+    private func writeReport(_ page: String, to path: String) throws {
+        let temporary = path + ".partial"
+        do {
+            try Data(page.utf8).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ArchiveError.ioFailed(path: path, detail: error.localizedDescription)
+        }
+        print(path)
     }
 
     /// Minute offset into the day as hh:mm (elapsed, so DST days read naturally).
