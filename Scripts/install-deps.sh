@@ -3,27 +3,27 @@
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
-packages=(libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libzstd-dev ffmpeg pkg-config python3-venv systemd prometheus)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# install_missing [apt-get options] -- packages...: installs the packages not installed yet.
+install_missing() {
+    local options=() missing=()
+    while [ "$1" != "--" ]; do options+=("$1"); shift; done
+    shift
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
     echo "installing: ${missing[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${options[@]}" "${missing[@]}" >/dev/null
+}
+
+install_missing -- libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libzstd-dev ffmpeg pkg-config python3-venv \
+    systemd prometheus
 # Ceph for the object-storage tests (Scripts/ceph-cluster.sh), without the recommended extras.
-ceph=(ceph-mon ceph-osd radosgw ceph-common)
-for p in "${ceph[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        echo "installing: ${ceph[*]}"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${ceph[@]}" >/dev/null
-        break
-    fi
-done
+install_missing --no-install-recommends -- ceph-mon ceph-osd radosgw ceph-common
+# Headless Chromium and its WebDriver for the coverage page tests (Selenium drives them), and a
+# font so the screenshots have text; without the recommended extras.
+install_missing --no-install-recommends -- chromium chromium-driver fonts-dejavu-core

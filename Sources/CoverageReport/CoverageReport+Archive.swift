@@ -48,7 +48,8 @@ extension CoverageReport {
         return CoverageReport(
             generatedAt: now, timeZone: request.zone.identifier, from: request.from, to: request.to,
             archive: ArchiveSummary(
-                path: archive.root, store: try Archive.recordedStore(root: archive.root)?.location, segments: overview.segments,
+                path: URL(fileURLWithPath: archive.root).standardizedFileURL.path,
+                store: try Archive.recordedStore(root: archive.root)?.location, segments: overview.segments,
                 storedBytes: overview.storedBytes, failedBlobs: overview.failedBlobs, unverifiedBlobs: overview.unverifiedBlobs,
                 lastVerifiedAt: overview.lastVerifiedAt, activeHolds: overview.activeHolds),
             targets: overview.backups.map {
