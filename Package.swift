@@ -120,8 +120,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // The daemon's /metrics and /health.
+                // The daemon's /metrics, /health, and the coverage page at /ui and /status.
+                "CoverageReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics")
             ]
@@ -212,7 +215,8 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "Nightly", "Archive", "TestSupport", "ObjectStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Nightly", "Archive", "CoverageReport", "TestSupport", "ObjectStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift")
             ]
         ),

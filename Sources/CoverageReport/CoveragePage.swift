@@ -6,13 +6,22 @@ import Foundation
 /// the daemon serves the same page at /ui.
 public enum CoveragePage {
     public static func html(_ report: CoverageReport) throws -> String {
+        // `<` only occurs inside JSON strings; escaped, no name or error text can close the script element.
+        let json = try Self.json(report).replacingOccurrences(of: "<", with: "\\u003c")
+        return head.replacingOccurrences(of: "content=\"CSP\"", with: "content=\"\(contentSecurityPolicy)\"")
+            + "<script type=\"application/json\" id=\"report\">" + json + "</script>\n" + script + "</body>\n</html>\n"
+    }
+
+    /// The report as the JSON the page embeds (and the daemon's /status serves).
+    public static func json(_ report: CoverageReport) throws -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        // `<` only occurs inside JSON strings; escaped, no name or error text can close the script element.
-        let json = String(decoding: try encoder.encode(report), as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
-        return head + "<script type=\"application/json\" id=\"report\">" + json + "</script>\n" + script + "</body>\n</html>\n"
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
+
+    /// What the page may load: nothing but its own inline style and script.
+    public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
     static let head = #"""
         <!DOCTYPE html>
@@ -20,7 +29,7 @@ public enum CoveragePage {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+        <meta http-equiv="Content-Security-Policy" content="CSP">
         <title>tsvault coverage</title>
         <style>
         body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1f2328; }

@@ -19,6 +19,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public var retention: Retention?
     public var backup: Backup?
     public var scrub: Scrub?
+    public var daemon: Daemon?
     public var servers: [Server]
 
     /// `store:`: the archive's blobs in an S3-compatible bucket (Ceph's RADOS gateway, AWS S3,
@@ -124,6 +125,29 @@ public struct TSVaultConfiguration: Sendable, Codable {
             if let cron { return .cron(try CronSchedule(cron)) }
             return .daily(daily.flatMap(TimeOfDay.init) ?? TimeOfDay("01:00")!)
         }
+    }
+
+    /// `daemon:`: the coverage page (/ui) and its JSON (/status) the daemon serves beside
+    /// /metrics. On a loopback address they are open to local users; on any other address only
+    /// to requests carrying `Authorization: Bearer <uiToken>`, and off without a token.
+    public struct Daemon: Sendable, Codable, Hashable {
+        public var uiToken: SecretReference?
+        /// Days back from today the page covers unless the request asks (`?days=`).
+        public var uiDays: Int = 31
+
+        public init(uiToken: SecretReference? = nil, uiDays: Int = 31) {
+            self.uiToken = uiToken
+            self.uiDays = uiDays
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            uiToken = try c.decodeIfPresent(SecretReference.self, forKey: .uiToken)
+            uiDays = try c.decodeIfPresent(Int.self, forKey: .uiDays) ?? 31
+        }
+
+        /// The token's source, nil when none is configured.
+        public var uiTokenSource: SecretSource? { uiToken?.source }
     }
 
     /// Retention: `tsvault retention [--apply]`, and the daemon after each run.
@@ -268,7 +292,8 @@ public struct TSVaultConfiguration: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case archive, store, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, scrub, servers
+        case archive, store, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, scrub, daemon,
+            servers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -284,6 +309,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
         retention = try c.decodeIfPresent(Retention.self, forKey: .retention)
         backup = try c.decodeIfPresent(Backup.self, forKey: .backup)
         scrub = try c.decodeIfPresent(Scrub.self, forKey: .scrub)
+        daemon = try c.decodeIfPresent(Daemon.self, forKey: .daemon)
         servers = try c.decode([Server].self, forKey: .servers)
     }
 }

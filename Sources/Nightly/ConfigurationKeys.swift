@@ -36,6 +36,7 @@ indirect enum ConfigurationKeys: Sendable {
             "buckets": .list(.map(storeKeys.merging(["label": .value, "keyFile": .value]) { a, _ in a }))
         ]),
         "scrub": .map(["gbPerRun": .value, "level": .value]),
+        "daemon": .map(["uiToken": secret, "uiDays": .value]),
         "servers": .list(
             .map([
                 "name": .value, "url": .value, "apiKey": secret, "user": .value, "password": secret, "tls": .map(["caFile": .value]),

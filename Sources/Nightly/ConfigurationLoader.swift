@@ -136,6 +136,13 @@ public enum ConfigurationLoader {
             }
         }
         if let scrub = c.scrub, scrub.gbPerRun <= 0 { error("scrub.gbPerRun", "must be positive") }
+        if let daemon = c.daemon {
+            if !(1...366).contains(daemon.uiDays) { error("daemon.uiDays", "must be 1...366 days") }
+            if let token = daemon.uiToken {
+                if token.sourceCount == 0 { error("daemon.uiToken", "needs env:, file: or credential:") }
+                problems += secretProblems(token, at: "daemon.uiToken")
+            }
+        }
         if let store = c.store {
             problems += storeProblems(store, at: "store")
             if store.keepIndexSnapshots < 1 { error("store.keepIndexSnapshots", "must be at least 1") }

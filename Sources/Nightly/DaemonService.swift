@@ -11,12 +11,15 @@ public struct DaemonService: Sendable {
     /// Where /metrics and /health listen; port 0 picks a free one.
     public let host: String
     public let port: Int
+    /// /ui and /status, when the daemon serves them.
+    public let coverage: CoverageEndpoints?
 
-    public init(daemon: NightlyDaemon, host: String, port: Int) {
+    public init(daemon: NightlyDaemon, host: String, port: Int, coverage: CoverageEndpoints? = nil) {
         self.daemon = daemon
         self.state = daemon.state
         self.host = host
         self.port = port
+        self.coverage = coverage
     }
 
     /// Serves until a graceful shutdown; `onListening` gets the bound port once it listens, and
@@ -29,7 +32,8 @@ public struct DaemonService: Sendable {
         var quiet = logger
         quiet.logLevel = .warning
         let app = Application(
-            router: Self.router(state), configuration: .init(address: .hostname(host, port: port), serverName: "tsvault"),
+            router: Self.router(state, coverage: coverage),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tsvault"),
             onServerRunning: { [port, host] channel in
                 let bound = channel.localAddress?.port ?? port
                 onListening(bound)
@@ -48,8 +52,9 @@ public struct DaemonService: Sendable {
         try await group.run()
     }
 
-    /// `/metrics` in Prometheus' text format, `/health` as JSON (200 healthy, 503 failing).
-    static func router(_ state: DaemonState) -> Router<BasicRequestContext> {
+    /// `/metrics` in Prometheus' text format, `/health` as JSON (200 healthy, 503 failing), and
+    /// the coverage page with its JSON when given.
+    static func router(_ state: DaemonState, coverage: CoverageEndpoints? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         // Requests, errors and durations of these endpoints, by swift-metrics (into the daemon's
         // registry once `tsvault daemon` bootstrapped it).
@@ -65,6 +70,7 @@ public struct DaemonService: Sendable {
                 status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: json)))
         }
+        coverage?.add(to: router)
         return router
     }
 }
