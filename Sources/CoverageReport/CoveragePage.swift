@@ -192,7 +192,7 @@ public enum CoveragePage {
         function notesAt(from, to) { return current.d.notes.filter(n => n.start < to && n.end > from); }
         function segmentsIn(from, to) {
           const a = current.start + from * MIN, b = current.start + to * MIN;
-          return current.d.segments.filter(s => s.start / 1000 < b && s.end / 1000 > a);
+          return current.d.segments.filter(s => Date.parse(s.start) < b && Date.parse(s.end) > a);
         }
         function describe(m) {
           const lines = [`${clock(current.start + m * MIN)}–${clock(current.start + (m + 1) * MIN)} · ${byState[current.minutes[m]].label}`];
@@ -201,7 +201,7 @@ public enum CoveragePage {
           }
           for (const s of segmentsIn(m, m + 1)) {
             const x = R.exports[String(s.export)];
-            lines.push(`segment ${utc(s.start / 1000)} ${bytes(s.bytes)} sha256 ${s.sha256}` + (x ? ` from ${x.sourceName}` : ""));
+            lines.push(`segment ${s.start} ${bytes(s.bytes)} sha256 ${s.sha256}` + (x ? ` from ${x.sourceName}` : ""));
           }
           if (R.segmentDetailsOmitted && /[vud]/.test(byState[current.minutes[m]].code))
             lines.push(`segment details left out (${R.segmentDetailsOmitted} segments in the report); narrow the report for them`);
@@ -222,7 +222,7 @@ public enum CoveragePage {
           const segs = segmentsIn(from, to);
           for (const s of segs.slice(0, 200)) {
             const x = R.exports[String(s.export)];
-            const tr = el("tr"); for (const c of [utc(s.start / 1000), String(s.bytes), s.sha256, x ? x.sourceName : String(s.export)]) tr.append(el("td", {}, c)); body.append(tr);
+            const tr = el("tr"); for (const c of [s.start, String(s.bytes), s.sha256, x ? x.sourceName : String(s.export)]) tr.append(el("td", {}, c)); body.append(tr);
           }
           if (segs.length > 200) { const tr = el("tr"); tr.append(el("td", { colspan: 4 }, `and ${segs.length - 200} more`)); body.append(tr); }
           $("extract-command").textContent = ["tsvault evidence extract", `--archive ${quote(R.archive.path)}`, `--server ${quote(current.ch.server)}`,

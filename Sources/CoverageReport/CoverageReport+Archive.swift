@@ -82,7 +82,9 @@ extension CoverageReport {
             day: name, start: Date(unixMicros: range.lowerBound), minutes: states.count, recordedMinutes: recorded,
             archivedMinutes: archived, states: runLength(states), notes: notes(info),
             segments: inDay.map {
-                Segment(start: $0.startMicros, end: $0.endMicros, bytes: $0.bytes, sha256: $0.sha256, export: $0.exportID)
+                Segment(
+                    start: Date(unixMicros: $0.startMicros), end: Date(unixMicros: $0.endMicros), bytes: $0.bytes, sha256: $0.sha256,
+                    export: $0.exportID)
             })
     }
 

@@ -91,9 +91,8 @@ public struct CoverageReport: Sendable, Encodable {
     }
 
     public struct Segment: Sendable, Encodable {
-        /// Instants in microseconds since the epoch (the page places them in the day).
-        public var start: Int64
-        public var end: Int64
+        public var start: Date
+        public var end: Date
         public var bytes: Int64
         public var sha256: String
         public var export: Int64

@@ -1,4 +1,5 @@
 import Archive
+import AsyncHTTPClient
 import Foundation
 import ObjectStore
 import TestSupport
@@ -102,7 +103,32 @@ private struct Outputs {
         let policy = InstantCheck.Span(from: "2026-11-16T00:00:00Z", to: later)
         try capture("retention", ["retention", "--config", config, "--now", later], instants: [policy, recorder])
         try capture("retention", ["retention", "--config", config, "--now", later, "--apply"], instants: [policy, recorder])
+        try await captureStatus(work: work, port: port, key: key)
         try await captureStoreRestore(work: work)
+    }
+
+    /// The daemon's /status over the archive (days in New York, back to the footage), its
+    /// schedule 12 hours away so that no run starts while it is read. Schema only: its `from` is
+    /// a day boundary, not an instant of the footage or of the call.
+    private mutating func captureStatus(work: String, port: Int, key: String) async throws {
+        var zoned = Calendar(identifier: .gregorian)
+        zoned.timeZone = SyntheticArchive.zone
+        let later = zoned.dateComponents([.hour, .minute], from: Date().addingTimeInterval(12 * 3600))
+        let config = try ConfigFile.write(
+            port: port, key: key, directory: work, channels: "[1]",
+            extra: String(format: "schedule: { daily: \"%02d:%02d\" }", later.hour!, later.minute!))
+        let daemon = try DaemonProcess.start(
+            ["--config", config, "--listen", "127.0.0.1:0"], environment: ["TZ": SyntheticArchive.zone.identifier], limit: .seconds(60))
+        defer {
+            kill(daemon.process.processIdentifier, SIGTERM)
+            try? daemon.deadline.waitForExit(daemon.process)
+        }
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: daemon.url + "/status?days=90"), timeout: .seconds(30))
+        let body = String(buffer: try await response.body.collect(upTo: 64 << 20))
+        #expect(response.status == .ok && body.contains("\"2026-11-01\""), "/status: \(response.status)")
+        let path = "\(directory)/\(files.count)-coverage-report.json"
+        try body.write(toFile: path, atomically: true, encoding: .utf8)
+        files.append(File(schema: "coverage-report", path: path))
     }
 
     /// An archive whose blobs are in a bucket of the Ceph gateway, its directory rebuilt from
