@@ -49,6 +49,11 @@ def pointer_at(driver, minute):
     return timeline, round(x), -size["height"] // 4
 
 
+def injected(driver):
+    """Whether markup from the archive's text became an element on the page, or ran."""
+    return driver.execute_script("return document.getElementById('injected') !== null || window.injected !== undefined")
+
+
 def rows(driver, table):
     return driver.execute_script(
         "return [...document.querySelectorAll(`#${arguments[0]} tbody tr`)].map(r => [...r.cells].map(c => c.textContent))", table)
@@ -84,11 +89,13 @@ def main():
                      extracts: q('#extracts rect').map(r => [r.dataset.case, +r.dataset.start, +r.dataset.end])};""",
                 element) | {"clicked": key})
         out["hover"] = []
+        out["injected"] = injected(driver)
         for probe in spec.get("hover", []):
             cell(driver, probe["day"]).click()
             timeline, x, y = pointer_at(driver, probe["minute"])
             ActionChains(driver).move_to_element_with_offset(timeline, x, y).perform()
             out["hover"].append(driver.find_element(By.ID, "hover").text)
+            out["injected"] = out.get("injected", False) or injected(driver)
         if "select" in spec:
             selection = spec["select"]
             cell(driver, selection["day"]).click()
@@ -100,7 +107,10 @@ def main():
                 "text": driver.find_element(By.ID, "selection").text,
                 "segments": rows(driver, "selection-segments"),
                 "command": driver.find_element(By.ID, "extract-command").text,
+                "zoom": driver.execute_script(
+                    "return [...document.querySelectorAll('#zoom rect[data-minute]')].map(r => [+r.dataset.minute, r.dataset.state])"),
             }
+        out["injected"] = out["injected"] or injected(driver)
         if spec.get("screenshot"):
             driver.save_screenshot(spec["screenshot"])
         json.dump(out, open(sys.argv[2], "w"))

@@ -48,7 +48,9 @@ public enum CoveragePage {
         #legend span.swatch { display: inline-block; width: 1em; height: 1em; border: 1px solid #8c959f; vertical-align: -2px; margin-right: .3em; }
         #timeline { width: 100%; height: 90px; display: block; border: 1px solid #d0d7de; cursor: crosshair; }
         #hours { position: relative; height: 1.2em; font-size: .75em; color: #59636e; }
-        #hours span { position: absolute; transform: translateX(-50%); }
+        #hours span, #zoom-ticks span { position: absolute; transform: translateX(-50%); }
+        #zoom { width: 100%; height: 60px; display: block; border: 1px solid #d0d7de; }
+        #zoom-ticks { position: relative; height: 1.2em; font-size: .75em; color: #59636e; }
         #hover { min-height: 3.2em; background: #f6f8fa; padding: .3em .6em; margin: .4em 0; white-space: pre-wrap; }
         #extract-command { background: #1f2328; color: #f6f8fa; padding: .6em; white-space: pre-wrap; word-break: break-all; }
         code, pre { font: 12px ui-monospace, monospace; }
@@ -64,6 +66,9 @@ public enum CoveragePage {
         <section id="day"><h2 id="day-title">No day selected</h2><div id="legend"></div>
         <svg id="timeline" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none"><g id="states"></g><g id="holds"></g><g id="extracts"></g><rect id="selection-mark" x="0" y="0" width="0" height="100" fill="#0969da" fill-opacity="0.25"></rect></svg>
         <div id="hours"></div>
+        <h3 id="zoom-title">Minute by minute</h3>
+        <svg id="zoom" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none"></svg>
+        <div id="zoom-ticks"></div>
         <div id="hover" role="status">Point at a minute for what is there; drag across minutes to select a range.</div>
         <h3>Selection</h3><p id="selection">Nothing selected.</p><table class="list" id="selection-segments"><thead><tr><th>segment</th><th>bytes</th><th>SHA-256</th><th>from export</th></tr></thead><tbody></tbody></table>
         <p>To extract the selection as evidence:</p><pre id="extract-command"></pre>
@@ -183,6 +188,9 @@ public enum CoveragePage {
             const label = el("span", {}, m === d.minutes ? "24" : hourLabel(start + m * MIN)); label.style.left = (100 * m / d.minutes) + "%"; $("hours").append(label);
           }
           select(null);
+          // Until a range is selected, the zoom shows the first hour with anything recorded or archived.
+          const first = current.minutes.findIndex(s => s !== "empty" && s !== "unknown");
+          zoom(first < 0 ? 0 : first, first < 0 ? 60 : first + 1);
           history.replaceState(null, "", `#${encodeURIComponent(ch.server)}/${ch.channel}/${d.day}`);
         }
         function minuteAt(event) {
@@ -207,12 +215,37 @@ public enum CoveragePage {
             lines.push(`segment details left out (${R.segmentDetailsOmitted} segments in the report); narrow the report for them`);
           return lines.join("\n");
         }
+        // The minutes around [from, to) one rect each (at least an hour's worth), so a single
+        // minute is as wide as the page allows; holds and extractions beneath, a tick every 10 minutes.
+        function zoom(from, to) {
+          const n = current.d.minutes, span = Math.min(n, Math.max(60, to - from + 10));
+          const start = Math.max(0, Math.min(n - span, Math.round((from + to - span) / 2)));
+          const svg = $("zoom"); svg.replaceChildren(); svg.setAttribute("viewBox", `0 0 ${span} 60`);
+          for (let m = start; m < start + span; m++) {
+            svg.append(el("svg:rect", { x: m - start, y: 0, width: 1, height: 40, fill: byState[current.minutes[m]].color,
+              stroke: "#ffffff", "stroke-width": 0.04, "data-minute": m, "data-state": current.minutes[m] }));
+          }
+          for (const n of current.d.notes) {
+            if ((n.kind !== "hold" && n.kind !== "extract") || n.end <= start || n.start >= start + span) continue;
+            const a = Math.max(n.start, start), b = Math.min(n.end, start + span);
+            svg.append(el("svg:rect", { x: a - start, y: n.kind === "hold" ? 44 : 52, width: b - a, height: 6,
+              fill: n.kind === "hold" ? "#bf8700" : "#0969da", "data-case": n.text }));
+          }
+          $("zoom-title").textContent = `Minute by minute: ${clock(current.start + start * MIN)}–${clock(current.start + (start + span) * MIN)}`;
+          $("zoom-ticks").replaceChildren();
+          for (let m = Math.ceil(start / 10) * 10; m <= start + span; m += 10) {
+            const label = el("span", {}, clock(current.start + m * MIN).slice(0, 5)); label.style.left = (100 * (m - start) / span) + "%";
+            $("zoom-ticks").append(label);
+          }
+          $("zoom").dataset.start = start; $("zoom").dataset.end = start + span;
+        }
         function select(range) {
           const mark = $("selection-mark"), body = $("selection-segments").querySelector("tbody");
           body.replaceChildren();
           if (!range) { mark.setAttribute("width", 0); $("selection").textContent = "Nothing selected."; $("extract-command").textContent = ""; return; }
           const [from, to] = range;
           mark.setAttribute("x", from); mark.setAttribute("width", to - from);
+          zoom(from, to);
           const counts = {};
           for (let m = from; m < to; m++) counts[current.minutes[m]] = (counts[current.minutes[m]] || 0) + 1;
           const a = current.start + from * MIN, b = current.start + to * MIN;
@@ -231,6 +264,10 @@ public enum CoveragePage {
         }
         let dragFrom = null;
         $("timeline").addEventListener("mousemove", e => { if (current) $("hover").textContent = describe(minuteAt(e)); });
+        $("zoom").addEventListener("mousemove", e => {
+          const r = e.target.dataset ? e.target.dataset.minute : undefined;
+          if (current && r !== undefined) $("hover").textContent = describe(+r);
+        });
         $("timeline").addEventListener("mousedown", e => { if (current) { dragFrom = minuteAt(e); e.preventDefault(); } });
         window.addEventListener("mouseup", e => {
           if (dragFrom === null) return;

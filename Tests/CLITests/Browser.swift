@@ -42,6 +42,8 @@ enum Browser {
             var text: String
             var segments: [[String]]
             var command: String
+            /// The zoomed minutes around the selection, one rect each: [minute, state].
+            var zoom: [[Value]]
         }
         var title: String
         var legend: [String]
@@ -51,6 +53,8 @@ enum Browser {
         var days: [Day]
         var hover: [String]
         var selection: Selection?
+        /// Whether markup from the archive became an element or ran.
+        var injected: Bool
     }
 
     enum Value: Decodable, Hashable {

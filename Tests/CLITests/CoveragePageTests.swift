@@ -22,7 +22,12 @@ import Testing
             #expect(written.status == 0 && written.output == page + "\n", "\(written)")
             let html = try String(contentsOfFile: page, encoding: .utf8)
             // Nothing loaded from elsewhere (http:// occurs only as SVG's namespace name), and a policy that forbids it.
-            #expect(["https:", "src=", "href=", "url(", "@import", "fetch("].allSatisfy { !html.contains($0) }, "self-contained")
+            #expect(
+                ["https:", "<img", "<link", "<iframe", "<object", "url(", "@import", "fetch(", "XMLHttpRequest"].allSatisfy {
+                    !html.contains($0)
+                },
+                "self-contained")
+            #expect(!html.contains("</script><img"), "the error text's markup is escaped inside the page's JSON")
             #expect(html.contains("content=\"default-src 'none';"))
 
             let screenshot = try Browser.artefact("coverage-page.png")
@@ -64,8 +69,8 @@ import Testing
             // What a minute holds, with the pointer on it.
             let segments = try archive.segmentDetails(server: "nvr", channel: 1, from: 0, to: .max)
             #expect(
-                dom.hover[0].contains("export failed") && dom.hover[0].contains("last error: HTTP 503 from the recorder"), "\(dom.hover[0])"
-            )
+                dom.hover[0].contains("export failed") && dom.hover[0].contains("last error: \(Scenario.hostileError)"), "\(dom.hover[0])")
+            #expect(!dom.injected, "markup in an error text is shown as text, never run")
             let at663 = try #require(segments.first { $0.startMicros == Scenario.dayStart.unixMicros + 663 * Self.minute })
             #expect(dom.hover[1].hasPrefix("10:03 GMT-5–10:04 GMT-5 · archived, verified"), "\(dom.hover[1])")
             #expect(dom.hover[1].contains("legal hold, case C-42") && dom.hover[1].contains("sha256 \(at663.sha256)"), "\(dom.hover[1])")
@@ -83,6 +88,10 @@ import Testing
                     "--server nvr \\\n    --channel 1 \\\n    --from 2026-11-01T15:00:00Z \\\n    --to 2026-11-01T15:10:00Z"),
                 "\(selection.command)")
             #expect(selection.command.contains("--archive \(work)/archive"), "\(selection.command)")
+            // The zoom: an hour around the selection, minute by minute, each in its state.
+            let states = try #require(Scenario.expected["nvr/1/2026-11-01"]).states
+            #expect(selection.zoom.map(\.[0].number) == Array(635..<695), "\(selection.zoom.map(\.[0].number))")
+            #expect(selection.zoom.map(\.[1].text) == selection.zoom.map { states[$0[0].number].rawValue })
             // The screenshot, kept as an artefact; with TSVAULT_README_SCREENSHOT=1 it becomes the README's.
             let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)
@@ -128,6 +137,10 @@ enum Scenario {
         "nvr/2/2026-11-02": Day(states: states(1440, .empty, [(0..<30, .pending)]), share: 0, alert: false)
     ]
 
+    /// An error text with markup in it (a recorder answers what it likes): the page must show
+    /// it as text, not run it.
+    static let hostileError = "HTTP 503 from the recorder </script><img id=\"injected\" src=x onerror=\"window.injected=1\">"
+
     static func states(_ count: Int, _ fill: MinuteState, _ runs: [(Range<Int>, MinuteState)]) -> [MinuteState] {
         var states = [MinuteState](repeating: fill, count: count)
         for (range, state) in runs { for minute in range { states[minute] = state } }
@@ -171,7 +184,7 @@ enum Scenario {
         try archive.record(
             window: WindowRecord(
                 server: "nvr", channel: 1, startMicros: failedFrom, endMicros: failedFrom + 5 * 60_000_000, attempts: 3, status: .failed,
-                error: "HTTP 503 from the recorder", bytes: 0, files: 0),
+                error: Scenario.hostileError, bytes: 0, files: 0),
             run: run)
         try archive.finishRun(run, status: .complete, reportJSON: "{}")
         let holdFrom = dayStart.unixMicros + 662 * 60_000_000
