@@ -53,7 +53,10 @@ public struct Simulator: Sendable {
         let server = HTTPServerBuilder { responder -> any ServerChildChannel in
             let plain = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: .init(maxFrameSize: 1 << 20))) {
                 head, channel, logger in
-                await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
+                if head.path?.split(separator: "?", maxSplits: 1).first.map(String.init) == EventSocket.path {
+                    return await EventSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
+                }
+                return await ExportSocket.shouldUpgrade(head, channel: channel, logger: logger, state: state)
             }
             guard let tls else { return ClosingChildChannel(base: plain) }
             return ClosingChildChannel(base: try TLSChannel(plain, tlsConfiguration: tls))

@@ -77,23 +77,11 @@ enum Browser {
         let specPath = work + "/browser-spec.json"
         let outPath = work + "/browser-out.json"
         try JSONEncoder().encode(spec).write(to: URL(fileURLWithPath: specPath))
-        let process = Process()
-        // Scripts/test.sh points TSVAULT_PYTHON at the venv with Selenium (Scripts/python-env.sh).
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            ProcessInfo.processInfo.environment["TSVAULT_PYTHON"] ?? "python3", Repository.path("Scripts/browser/coverage_dom.py"),
-            specPath, outPath
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let (status, output) = try PythonScript.run("Scripts/browser/coverage_dom.py", [specPath, outPath])
+        guard status == 0 else {
             throw Failed(
-                description: "coverage_dom.py exited \(process.terminationStatus) (Chromium and chromedriver from Debian, "
-                    + "Selenium from Scripts/python-env.sh; Scripts/install-deps.sh installs them): \(text)")
+                description: "coverage_dom.py exited \(status) (Chromium and chromedriver from Debian, "
+                    + "Selenium from Scripts/python-env.sh; Scripts/install-deps.sh installs them): \(output)")
         }
         return try JSONDecoder().decode(Page.self, from: Data(contentsOf: URL(fileURLWithPath: outPath)))
     }

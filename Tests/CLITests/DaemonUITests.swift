@@ -38,7 +38,7 @@ import Testing
 
     @Test func onLoopbackThePageIsOpenAndDrawsTheIndexMinuteForMinute() async throws {
         try await CLI.workspace("daemon-ui") { work in
-            let archive = try await Scenario.make(work)
+            _ = try await Scenario.make(work)
             let daemon = try Self.start(work, listen: "127.0.0.1:0", withToken: false)
             defer { try? Self.stop(daemon) }
             let page = try await Self.get(daemon.1 + "/ui")
@@ -73,7 +73,6 @@ import Testing
             #expect(first.states == CoverageReport.runLength(expected.states), "\(first.states)")
             let bad = try await Self.get(daemon.1 + "/status?days=0")
             #expect(bad.status == 400 && bad.body == "days must be 1...366, not 0\n", "\(bad)")
-            _ = archive
         }
     }
 

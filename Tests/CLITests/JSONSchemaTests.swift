@@ -253,21 +253,11 @@ private enum SchemaValidator {
 
     /// One line per output that does not validate: its file and jsonschema's message.
     static func failures(_ files: [Outputs.File]) throws -> [String] {
-        let process = Process()
-        // Scripts/test.sh points TSVAULT_PYTHON at a venv with jsonschema (Scripts/python-env.sh).
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            [ProcessInfo.processInfo.environment["TSVAULT_PYTHON"] ?? "python3", Repository.path("Scripts/check-json-schemas.py")]
-            + files.flatMap { [Repository.path("docs/schemas/\($0.schema).schema.json"), $0.path] }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, text) = try PythonScript.run(
+            "Scripts/check-json-schemas.py", files.flatMap { [Repository.path("docs/schemas/\($0.schema).schema.json"), $0.path] })
         let failures = text.split(separator: "\n").filter { !$0.hasPrefix("ok ") }.map(String.init)
-        if process.terminationStatus != 0, failures.isEmpty { return ["check-json-schemas.py exited \(process.terminationStatus)"] }
-        if process.terminationStatus == 0, !failures.isEmpty { return ["check-json-schemas.py passed but said: \(text)"] }
+        if status != 0, failures.isEmpty { return ["check-json-schemas.py exited \(status)"] }
+        if status == 0, !failures.isEmpty { return ["check-json-schemas.py passed but said: \(text)"] }
         return failures
     }
 }

@@ -16,6 +16,43 @@ import Testing
             let all = try await sim.http(.get, "/api/v1/info?all")
             #expect(all.status == .unauthorized)
             #expect(all.object["product"] != nil && all.object["whoAmI"] == nil)
+            // An API key is authenticated but is no signed-in user: everything but whoAmI, 200.
+            let keyed = try await sim.get("/api/v1/info?all")
+            #expect(keyed.status == .ok && keyed.object["license"] != nil && keyed.object["whoAmI"] == nil, "\(keyed.text)")
+        }
+    }
+
+    @Test func oneChannelsInfoWithCapsAndUnknownChannels() async throws {
+        try await LiveSimulator.with { sim in
+            let one = try await sim.get("/api/v1/channel/3/info?caps")
+            #expect(one.status == .ok && one.array.count == 1 && one.array.first?["chid"] as? Int == 3, "\(one.text)")
+            #expect((one.array.first?["caps"] as? [String: Any])?["pantilt"] as? Bool == false)
+            let all = try await sim.get("/api/v1/channel/info")
+            #expect(all.array.compactMap { $0["chid"] as? Int } == [1, 2, 3, 4] && all.array.allSatisfy { $0["caps"] == nil })
+            let unknown = try await sim.get("/api/v1/channel/99/info?caps").status
+            #expect(unknown == .notFound)
+        }
+    }
+
+    /// One client library adds a default X-API-Key and the example adds it again: two fields
+    /// (or one joined by ", ") still name a key; a wrong one beside the right one does not hide it.
+    @Test func anAPIKeySentTwiceIsStillAccepted() async throws {
+        try await LiveSimulator.with { sim in
+            let name = HTTPField.Name("X-API-Key")!
+            var twice = HTTPFields()
+            twice.append(HTTPField(name: name, value: sim.apiKey))
+            twice.append(HTTPField(name: name, value: sim.apiKey))
+            let accepted = try await sim.http(.get, "/api/v1/channel", headers: twice).status
+            #expect(accepted == .ok)
+            var joined = HTTPFields()
+            joined.append(HTTPField(name: name, value: "tsapi_key_wrong, \(sim.apiKey)"))
+            let joinedStatus = try await sim.http(.get, "/api/v1/channel", headers: joined).status
+            #expect(joinedStatus == .ok)
+            var wrong = HTTPFields()
+            wrong.append(HTTPField(name: name, value: "tsapi_key_wrong"))
+            wrong.append(HTTPField(name: name, value: "tsapi_key_other"))
+            let refused = try await sim.http(.get, "/api/v1/channel", headers: wrong).status
+            #expect(refused == .unauthorized)
         }
     }
 

@@ -52,7 +52,16 @@ struct Authenticator: Sendable {
 
     private func credentials(headers: HTTPFields, query: QueryString, placement: CredentialPlacement) -> [Credential] {
         var found: [Credential] = []
-        if let key = headers[.xAPIKey], !key.isEmpty { found.append(.apiKey(key)) }
+        // Every X-API-Key field and every comma-separated value in one: a client library adding
+        // a default header and a caller adding it again send it twice (HTTP joins them with ", ").
+        var keys: [String] = []
+        for field in headers[values: .xAPIKey] {
+            for key in field.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+            where !key.isEmpty && !keys.contains(key) {
+                keys.append(key)
+            }
+        }
+        found += keys.map { .apiKey($0) }
         if let authorization = headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             found.append(.token(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)))
         }

@@ -71,6 +71,8 @@ enum ExportSocket {
     }
 
     private static func refuse(code: Int, message: String, outbound: WebSocketOutboundWriter) async {
+        // A moment first, too: the client is then past its switch to WebSocket (see below).
+        try? await Task.sleep(for: .milliseconds(100))
         let ready = JSONValue.object([
             ("stage", .string("ready")), ("status", .object([("code", .int(code)), ("message", .string(message))]))
         ])
@@ -80,7 +82,7 @@ enum ExportSocket {
         // arrive while they are still switching to WebSocket (docs/CLIENT.md, "Every wait is
         // bounded"). The product survives that by its first-message bound; the simulator's own
         // tests need the refusal itself to arrive.
-        try? await Task.sleep(for: .milliseconds(100))
+        try? await Task.sleep(for: .milliseconds(300))
         try? await outbound.close(.normalClosure, reason: nil)
     }
 

@@ -31,10 +31,19 @@ public enum FaultKind: String, Sendable, CaseIterable {
     /// Send `param` bytes of a download's body (default 65536), then nothing, keeping the
     /// connection open (at most 10 minutes): a transfer that goes silent without closing.
     case stallDownload
+    /// Close an event socket abruptly (no close frame) after `param` messages (default 2).
+    case dropEvents
+    /// Send an event socket a message that is not valid JSON after `param` messages (default 1).
+    case malformedEvent
+    /// Go silent on an event socket after `param` messages (default 1): nothing more is sent,
+    /// not even pings or pongs, and the connection stays open (at most 10 minutes).
+    case silentEvents
 
     var defaultParam: Int {
         switch self {
         case .dropWebSocket: 3
+        case .dropEvents: 2
+        case .malformedEvent, .silentEvents: 1
         case .cutDownload, .stallDownload: 65_536
         case .throttleDownload: 262_144
         case .malformedMessage, .errorStage: 2

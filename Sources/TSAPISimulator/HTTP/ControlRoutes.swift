@@ -79,6 +79,10 @@ extension SimulatorState {
         }
         router.get("wsapi/dataExport") { _, _ -> Response in throw APIError.legacyDisabled }
         router.get("wsapi/subscribeEvents") { _, _ -> Response in throw APIError.legacyDisabled }
+        router.get("wsapi/v1/events") { request, _ -> Response in
+            _ = try await self.require(.remote, request, placement: .socketOrMedia)
+            throw APIError.badRequest("WebSocket upgrade required")
+        }
         // Reached only when the WebSocket upgrade was refused: say why, as HTTP.
         router.get("wsapi/v1/export") { request, _ -> Response in
             guard self.config.exportLicensed else { throw APIError.notFound }

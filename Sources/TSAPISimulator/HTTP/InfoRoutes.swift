@@ -39,9 +39,7 @@ extension SimulatorState {
                                     ])
                                 ))
                         }
-                        if request.query.has("caps") {
-                            fields.append(("caps", .object([("pantilt", .bool(false)), ("zoom", .bool(false)), ("relayOutputs", .int(0))])))
-                        }
+                        if request.query.has("caps") { fields.append(("caps", self.cameraCaps)) }
                         return .object(fields)
                     }), indent: request.indent)
         }
@@ -53,8 +51,17 @@ extension SimulatorState {
         channel.get("info") { request, _ in
             let principal = try await self.require(.remote, request)
             let ids = try self.requestedChannels(request.query, principal: principal)
-            return jsonResponse(
-                .array(ids.map { .object([("chid", .int($0)), ("codec", .string(self.config.codec.rawValue))]) }), indent: request.indent)
+            return jsonResponse(.array(ids.map { self.channelInfo($0, caps: request.query.has("caps")) }), indent: request.indent)
+        }
+        // One channel (guide §6.3). The guide shows no body for either form: this one answers the
+        // list's shape with that channel alone.
+        channel.get(":id/info") { request, context in
+            let principal = try await self.require(.remote, request)
+            guard let chid = context.parameters.get("id", as: Int.self), self.schedule.channelIDs.contains(chid) else {
+                throw APIError(.notFound, "Channel not found")
+            }
+            guard principal.allows(channel: chid) else { throw APIError(.forbidden, "Forbidden: API key is not allowed channel \(chid)") }
+            return jsonResponse(.array([self.channelInfo(chid, caps: request.query.has("caps"))]), indent: request.indent)
         }
     }
 
@@ -83,10 +90,13 @@ extension SimulatorState {
                 ))
         }
         guard all || q.has("whoAmI") else { return jsonResponse(.object(fields), indent: request.indent) }
-        // whoAmI needs a JWT; unauthenticated `?all` answers 401 with the rest of the body (guide §3.1).
+        // whoAmI describes a signed-in user: unauthenticated, `?all` answers 401 with the rest of
+        // the body (guide §4). An API key is authenticated but is no user: the guide is silent;
+        // `?all` then answers 200 without whoAmI, `?whoAmI` alone 401.
         let principal = try? await authenticator.authenticate(headers: request.headers, query: q, placement: .rest)
         guard let principal, case .user(let name, let role) = principal.kind else {
-            return jsonResponse(.object(fields), status: .unauthorized, indent: request.indent)
+            let keyOnly = principal != nil && all
+            return jsonResponse(.object(fields), status: keyOnly ? .ok : .unauthorized, indent: request.indent)
         }
         fields.append(
             (
@@ -99,22 +109,36 @@ extension SimulatorState {
         return jsonResponse(.object(fields), indent: request.indent)
     }
 
+    /// A fixed bullet camera: no PTZ, no relays.
+    private var cameraCaps: JSONValue {
+        .object([
+            ("pantilt", .bool(false)), ("zoom", .bool(false)), ("focus", .bool(false)), ("iris", .bool(false)), ("home", .bool(false)),
+            ("maxPreset", .int(0)), ("aux", .int(0)), ("digitalInputs", .int(0)), ("relayOutputs", .int(0)), ("reboot", .bool(true))
+        ])
+    }
+
+    private func channelInfo(_ chid: Int, caps: Bool) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("chid", .int(chid)), ("title", .string(channelTitle(chid))), ("displayName", .string(displayName(chid))),
+            ("codec", .string(config.codec.rawValue)), ("size", .array([.int(config.width), .int(config.height)]))
+        ]
+        if caps { fields.append(("caps", cameraCaps)) }
+        return .object(fields)
+    }
+
     private func channelStatus(_ chid: Int) -> JSONValue {
         let now = clock.now
-        let offline = schedule.outages(channel: chid, in: TimeSpan(now - 1, now + 1)).isEmpty == false
-        let recording = !schedule.recordings(channel: chid, in: TimeSpan(now - Int64(config.gopSeconds) * 2, now + 1), now: now + 1).isEmpty
+        let offline = schedule.liveState(channel: chid, at: now).offline
+        let recording = isRecording(chid, at: now)
         if config.legacyChannelStatus {
             return .object([
-                ("chid", .int(chid)),
-                ("status", .object([("code", .int(offline ? 404 : 200)), ("message", .string(offline ? "No network" : "Connected"))])),
+                ("chid", .int(chid)), ("status", connectionStatus(offline: offline)),
                 ("recordingStatus", .object([("streaming", .bool(!offline)), ("recording", .bool(recording))]))
             ])
         }
-        var status: [(String, JSONValue)] = [("code", .int(offline ? -1 : 0))]
-        status.append(("message", .string(offline ? "Disconnected" : "Connected")))
         return .object([
             ("chid", .int(chid)), ("title", .string(channelTitle(chid))), ("displayName", .string(displayName(chid))),
-            ("status", .object(status)), ("recording", .bool(recording))
+            ("status", connectionStatus(offline: offline)), ("recording", .bool(recording))
         ])
     }
 }

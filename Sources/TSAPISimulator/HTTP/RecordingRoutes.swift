@@ -25,6 +25,11 @@ extension SimulatorState {
                         return .object(fields)
                     }), indent: request.indent)
         }
+        // The topics /wsapi/v1/events serves (guide §9.2): a string array.
+        router.get("api/v1/event/realtime") { request, _ in
+            _ = try await self.require(.remote, request)
+            return jsonResponse(.array(EventTopic.served.map { .string($0.rawValue) }), indent: request.indent)
+        }
         router.get("api/v1/event/log") { request, _ in
             let principal = try await self.require(.playback, request)
             try await self.injectServerError()
