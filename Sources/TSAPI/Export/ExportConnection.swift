@@ -107,8 +107,9 @@ extension TSAPIClient {
 
     /// The upgrade answer's status is not visible through the WebSocket client, so ask the
     /// same URL once over plain HTTP to tell a bad key from a missing permission or license.
-    private func upgradeRefusal(url: String, material: AuthMaterial) async -> TSAPIError {
-        let path = "/wsapi/v1/export"
+    func upgradeRefusal(
+        url: String, material: AuthMaterial, path: String = "/wsapi/v1/export", permission: String = "dataExport"
+    ) async -> TSAPIError {
         let pathAndQuery = url.firstIndex(of: "?").map { path + String(url[$0...]) } ?? path
         var headers = HTTPHeaders()
         material.apply(to: &headers)
@@ -117,20 +118,22 @@ extension TSAPIClient {
         }
         switch answer.status {
         case 401: return .unauthorized(server: settings.name, path: path)
-        case 403: return .forbidden(server: settings.name, path: path, permission: "dataExport")
+        case 403: return .forbidden(server: settings.name, path: path, permission: permission)
         case 404: return .notFound(server: settings.name, path: path)
         default: return .socketClosed(server: settings.name, context: "(upgrade refused, HTTP \(answer.status))")
         }
     }
 
-    static func socketError(_ error: any Error, server: String) -> TSAPIError {
+    static func socketError(
+        _ error: any Error, server: String, path: String = "/wsapi/v1/export", permission: String = "dataExport"
+    ) -> TSAPIError {
         if let mapped = error as? TSAPIError { return mapped }
         let text = String(describing: error)
-        if text.contains("401") { return .unauthorized(server: server, path: "/wsapi/v1/export") }
-        if text.contains("403") { return .forbidden(server: server, path: "/wsapi/v1/export", permission: "dataExport") }
-        if text.contains("404") { return .notFound(server: server, path: "/wsapi/v1/export") }
+        if text.contains("401") { return .unauthorized(server: server, path: path) }
+        if text.contains("403") { return .forbidden(server: server, path: path, permission: permission) }
+        if text.contains("404") { return .notFound(server: server, path: path) }
         if text.contains("connectionRefused") || text.contains("Connection refused") {
-            return .unreachable(server: server, detail: "export socket: \(text)")
+            return .unreachable(server: server, detail: "\(path): \(text)")
         }
         if text.lowercased().contains("certificate") || text.contains("SSL") { return .tls(server: server, detail: text) }
         return .socketClosed(server: server, context: "(\(text))")

@@ -103,6 +103,7 @@ struct EventConnection {
         // The client's WebSocket library can lose frames that arrive while it is still switching
         // from HTTP (docs/CLIENT.md); the first messages wait a moment, as a recorder's do.
         try await Task.sleep(for: .milliseconds(100))
+        try checkFaults()
         let topics = (query["topics"] ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         let channels = query["ch"].map { Set($0.split(separator: ",").compactMap { Int($0) }) }
@@ -138,16 +139,22 @@ struct EventConnection {
         state.schedule.channelIDs.filter { subscriptions.passes(topic, channel: $0) }.reduce(into: Set<Int>()) { $0.insert($1) }
     }
 
-    /// Sends one message, applying the connection's message-count faults first.
+    /// Sends one message, applying the connection's message-count faults: a drop or silence
+    /// takes effect as soon as that many messages are out (0: before the first).
     private mutating func send(_ message: JSONValue) async throws {
-        if let n = faults.dropAfter, sent >= n { throw Stop.dropped }
-        if let n = faults.silentAfter, sent >= n { throw Stop.silenced }
+        try checkFaults()
         if let n = faults.malformedAfter, sent == n {
             sent += 1
             try await outbound.write(.text("{\"topic\":\"channelStatus\",\"event\":"))
         }
         sent += 1
         try await outbound.write(.text(message.render()))
+        try checkFaults()
+    }
+
+    private func checkFaults() throws {
+        if let n = faults.dropAfter, sent >= n { throw Stop.dropped }
+        if let n = faults.silentAfter, sent >= n { throw Stop.silenced }
     }
 
     private static func read(_ inbound: WebSocketInboundStream, into feed: AsyncStream<Input>.Continuation, logger: Logger) async {

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import Logging
+import WSClient
+
+/// One open `/wsapi/v1/events` socket: the recorder's messages in, subscriptions out.
+public struct EventStream: Sendable {
+    /// Messages in order; an unreadable frame arrives as `.malformed` (the stream goes on). The
+    /// stream ends when the recorder closes the socket with a close handshake, and throws when
+    /// the connection fails or just ends — including when the recorder stops answering pings (a
+    /// silent socket), after about two ping periods.
+    public let messages: AsyncThrowingStream<EventStreamItem, any Error>
+    let commands: AsyncStream<String>.Continuation
+
+    /// Subscribes to `topic` (again: replaces its channel filter).
+    public func subscribe(_ topic: String, channels: [Int]? = nil) {
+        var object: [String: Any] = ["subscribe": topic]
+        if let channels { object["ch"] = channels }
+        send(object)
+    }
+
+    public func unsubscribe(_ topic: String) { send(["unsubscribe": topic]) }
+
+    private func send(_ object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        commands.yield(String(decoding: data, as: UTF8.self))
+    }
+}
+
+public enum EventStreamItem: Sendable {
+    case message(LiveEventMessage)
+    case malformed(TSAPIError)
+}
+
+extension TSAPIClient {
+    static let eventsPath = "/wsapi/v1/events"
+
+    /// Opens the event socket with `topics` (and a channel filter) subscribed from the start,
+    /// runs `body` with it, and closes it when the body returns or throws. Pings every
+    /// `pingEvery`; a recorder that misses a pong ends the stream with `socketClosed`.
+    public func withEventStream<T: Sendable>(
+        topics: [String], channels: [Int]? = nil, zone: RecorderTimeZone, pingEvery: Duration = .seconds(15),
+        _ body: @Sendable (EventStream) async throws -> T
+    ) async throws -> T {
+        let material = try await auth.current()
+        let headers: HTTPFields =
+            switch material {
+            case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
+            case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
+            }
+        var query: [(String, String?)] = [("topics", topics.joined(separator: ","))]
+        if let channels { query.append(("ch", channels.map(String.init).joined(separator: ","))) }
+        let url = settings.webSocketBase + Self.eventsPath + Self.queryString(query) + "&" + material.queryItem
+        let tls = try TLSPolicy.webSocketConfiguration(for: settings)
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: 1 << 22, additionalHeaders: headers, autoPing: .enabled(timePeriod: pingEvery), sniHostname: tls?.sni)
+        let (messages, sink) = AsyncThrowingStream.makeStream(of: EventStreamItem.self)
+        let (commands, commandSink) = AsyncStream.makeStream(of: String.self)
+        let (server, logger, socketLoop) = (settings.name, self.logger, self.socketLoop)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    let close = try await WebSocketClient.connect(
+                        url: url, configuration: configuration, tlsConfiguration: tls?.0, eventLoopGroup: socketLoop, logger: logger
+                    ) { inbound, outbound, _ in
+                        try await withThrowingTaskGroup(of: Void.self) { socket in
+                            socket.addTask {
+                                for await command in commands { try await outbound.write(.text(command)) }
+                            }
+                            for try await message in inbound.messages(maxSize: 1 << 22) {
+                                guard case .text(let text) = message else { continue }
+                                do {
+                                    for parsed in try LiveEventMessage.parse(text, zone: zone, server: server) {
+                                        sink.yield(.message(parsed))
+                                    }
+                                } catch let error as TSAPIError {
+                                    sink.yield(.malformed(error))
+                                }
+                            }
+                            socket.cancelAll()
+                        }
+                    }
+                    // Only a close handshake ends a stream cleanly: a connection that just ended was
+                    // dropped, or closed by our pings going unanswered (a silent recorder).
+                    if close == nil {
+                        sink.finish(
+                            throwing: TSAPIError.socketClosed(
+                                server: server, context: "event socket: dropped, or the recorder stopped answering pings"))
+                    } else {
+                        sink.finish()
+                    }
+                } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
+                    sink.finish(throwing: await upgradeRefusal(url: url, material: material, path: Self.eventsPath, permission: "remote"))
+                } catch {
+                    sink.finish(throwing: Self.socketError(error, server: server, path: Self.eventsPath, permission: "remote"))
+                }
+            }
+            defer {
+                commandSink.finish()
+                group.cancelAll()
+            }
+            return try await body(EventStream(messages: messages, commands: commandSink))
+        }
+    }
+}
