@@ -20,6 +20,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
     public var backup: Backup?
     public var scrub: Scrub?
     public var daemon: Daemon?
+    public var live: Live?
     public var servers: [Server]
 
     /// `store:`: the archive's blobs in an S3-compatible bucket (Ceph's RADOS gateway, AWS S3,
@@ -148,6 +149,47 @@ public struct TSVaultConfiguration: Sendable, Codable {
 
         /// The token's source, nil when none is configured.
         public var uiTokenSource: SecretSource? { uiToken?.source }
+    }
+
+    /// `live:`: the daemon watches each recorder's event socket and archives the minutes around
+    /// the events named here as soon as the recorder has written them, instead of the next night.
+    public struct Live: Sendable, Codable, Hashable {
+        /// Which changes export the minutes around them.
+        public var events: [LiveEventKind]
+        public var beforeSeconds: Int = 30
+        public var afterSeconds: Int = 60
+        /// How long after `after` the recorder is given to close its file.
+        public var settleSeconds: Int = 20
+        /// Live exports at once per recorder (the nightly run has the rest of the recorder's).
+        public var maxExports: Int = 1
+
+        public init(events: [LiveEventKind], beforeSeconds: Int = 30, afterSeconds: Int = 60, settleSeconds: Int = 20, maxExports: Int = 1)
+        {
+            self.events = events
+            self.beforeSeconds = beforeSeconds
+            self.afterSeconds = afterSeconds
+            self.settleSeconds = settleSeconds
+            self.maxExports = maxExports
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            events = try c.decode([LiveEventKind].self, forKey: .events)
+            beforeSeconds = try c.decodeIfPresent(Int.self, forKey: .beforeSeconds) ?? 30
+            afterSeconds = try c.decodeIfPresent(Int.self, forKey: .afterSeconds) ?? 60
+            settleSeconds = try c.decodeIfPresent(Int.self, forKey: .settleSeconds) ?? 20
+            maxExports = try c.decodeIfPresent(Int.self, forKey: .maxExports) ?? 1
+        }
+    }
+
+    /// A change of a recorder that live watch can archive the footage around.
+    public enum LiveEventKind: String, Sendable, Codable, Hashable, CaseIterable {
+        /// Motion starts on a channel.
+        case motion
+        /// A camera disconnects (the minutes before it are the ones that matter).
+        case disconnected
+        /// A channel stops recording.
+        case recordingStopped
     }
 
     /// Retention: `tsvault retention [--apply]`, and the daemon after each run.
@@ -293,7 +335,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case archive, store, lookBackDays, segmentSeconds, runWindow, concurrency, planner, schedule, retention, backup, scrub, daemon,
-            servers
+            live, servers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -310,6 +352,7 @@ public struct TSVaultConfiguration: Sendable, Codable {
         backup = try c.decodeIfPresent(Backup.self, forKey: .backup)
         scrub = try c.decodeIfPresent(Scrub.self, forKey: .scrub)
         daemon = try c.decodeIfPresent(Daemon.self, forKey: .daemon)
+        live = try c.decodeIfPresent(Live.self, forKey: .live)
         servers = try c.decode([Server].self, forKey: .servers)
     }
 }

@@ -37,6 +37,7 @@ indirect enum ConfigurationKeys: Sendable {
         ]),
         "scrub": .map(["gbPerRun": .value, "level": .value]),
         "daemon": .map(["uiToken": secret, "uiDays": .value]),
+        "live": .map(["events": .value, "beforeSeconds": .value, "afterSeconds": .value, "settleSeconds": .value, "maxExports": .value]),
         "servers": .list(
             .map([
                 "name": .value, "url": .value, "apiKey": secret, "user": .value, "password": secret, "tls": .map(["caFile": .value]),

@@ -136,6 +136,18 @@ public enum ConfigurationLoader {
             }
         }
         if let scrub = c.scrub, scrub.gbPerRun <= 0 { error("scrub.gbPerRun", "must be positive") }
+        if let live = c.live {
+            if live.events.isEmpty {
+                error("live.events", "name at least one of \(TSVaultConfiguration.LiveEventKind.allCases.map(\.rawValue))")
+            }
+            for (key, value) in [
+                ("beforeSeconds", live.beforeSeconds), ("afterSeconds", live.afterSeconds), ("settleSeconds", live.settleSeconds)
+            ]
+            where !(0...3600).contains(value) {
+                error("live.\(key)", "must be 0...3600 seconds")
+            }
+            if !(1...8).contains(live.maxExports) { error("live.maxExports", "must be 1...8") }
+        }
         if let daemon = c.daemon {
             if !(1...366).contains(daemon.uiDays) { error("daemon.uiDays", "must be 1...366 days") }
             if let token = daemon.uiToken {

@@ -13,13 +13,16 @@ public struct DaemonService: Sendable {
     public let port: Int
     /// /ui and /status, when the daemon serves them.
     public let coverage: CoverageEndpoints?
+    /// Live watch of the recorders' event sockets, when configured (`live:`).
+    public let live: LiveWatch?
 
-    public init(daemon: NightlyDaemon, host: String, port: Int, coverage: CoverageEndpoints? = nil) {
+    public init(daemon: NightlyDaemon, host: String, port: Int, coverage: CoverageEndpoints? = nil, live: LiveWatch? = nil) {
         self.daemon = daemon
         self.state = daemon.state
         self.host = host
         self.port = port
         self.coverage = coverage
+        self.live = live
     }
 
     /// Serves until a graceful shutdown; `onListening` gets the bound port once it listens, and
@@ -47,7 +50,7 @@ public struct DaemonService: Sendable {
                     .init(
                         service: SystemdWatchdog(notifier: notifier, state: state, ready: listening),
                         successTerminationBehavior: .ignore)
-                ],
+                ] + (live.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         try await group.run()
     }

@@ -25,6 +25,8 @@ public enum TSAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     case exportServerError(server: String, message: String)
     case malformedMessage(server: String, context: String, text: String)
     case socketClosed(server: String, context: String)
+    /// The event socket ended without a close handshake (dropped, or silent past its pings).
+    case eventSocketLost(server: String, detail: String)
     case unknownStage(server: String, stage: String)
 
     // Downloads
@@ -36,7 +38,7 @@ public enum TSAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Worth another attempt after a pause: the network or the recorder may recover.
     public var isTransient: Bool {
         switch self {
-        case .unreachable, .timedOut, .serverError, .socketClosed, .incompleteDownload: return true
+        case .unreachable, .timedOut, .serverError, .socketClosed, .eventSocketLost, .incompleteDownload: return true
         case .exportEnded(_, let code, _): return code == -1004
         default: return false
         }
@@ -69,6 +71,7 @@ public enum TSAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownStage(let s, let stage): return "\(s): export message with unknown stage \(stage) ignored"
         case .socketClosed(let s, let ctx):
             return "\(s): export connection closed \(ctx); the recorder deleted the task's files, the window must be exported again"
+        case .eventSocketLost(let s, let d): return "\(s): event socket lost: \(d)"
         case .hostileFileName(let s, let n):
             return "\(s): refused file name \(n.debugDescription) from the recorder (path components are not allowed)"
         case .md5Mismatch(let s, let f, let e, let a): return "\(s): \(f) md5 is \(a), recorder said \(e); the download is corrupt"

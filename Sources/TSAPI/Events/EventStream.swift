@@ -67,12 +67,16 @@ extension TSAPIClient {
                             socket.addTask {
                                 for await command in commands { try await outbound.write(.text(command)) }
                             }
+                            // The first motionChanges message after subscribing is the current state,
+                            // in the same shape as a change: marked current so it is not taken for one.
+                            var motionState = topics.contains("motionChanges") ? MotionState.expected : .seen
                             for try await message in inbound.messages(maxSize: 1 << 22) {
                                 guard case .text(let text) = message else { continue }
                                 do {
                                     for parsed in try LiveEventMessage.parse(text, zone: zone, server: server) {
-                                        sink.yield(.message(parsed))
+                                        sink.yield(.message(motionState.mark(parsed)))
                                     }
+                                    motionState.settle()
                                 } catch let error as TSAPIError {
                                     sink.yield(.malformed(error))
                                 }
@@ -84,8 +88,8 @@ extension TSAPIClient {
                     // dropped, or closed by our pings going unanswered (a silent recorder).
                     if close == nil {
                         sink.finish(
-                            throwing: TSAPIError.socketClosed(
-                                server: server, context: "event socket: dropped, or the recorder stopped answering pings"))
+                            throwing: TSAPIError.eventSocketLost(server: server, detail: "dropped, or the recorder stopped answering pings")
+                        )
                     } else {
                         sink.finish()
                     }
@@ -102,4 +106,27 @@ extension TSAPIClient {
             return try await body(EventStream(messages: messages, commands: commandSink))
         }
     }
+}
+
+/// Whether the next motionChanges message is the current state sent on subscribing.
+enum MotionState {
+    case expected, marking, seen
+
+    /// The message, marked current while the current state is expected; a subscription to
+    /// motion (again) expects it anew.
+    mutating func mark(_ message: LiveEventMessage) -> LiveEventMessage {
+        switch message {
+        case .subscribed(topic: "motionChanges"):
+            self = .expected
+            return message
+        case .motion(let chid, let moving, let at, _) where self != .seen:
+            self = .marking
+            return .motion(chid: chid, moving: moving, at: at, current: true)
+        default:
+            return message
+        }
+    }
+
+    /// After a whole frame: once a current state was marked, later motion messages are changes.
+    mutating func settle() { if self == .marking { self = .seen } }
 }

@@ -18,7 +18,9 @@ struct DaemonCommand: AsyncParsableCommand {
             coverage page of `tsvault coverage --html` for the last daemon.uiDays days (31; ?days=N, \
             ?server=NAME, ?channel=N narrow it) and /status the same report as JSON: open on a loopback \
             address, on any other only with Authorization: Bearer <daemon.uiToken> (off without one). \
-            Read-only.
+            Read-only. With live: in the configuration, it also watches each recorder's event socket \
+            and archives the minutes around the configured events (motion, a camera disconnecting, \
+            recording stopping) as soon as the recorder has written them.
             """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -53,7 +55,10 @@ struct DaemonCommand: AsyncParsableCommand {
         if case .off = coverage.access {
             logger.notice("/ui and /status are off: \(host) is not a loopback address and daemon.uiToken is not configured")
         }
-        try await DaemonService(daemon: daemon, host: host, port: port, coverage: coverage).run(logger: logger) { bound in
+        let live = config.live.map {
+            LiveWatch(config: config, settings: $0, runner: Runner(config: config, archive: archive, logger: logger), logger: logger)
+        }
+        try await DaemonService(daemon: daemon, host: host, port: port, coverage: coverage, live: live).run(logger: logger) { bound in
             // Unbuffered, so a supervisor or a test reads it at once.
             FileHandle.standardOutput.write(Data("tsvault daemon listening on http://\(host):\(bound)\n".utf8))
         }
