@@ -163,6 +163,9 @@ struct LiveSimulator {
                 }
                 let stage = object["stage"] as? String ?? object["request"] as? String
                 if stage == "ready", let task = object["task"] as? [String: Any] { taskID = "\(task["id"] ?? "")" }
+                // A client leaves once the task is over: after `end`, or a refused `ready`.
+                let code = (object["status"] as? [String: Any])?["code"] as? Int
+                if stage == "end" || (stage == "ready" && code != 0) { return }
                 guard stage == "fileEnd" else { continue }
                 let entries = (((object["channel"] as? [String: Any])?["file"] as? [String: Any])?["download"] as? [[String: Any]]) ?? []
                 func command(_ cmd: String) async throws { try await outbound.write(.text(#"{"task":"\#(taskID)","cmd":"\#(cmd)"}"#)) }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 
 /// The credential to put on one request: an API key, or a JWT access token.
@@ -11,6 +12,14 @@ public enum AuthMaterial: Sendable {
         switch self {
         case .apiKey(let key): headers.replaceOrAdd(name: "X-API-Key", value: key.reveal())
         case .bearer(let token): headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token.reveal())")
+        }
+    }
+
+    /// Header form for the WebSocket client (export and event sockets).
+    var socketHeaders: HTTPFields {
+        switch self {
+        case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
+        case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
         }
     }
 

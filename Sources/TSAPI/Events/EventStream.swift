@@ -21,10 +21,7 @@ public struct EventStream: Sendable {
 
     public func unsubscribe(_ topic: String) { send(["unsubscribe": topic]) }
 
-    private func send(_ object: [String: Any]) {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        commands.yield(String(decoding: data, as: UTF8.self))
-    }
+    private func send(_ object: [String: Any]) { commands.yieldJSON(object) }
 }
 
 public enum EventStreamItem: Sendable {
@@ -37,17 +34,13 @@ extension TSAPIClient {
 
     /// Opens the event socket with `topics` (and a channel filter) subscribed from the start,
     /// runs `body` with it, and closes it when the body returns or throws. Pings every
-    /// `pingEvery`; a recorder that misses a pong ends the stream with `socketClosed`.
+    /// `pingEvery`; a recorder that misses a pong ends the stream with `eventSocketLost`.
     public func withEventStream<T: Sendable>(
         topics: [String], channels: [Int]? = nil, zone: RecorderTimeZone, pingEvery: Duration = .seconds(15),
         _ body: @Sendable (EventStream) async throws -> T
     ) async throws -> T {
         let material = try await auth.current()
-        let headers: HTTPFields =
-            switch material {
-            case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
-            case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
-            }
+        let headers = material.socketHeaders
         var query: [(String, String?)] = [("topics", topics.joined(separator: ","))]
         if let channels { query.append(("ch", channels.map(String.init).joined(separator: ","))) }
         let url = settings.webSocketBase + Self.eventsPath + Self.queryString(query) + "&" + material.queryItem

@@ -15,9 +15,15 @@ public struct ExportConnection: Sendable {
 
     public func send(_ command: ExportCommand, task: String) {
         activity.touch()
-        let object: [String: String] = ["task": task, "cmd": command.rawValue]
+        commands.yieldJSON(["task": task, "cmd": command.rawValue])
+    }
+}
+
+extension AsyncStream<String>.Continuation {
+    /// Queues `object` as one JSON text frame (keys sorted).
+    func yieldJSON(_ object: [String: Any]) {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        commands.yield(String(decoding: data, as: UTF8.self))
+        yield(String(decoding: data, as: UTF8.self))
     }
 }
 
@@ -34,11 +40,7 @@ extension TSAPIClient {
         _ body: @Sendable (ExportConnection) async throws -> T
     ) async throws -> T {
         let material = try await auth.current()
-        let headers: HTTPFields =
-            switch material {
-            case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
-            case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
-            }
+        let headers = material.socketHeaders
         // Header and query both (§2.4 recommendation).
         let url = settings.webSocketBase + "/wsapi/v1/export" + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
         let tls = try TLSPolicy.webSocketConfiguration(for: settings)

@@ -19,11 +19,16 @@ final class CommandMailbox: Sendable {
     private struct State {
         var queue: [Event] = []
         var waiter: CheckedContinuation<Event?, Never>?
+        var closed = false
     }
     private let state = Mutex(State())
 
+    /// Whether the client has left (stays true once it has, taken or not).
+    var clientClosed: Bool { state.withLock { $0.closed } }
+
     func push(_ event: Event) {
         let waiter: CheckedContinuation<Event?, Never>? = state.withLock { s in
+            if event == .closed { s.closed = true }
             if let w = s.waiter {
                 s.waiter = nil
                 return w

@@ -46,27 +46,42 @@ enum ExportSocket {
         outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger, state: SimulatorState
     ) async {
         let taskID = UUID().uuidString.lowercased()
-        let request: ExportRequest
+        var refusal: (code: Int, message: String)?
+        var request: ExportRequest?
         do {
             request = try ExportRequest.parse(query, state: state, principal: principal)
         } catch {
-            await refuse(code: -2, message: error.message, outbound: outbound)
-            return
+            refusal = (-2, error.message)
         }
-        if await state.faults.take(.diskFullReady) != nil {
-            await refuse(code: -5, message: "Insufficient disk space", outbound: outbound)
-            return
-        }
+        if refusal == nil, await state.faults.take(.diskFullReady) != nil { refusal = (-5, "Insufficient disk space") }
         let mailbox = CommandMailbox()
         let faults = await sessionFaults(state.faults)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await readCommands(inbound, into: mailbox, task: taskID, logger: logger) }
-            var session = ExportSession(
-                state: state, request: request, taskID: taskID, outbound: outbound, mailbox: mailbox,
-                channel: channel, logger: logger, faults: faults, downloadBase: base)
-            await session.run()
+            if let request, refusal == nil {
+                var session = ExportSession(
+                    state: state, request: request, taskID: taskID, outbound: outbound, mailbox: mailbox,
+                    channel: channel, logger: logger, faults: faults, downloadBase: base)
+                await session.run()
+            } else if let refusal {
+                await refuse(code: refusal.code, message: refusal.message, outbound: outbound)
+            }
+            await clientLeaves(mailbox, withinMilliseconds: 2000)
             try? await outbound.close(.normalClosure, reason: nil)
             group.cancelAll()
+        }
+    }
+
+    /// Waits for the client to close after the last message (a client leaves once it has `end`
+    /// or a refusal), at most `limit` ms. Closing at once made the WebSocket client the tests and
+    /// the product use lose the last frames now and then, when the close arrived while it was
+    /// still switching from HTTP (docs/CLIENT.md); a server that lets the client close first
+    /// never triggers that.
+    private static func clientLeaves(_ mailbox: CommandMailbox, withinMilliseconds limit: Int) async {
+        let until = ContinuousClock.now + .milliseconds(limit)
+        while ContinuousClock.now < until, !mailbox.clientClosed {
+            let left = Int((until - ContinuousClock.now) / .milliseconds(1))
+            if await mailbox.receive(withinMilliseconds: max(1, left)) == .closed { return }
         }
     }
 
@@ -77,13 +92,6 @@ enum ExportSocket {
             ("stage", .string("ready")), ("status", .object([("code", .int(code)), ("message", .string(message))]))
         ])
         try? await outbound.write(.text(ready.render()))
-        // A moment before closing: clients on WSClient 1.6.2 / swift-nio 2.101 can lose every
-        // frame and the end of input when the answer, `ready` and the close (FIN included) all
-        // arrive while they are still switching to WebSocket (docs/CLIENT.md, "Every wait is
-        // bounded"). The product survives that by its first-message bound; the simulator's own
-        // tests need the refusal itself to arrive.
-        try? await Task.sleep(for: .milliseconds(300))
-        try? await outbound.close(.normalClosure, reason: nil)
     }
 
     private static func sessionFaults(_ faults: FaultInjector) async -> ExportSession.SessionFaults {
