@@ -12,6 +12,11 @@ enum CLI {
         try BuiltProducts.tsvault(arguments, environment: environment)
     }
 
+    /// Runs `tsvault` with `arguments` given as an array.
+    static func runArguments(_ arguments: [String], environment: [String: String] = [:]) throws -> BuiltProducts.CommandResult {
+        try BuiltProducts.tsvault(arguments, environment: environment)
+    }
+
     /// A temporary directory for one test, removed after `body`.
     static func workspace<T>(_ name: String, _ body: (String) async throws -> T) async throws -> T {
         let path = try ConfigFile.temporaryDirectory("cli-" + name)

@@ -60,6 +60,9 @@ enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case is RemuxError: .dataError
         case is CocoaError, is POSIXError: .ioError
         case is ExitCode, is CleanExit, is ValidationError: nil
+        // ArgumentParser's internal errors (a help request reaches `run()` of a command group
+        // as one) are its own to print: help text with exit 0, not "software error" 70.
+        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."): nil
         default: .software
         }
     }
