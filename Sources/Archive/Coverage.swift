@@ -61,31 +61,37 @@ extension Archive {
                     """
             ).map { (server: $0["server"] as String, chid: $0["chid"] as Int) }
         }.filter { (server == nil || $0.server == server) && (channel == nil || $0.chid == channel) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
         var result: [DayCoverage] = []
         for entry in channels {
-            var day = calendar.startOfDay(for: from)
-            while day < to {
-                let next = calendar.date(byAdding: .day, value: 1, to: day)!
-                let startUS = day.unixMicros
-                let endUS = next.unixMicros
+            for day in Self.localDays(from: from, to: to, zone: zone) {
+                let (startUS, endUS) = (day.range.lowerBound, day.range.upperBound)
                 var minutes = Array(repeating: false, count: Int((endUS - startUS) / 60_000_000))
                 for interval in try archivedIntervals(server: entry.server, channel: entry.chid, from: startUS, to: endUS) {
                     let first = max(0, Int((interval.lowerBound - startUS) / 60_000_000))
                     let last = min(minutes.count - 1, Int((interval.upperBound - 1 - startUS) / 60_000_000))
                     if first <= last { for m in first...last { minutes[m] = true } }
                 }
-                let c = calendar.dateComponents([.year, .month, .day], from: day)
                 result.append(
-                    DayCoverage(
-                        server: entry.server, channel: entry.chid,
-                        day: String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!),
-                        dayStartMicros: startUS, minutes: minutes))
-                day = next
+                    DayCoverage(server: entry.server, channel: entry.chid, day: day.name, dayStartMicros: startUS, minutes: minutes))
             }
         }
         return result
+    }
+
+    /// The calendar days in `zone` from the one holding `from` up to `to`: `yyyy-MM-dd` and the
+    /// day's instants [start, next start) in microseconds (23, 24 or 25 hours).
+    public static func localDays(from: Date, to: Date, zone: TimeZone) -> [(name: String, range: Range<Int64>)] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        var days: [(String, Range<Int64>)] = []
+        var day = calendar.startOfDay(for: from)
+        while day < to {
+            let next = calendar.date(byAdding: .day, value: 1, to: day)!
+            let c = calendar.dateComponents([.year, .month, .day], from: day)
+            days.append((String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!), day.unixMicros..<next.unixMicros))
+            day = next
+        }
+        return days
     }
 }
 

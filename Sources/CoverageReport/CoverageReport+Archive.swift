@@ -25,7 +25,7 @@ extension CoverageReport {
     /// Reads the report from the archive's index: each channel's days through
     /// `Archive.channelFacts` and `MinuteMap`, the same states the terminal bars show.
     public static func build(_ archive: Archive, _ request: Request, now: Date = Date()) throws -> CoverageReport {
-        let days = Self.days(from: request.from, to: request.to, zone: request.zone)
+        let days = Archive.localDays(from: request.from, to: request.to, zone: request.zone)
         let span = (days.first?.range.lowerBound ?? request.from.unixMicros, days.last?.range.upperBound ?? request.to.unixMicros)
         let segmentCount = try archive.segmentCount(server: request.server, channel: request.channel, from: span.0, to: span.1)
         let withSegments = segmentCount <= request.segmentDetailLimit
@@ -86,20 +86,5 @@ extension CoverageReport {
                     start: Date(unixMicros: $0.startMicros), end: Date(unixMicros: $0.endMicros), bytes: $0.bytes, sha256: $0.sha256,
                     export: $0.exportID)
             })
-    }
-
-    /// The calendar days in `zone` from the one holding `from` up to `to`, with their instants.
-    static func days(from: Date, to: Date, zone: TimeZone) -> [(name: String, range: Range<Int64>)] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        var days: [(String, Range<Int64>)] = []
-        var day = calendar.startOfDay(for: from)
-        while day < to {
-            let next = calendar.date(byAdding: .day, value: 1, to: day)!
-            let c = calendar.dateComponents([.year, .month, .day], from: day)
-            days.append((String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!), day.unixMicros..<next.unixMicros))
-            day = next
-        }
-        return days
     }
 }
