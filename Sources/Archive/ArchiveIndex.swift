@@ -203,6 +203,30 @@ public struct ArchiveIndex: Sendable {
             try db.execute(sql: "ALTER TABLE lost_minutes ADD COLUMN start_us INTEGER")
             try db.execute(sql: "ALTER TABLE lost_minutes ADD COLUMN bitmap TEXT")
         }
+        migrator.registerMigration("v10 channel status, recorder storage") { db in
+            // Camera connections and recording switched off or on, as the recorder reported
+            // them (event socket, event log): the reasons for the gaps it has (ChannelStatus);
+            // and what it said of its own storage (RecorderStorage).
+            try db.execute(
+                sql: """
+                    CREATE TABLE channel_status (
+                        id INTEGER PRIMARY KEY,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id),
+                        at_us INTEGER NOT NULL,
+                        change TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        UNIQUE (channel_id, at_us, change));
+                    CREATE INDEX channel_status_by_time ON channel_status(channel_id, at_us);
+                    CREATE TABLE recorder_storage_events (
+                        id INTEGER PRIMARY KEY,
+                        server TEXT NOT NULL,
+                        at_us INTEGER NOT NULL,
+                        code INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        trouble INTEGER NOT NULL,
+                        UNIQUE (server, at_us, code));
+                    """)
+        }
         return migrator
     }
 

@@ -14,8 +14,9 @@ extension Archive {
     /// instants (so a recorder in another zone, or a 23- or 25-hour day, lines up), failed
     /// export windows with their error, active holds, lost minutes (the recorder's bitmap of
     /// the day when it was forgotten; rows from before index v9 are counts only and are not
-    /// placed), and the retention deletions and evidence extractions the custody log records.
-    /// Each table is read once for all the days.
+    /// placed), the retention deletions and evidence extractions the custody log records, and
+    /// the spans the recorder said the camera was disconnected or not recording. Each table is
+    /// read once for all the days.
     public func channelFacts(server: String, channel: Int, days: [Range<Int64>]) throws -> [DayFacts] {
         guard let spanStart = days.first?.lowerBound, let spanEnd = days.last?.upperBound else { return [] }
         var placer = DayPlacer(days: days)
@@ -75,6 +76,9 @@ extension Archive {
                     }
                 }
             }
+        }
+        for gap in try statusGaps(server: server, channel: channel, fromMicros: spanStart, toMicros: spanEnd) {
+            placer.place(gap.startMicros, gap.endMicros ?? spanEnd) { $0.statusGaps.append(($1, gap.reason)) }
         }
         for event in try custodyRanges(server: server, channel: channel, startMicros: spanStart, endMicros: spanEnd) {
             placer.place(event.startMicros, event.endMicros) { facts, minutes in

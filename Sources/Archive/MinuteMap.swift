@@ -59,6 +59,9 @@ public struct DayFacts: Sendable {
     /// Legal holds and evidence extractions over the minutes, by case id.
     public var held: [(minutes: Range<Int>, caseID: String)] = []
     public var extracted: [(minutes: Range<Int>, caseID: String)] = []
+    /// What the recorder said of the channel (camera disconnected, recording off): the reason
+    /// for minutes it has nothing for.
+    public var statusGaps: [(minutes: Range<Int>, reason: GapReason)] = []
 
     public init(minutes: Int, recorded: [Bool?] = []) {
         self.minutes = minutes
@@ -77,7 +80,8 @@ public struct MinuteInfo: Sendable, Hashable {
 
 public enum MinuteMap {
     /// Each minute's state by precedence: archived (the worst check of its blobs), deleted by
-    /// retention, lost, failed, on the recorder, empty on the recorder, unknown.
+    /// retention, lost, failed, on the recorder, empty on the recorder, unknown. A minute the
+    /// recorder has nothing for (or was not asked about) takes the reason its status gives.
     public static func classify(_ facts: DayFacts) -> [MinuteInfo] {
         var info = (0..<facts.minutes).map { minute -> MinuteInfo in
             switch minute < facts.recorded.count ? facts.recorded[minute] : nil {
@@ -99,6 +103,9 @@ public enum MinuteMap {
         for (minute, check) in archivedCheck.enumerated() {
             guard let check else { continue }
             info[minute] = MinuteInfo(state: check == .failed ? .damaged : check == .notYet ? .unverified : .verified)
+        }
+        for (range, reason) in facts.statusGaps {
+            mark(range) { if $0.state == .empty || $0.state == .unknown, $0.detail == nil { $0.detail = reason.rawValue } }
         }
         for (range, caseID) in facts.held { mark(range) { if !$0.holds.contains(caseID) { $0.holds.append(caseID) } } }
         for (range, caseID) in facts.extracted {

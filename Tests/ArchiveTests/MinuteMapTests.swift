@@ -85,6 +85,18 @@ import Testing
         SpanCase(description: "deleted shows over empty, under verified", minutes: "XEXV", step: 2, expected: "XV")
     ]
 
+    @Test func aMinuteTheRecorderHasNothingForTakesTheReasonItGave() {
+        // Recorder: footage in minutes 0 and 3 only; minute 5 never asked; a disconnection over
+        // 1–2 and 5, recording off over 3–4 (3 has footage, so keeps its own state).
+        let info = MinuteMap.classify(
+            Self.facts(6, recorded: "10011?") {
+                $0.archived = [(0..<1, .sound)]
+                $0.statusGaps = [(1..<3, .cameraDisconnected), (5..<6, .cameraDisconnected), (3..<5, .recordingOff)]
+            })
+        #expect(Self.letters(info.map(\.state)) == "VEEPP?")
+        #expect(info.map(\.detail) == [nil, "camera disconnected", "camera disconnected", nil, nil, "camera disconnected"])
+    }
+
     @Test(arguments: spanCases) func aSpanShowsItsMostUrgentMinute(_ c: SpanCase) {
         let byLetter = Dictionary(uniqueKeysWithValues: Self.letters.map { ($1, $0) })
         #expect(Self.letters(MinuteMap.spans(c.minutes.map { byLetter[$0]! }, step: c.step)) == c.expected)
