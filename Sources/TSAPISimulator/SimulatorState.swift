@@ -15,6 +15,8 @@ final class SimulatorState: Sendable {
     let tasks: ExportTaskRegistry
     let builder: ExportFileBuilder
     let printedAPIKey: String
+    /// System events reported through the control endpoint (storage trouble).
+    let systemLog = SystemLog()
 
     init(
         config: SimulatorConfiguration, library: GOPLibrary, audio: EncodedAudio?, printedAPIKey: String, auth: AuthStore,

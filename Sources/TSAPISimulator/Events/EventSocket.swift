@@ -112,6 +112,7 @@ struct EventConnection {
             if let current = state.currentState(topic, channels: channels) { try await send(current) }
         }
         var last = state.clock.now
+        var systemSeen = state.systemLog.count
         for await input in inputs {
             switch input {
             case .closed: return
@@ -123,6 +124,16 @@ struct EventConnection {
                 }
             case .tick:
                 let now = state.clock.now
+                // Reported through the control endpoint: sent as soon as seen, whatever the clock.
+                let reported = state.systemLog.events(after: systemSeen).map {
+                    LiveEvent(at: $0.begin, chid: nil, change: .system(id: $0.id, code: $0.code))
+                }
+                systemSeen += reported.count
+                for event in reported {
+                    for (topic, chid, message) in state.messages(for: event) where subscriptions.passes(topic, channel: chid) {
+                        try await send(message)
+                    }
+                }
                 // A clock moved back (the control endpoint) starts over from there, reporting nothing.
                 defer { last = now }
                 guard now > last else { continue }

@@ -52,6 +52,21 @@ extension SimulatorState {
             }
             return jsonResponse(.object([("now", .string(self.time.formatLocalWithOffset(self.clock.now)))]))
         }
+        group.post("system-event") { request, context in
+            _ = try await self.require(.settings, request)
+            let body = try await request.jsonBody(context: context)
+            let codes = EventCatalog.types[0].codes ?? []
+            guard let code = (body["code"] as? NSNumberLike)?.intValue, codes.contains(where: { $0.id == code }) else {
+                throw APIError.badRequest(
+                    "Give {\"code\":…}, a system log code: \(codes.map { "\($0.id) \($0.name)" }.joined(separator: ", "))")
+            }
+            let event = self.systemLog.report(code: code, at: self.clock.now)
+            return jsonResponse(
+                .object([
+                    ("id", .int(event.id)), ("code", .int(code)), ("codeName", .string(EventCatalog.codeName(type: 0, code: code))),
+                    ("at", .string(self.time.formatLocalWithOffset(event.begin)))
+                ]), indent: request.indent)
+        }
         group.get("status") { request, _ in
             _ = try await self.require(.settings, request)
             let available = self.schedule.available(now: self.clock.now)

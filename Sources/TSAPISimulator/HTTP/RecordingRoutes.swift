@@ -121,7 +121,8 @@ extension SimulatorState {
         let at = max(0, q.int("at") ?? 0)
         let maxCount = min(max(1, q.int("maxCount") ?? 50), 1000)
         let type = q.int("type")
-        var events = schedule.events(in: span, now: clock.now).filter { e in
+        let reported = span.clamped(to: TimeSpan(span.start, clock.now + 1)).map(systemLog.events(in:)) ?? []
+        var events = (schedule.events(in: span, now: clock.now) + reported).sorted { ($0.begin, $0.id) < ($1.begin, $1.id) }.filter { e in
             (type == nil || e.type == type) && (e.chid.map { channels.contains($0) } ?? !q.has("ch"))
         }
         if (q["sort"] ?? "desc").lowercased() != "asc" { events.reverse() }

@@ -21,7 +21,14 @@ public struct EventCatalog: Sendable {
     }
 
     public static let types: [EventType] = [
-        EventType(id: 0, name: "System log", codes: [Code(id: 1, name: "System start"), Code(id: 3, name: "Self-check")]),
+        // 25 is the guide's own example; 30 and 31 are the simulator's (the guide lists no
+        // code for storage trouble).
+        EventType(
+            id: 0, name: "System log",
+            codes: [
+                Code(id: 1, name: "System start"), Code(id: 3, name: "Self-check"), Code(id: 25, name: "Storage ready"),
+                Code(id: 30, name: "Storage error"), Code(id: 31, name: "Disk full")
+            ]),
         EventType(id: 1, name: "Camera", codes: [Code(id: 100, name: "Connected"), Code(id: 101, name: "Disconnected")]),
         EventType(id: 2, name: "Motion detection", codes: [Code(id: 200, name: "Motion detected")]),
         // Like the legacy "User-defined event" type, this one has no code list.
@@ -46,8 +53,12 @@ extension RecordingSchedule {
                     events.append(event(type: 2, code: 200, chid: chid, begin: clip.start, end: clip.end))
                 }
             }
-            for outage in outages(channel: chid, in: range) {
-                events.append(event(type: 1, code: 101, chid: chid, begin: outage.start, end: nil))
+            // Looked at from before the range (outages last at most an hour), so that an outage
+            // under way at its start is not reported as a disconnection there.
+            for outage in outages(channel: chid, in: TimeSpan(range.start - 7200, range.end)) where outage.end >= range.start {
+                if outage.start >= range.start {
+                    events.append(event(type: 1, code: 101, chid: chid, begin: outage.start, end: nil))
+                }
                 if outage.end < range.end {
                     events.append(event(type: 1, code: 100, chid: chid, begin: outage.end, end: nil))
                 }
