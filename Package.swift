@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "Nightly", "Archive", "CoverageReport", "TestSupport", "ObjectStore",
+                "Nightly", "Archive", "CoverageReport", "TestSupport", "ObjectStore", "TSAPISimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift")
             ]

@@ -205,7 +205,7 @@ public enum CoveragePage {
         function describe(m) {
           const lines = [`${clock(current.start + m * MIN)}–${clock(current.start + (m + 1) * MIN)} · ${byState[current.minutes[m]].label}`];
           for (const n of notesAt(m, m + 1)) {
-            lines.push({ error: "last error: ", rule: "deleted by retention, ", hold: "legal hold, case ", extract: "extracted as evidence, case " }[n.kind] + n.text);
+            lines.push({ error: "last error: ", rule: "deleted by retention, ", hold: "legal hold, case ", extract: "extracted as evidence, case ", reason: "recorder said: " }[n.kind] + n.text);
           }
           for (const s of segmentsIn(m, m + 1)) {
             const x = R.exports[String(s.export)];

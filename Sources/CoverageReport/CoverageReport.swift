@@ -77,7 +77,8 @@ public struct CoverageReport: Sendable, Encodable {
         /// Every minute's state as runs of one letter and a count (`e650p10v10…`), see `legend`.
         public var states: String
         /// Minute ranges [start, end) with what explains them: `error` (a failed export), `rule`
-        /// (a retention deletion), `hold` and `extract` (a case id).
+        /// (a retention deletion), `hold` and `extract` (a case id), `reason` (what the recorder said
+        /// of minutes it has nothing for: camera disconnected, recording off).
         public var notes: [Note]
         /// Archived segments: minute offsets, bytes, SHA-256, export id.
         public var segments: [Segment]
@@ -179,7 +180,15 @@ extension CoverageReport {
             }
         }
         for (minute, item) in info.enumerated() {
-            if let detail = item.detail { add(minute, item.state == .failed ? "error" : "rule", detail) }
+            if let detail = item.detail {
+                let kind =
+                    switch item.state {
+                    case .failed: "error"
+                    case .deleted: "rule"
+                    default: "reason"
+                    }
+                add(minute, kind, detail)
+            }
             for caseID in item.holds { add(minute, "hold", caseID) }
             for caseID in item.extractions { add(minute, "extract", caseID) }
         }

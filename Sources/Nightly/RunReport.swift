@@ -21,6 +21,23 @@ public struct RunReport: Sendable, Codable {
         public var archiveFailedWindows: Int?
         public var retries = 0
         public var bytes: Int64 = 0
+        /// Spans of the look-back in which the recorder says the channel did not record, with
+        /// why (from its event socket and event log); optional so older reports still read.
+        public var recorderGaps: [RecorderGap]?
+    }
+
+    /// A span without recording and its reason; `to` is absent while it was not over when
+    /// the recorder last said.
+    public struct RecorderGap: Sendable, Codable, Hashable {
+        public var reason: GapReason
+        public var from: Date
+        public var to: Date?
+
+        public init(_ gap: StatusGap) {
+            reason = gap.reason
+            from = Date(unixMicros: gap.startMicros)
+            to = gap.endMicros.map { Date(unixMicros: $0) }
+        }
     }
 
     public struct Server: Sendable, Codable {
@@ -33,6 +50,8 @@ public struct RunReport: Sendable, Codable {
         /// Why the event log could not be stored. Not a failure of the run: the next run reads
         /// the whole look-back again.
         public var eventLogError: String?
+        /// The recorder's time zone (an identifier or a fixed offset), for printing its times.
+        public var timeZone: String?
     }
 
     public var runID: Int64
@@ -98,6 +117,7 @@ public enum RunReportText {
                         server.name.padding(toLength: 10, withPad: " ", startingAt: 0), c.channel, c.recorderMinutes,
                         c.archivedBefore, c.archivedAfter, c.missing, c.lostMinutes, c.windows, c.retries, c.bytes))
                 for reason in c.missingReasons.prefix(3) { lines.append("              missing: \(reason)") }
+                lines += gapLines(c.recorderGaps ?? [], zone: server.timeZone.flatMap(TimeZone.init(identifier:)))
             }
         }
         for server in r.servers {
@@ -116,6 +136,16 @@ public enum RunReportText {
         }
         lines += followUpLines(r)
         return lines.joined(separator: "\n")
+    }
+
+    /// The recorder's own gaps of a channel, the latest few: "camera disconnected
+    /// 2026-12-01 13:36–13:37" in the recorder's time.
+    static func gapLines(_ gaps: [RunReport.RecorderGap], zone: TimeZone?, limit: Int = 5) -> [String] {
+        var lines = gaps.suffix(limit).map {
+            "              no recording: \(GapText.describe($0.reason, from: $0.from, to: $0.to, zone: zone))"
+        }
+        if gaps.count > limit { lines.insert("              no recording: \(gaps.count - limit) earlier span(s), see --json", at: 0) }
+        return lines
     }
 
     /// One line per step after the run: what retention, the scrub and each backup target did.

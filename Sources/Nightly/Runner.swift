@@ -107,7 +107,7 @@ public struct Runner: Sendable {
                 return (
                     RunReport.Server(
                         name: server.name, error: nil, channels: channels, newEvents: events.new,
-                        eventLogError: events.error), lost
+                        eventLogError: events.error, timeZone: zone.zone.identifier), lost
                 )
             }
         } catch {
@@ -136,19 +136,28 @@ public struct Runner: Sendable {
         return lost
     }
 
-    /// With retention by events configured, stores the recorder's channel events of the
-    /// look-back (all of it every night: what a failed night missed, the next one gets).
+    /// Reads the recorder's event log of the look-back (all of it every night: what a failed
+    /// night missed, the next one gets) and stores the cameras' connections and recording
+    /// switched off or on (the reasons for gaps) and what it said of its storage; with
+    /// retention by events configured, the channel events too.
     private func storeEvents(
         server: String, channels: Set<Int>, client: TSAPIClient, zone: RecorderTimeZone,
         now: Date
     ) async -> (new: Int?, error: String?) {
-        guard config.retention?.events != nil else { return (nil, nil) }
         do {
             let from = now.addingTimeInterval(-Double(config.lookBackDays) * 86_400)
-            let events = try await client.eventLog(from: from, to: now, zone: zone).compactMap { e -> ArchivedEvent? in
-                guard let channel = e.channel, channels.contains(channel) else { return nil }
-                return ArchivedEvent(
-                    channel: channel, recorderID: Int64(e.id), typeName: e.typeName ?? "type \(e.type)",
+            let log = try await client.eventLog(from: from, to: now, zone: zone)
+            for entry in log where entry.channel == nil {
+                guard let name = entry.codeName, let trouble = StorageEvent.trouble(name: name) else { continue }
+                try archive.recordStorageEvent(
+                    StorageEvent(server: server, atMicros: entry.begin.unixMicros, code: entry.code, name: name, trouble: trouble))
+            }
+            let entries = log.filter { $0.channel.map(channels.contains) ?? false }
+            try archive.recordStatusChanges(server: server, entries.compactMap(EventLogStatus.change))
+            guard config.retention?.events != nil else { return (nil, nil) }
+            let events = entries.map { e in
+                ArchivedEvent(
+                    channel: e.channel ?? 0, recorderID: Int64(e.id), typeName: e.typeName ?? "type \(e.type)",
                     codeName: e.codeName ?? "code \(e.code)", beginMicros: e.begin.unixMicros, endMicros: e.end.map(\.unixMicros))
             }
             return (try archive.recordEvents(server: server, events), nil)
@@ -320,6 +329,9 @@ public struct Runner: Sendable {
         report.bytes = mine.reduce(0) { $0 + $1.bytes }
         report.missingReasons = mine.compactMap { $0.status.leavesMinutesMissing ? $0.error : nil }
         report.lostMinutes = lost.reduce(0) { $0 + $1.minutes }
+        report.recorderGaps = try archive.statusGaps(
+            server: plan.server, channel: plan.channel, fromMicros: earliest.unixMicros, toMicros: now.unixMicros
+        ).map(RunReport.RecorderGap.init)
         return report
     }
 

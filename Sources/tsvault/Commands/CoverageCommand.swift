@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import CoverageReport
 import Foundation
+import Nightly
 
 struct CoverageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,8 @@ struct CoverageCommand: ParsableCommand {
             Days are calendar days in --timezone (default UTC). Each day has a bar, one mark per 30 \
             minutes showing the most urgent state of its minutes: verified, not checked yet, check \
             failed, on the recorder but not archived, export failed, lost, deleted by retention, \
-            nothing recorded, unknown (the legend follows the days). With --html FILE, writes the \
+            nothing recorded, unknown (the legend follows the days); under a day, the spans the \
+            recorder said it did not record and why (camera disconnected, recording off). With --html FILE, writes the \
             picture as one self-contained web page instead: a month calendar per channel, each day's \
             minutes with what explains them (last export error, retention rule, holds and extractions \
             by case), the segments and exports behind a selected range and the `evidence extract` \
@@ -44,12 +46,17 @@ struct CoverageCommand: ParsableCommand {
             return
         }
         let days = try store.coverage(server: server, channel: channel, from: fromDate, to: toDate, zone: zone)
+        let recorderGaps = try days.map { day in
+            try store.statusGaps(
+                server: day.server, channel: day.channel, fromMicros: day.dayStartMicros,
+                toMicros: day.dayStartMicros + Int64(day.minutes.count) * 60_000_000)
+        }
         if json {
-            try printJSON(list: days.map(CoveredDay.init), key: "days")
+            try printJSON(list: zip(days, recorderGaps).map(CoveredDay.init), key: "days")
             return
         }
         let bar = CoverageBar.forStandardOutput
-        for day in days {
+        for (day, recorderGaps) in zip(days, recorderGaps) {
             let gaps = day.gaps.prefix(6).map { "\(clock($0.lowerBound))–\(clock($0.upperBound))" }.joined(separator: ", ")
             let more = day.gaps.count > 6 ? " (+\(day.gaps.count - 6) more)" : ""
             let facts = try store.dayFacts(
@@ -58,6 +65,10 @@ struct CoverageCommand: ParsableCommand {
             print(
                 "\(day.server) CH\(day.channel) \(day.day)  \(day.archivedMinutes)/\(day.minutes.count) min  "
                     + bar.render(MinuteMap.classify(facts).map(\.state)) + (day.gaps.isEmpty ? "" : "  gaps \(gaps)\(more)"))
+            for gap in recorderGaps {
+                let to = gap.endMicros.map { Date(unixMicros: $0) }
+                print("    no recording: \(GapText.describe(gap.reason, from: Date(unixMicros: gap.startMicros), to: to, zone: zone))")
+            }
         }
         if !days.isEmpty { print(bar.legend) }
     }
@@ -90,8 +101,11 @@ struct CoveredDay: Encodable {
     var archivedMinutes: Int
     var archived: [[Int]]
     var gaps: [[Int]]
+    /// What the recorder said of the gaps it has (camera disconnected, recording off).
+    var recorderGaps: [RunReport.RecorderGap]
 
-    init(_ day: DayCoverage) {
+    init(_ day: DayCoverage, recorderGaps: [StatusGap]) {
+        self.recorderGaps = recorderGaps.map(RunReport.RecorderGap.init)
         server = day.server
         channel = day.channel
         self.day = day.day
