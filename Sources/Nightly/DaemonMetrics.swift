@@ -88,13 +88,15 @@ public struct DaemonMetrics: Sendable {
         }
     }
 
-    /// The recorders' request retries and download resumes at 0, so a recorder that never
-    /// needed one shows as such (instead of no series until its first).
+    /// The recorders' request retries and download resumes at 0 and their storage trouble at 0,
+    /// so a recorder that never had any shows as such (instead of no series until its first);
+    /// `seed` then sets the trouble the index knows.
     public func recorders(_ names: [String]) {
         for name in names {
             for label in ["tsvault_recorder_request_retries_total", "tsvault_download_resumes_total"] {
                 _ = registry.makeCounter(descriptor: LibraryMetricsFactory.descriptor(label), labels: [("server", name)])
             }
+            recorderStorageTrouble(server: name, false)
         }
     }
 
@@ -127,6 +129,66 @@ public struct DaemonMetrics: Sendable {
                 "tsvault_archive_failed_blobs", "Archive blobs whose last check failed (tsvault verify names their minutes).")
         )
         .set(Int64(count))
+    }
+
+    // MARK: live watch
+
+    /// Whether a recorder's event socket is open (1) or being reconnected (0).
+    func liveConnected(server: String, _ connected: Bool) {
+        registry.makeGauge(
+            descriptor: Self.named("tsvault_live_connected", "1 while live watch has the recorder's event socket open."),
+            labels: [("server", server)]
+        ).set(Int64(connected ? 1 : 0))
+    }
+
+    func liveReconnected(server: String) {
+        registry.makeCounter(
+            descriptor: Self.named("tsvault_live_reconnects_total", "Event sockets live watch lost and opened again."),
+            labels: [("server", server)]
+        ).increment()
+    }
+
+    /// An event that asked for footage (motion, disconnection, recording stopped).
+    func liveEvent(server: String) {
+        registry.makeCounter(
+            descriptor: Self.named("tsvault_live_events_total", "Events live watch archives footage around."), labels: [("server", server)]
+        ).increment()
+    }
+
+    /// A live window exported (or failed), with the bytes archived and how long after the
+    /// recorder had its last minute the footage was archived.
+    func liveWindow(server: String, bytes: Int64, failed: Bool, delay: Duration?) {
+        registry.makeCounter(
+            descriptor: Self.named("tsvault_live_windows_total", "Live windows exported, by outcome."),
+            labels: [("server", server), ("outcome", failed ? "failed" : "archived")]
+        ).increment()
+        registry.makeCounter(
+            descriptor: Self.named("tsvault_live_archived_bytes_total", "Bytes live watch archived."), labels: [("server", server)]
+        ).increment(by: bytes)
+        if let delay {
+            registry.makeDurationHistogram(
+                descriptor: Self.named(
+                    "tsvault_live_archive_delay_seconds", "From the recorder having a live window's footage to its being archived."),
+                buckets: [5, 15, 30, 60, 120, 300, 900].map { .seconds($0) }
+            ).record(delay)
+        }
+    }
+
+    /// Whether a recorder's latest word on its storage is trouble (disk error, disk full).
+    func recorderStorageTrouble(server: String, _ trouble: Bool) {
+        registry.makeGauge(
+            descriptor: Self.named(
+                "tsvault_recorder_storage_trouble", "1 when the recorder's latest system event about its storage is trouble."),
+            labels: [("server", server)]
+        ).set(Int64(trouble ? 1 : 0))
+    }
+
+    func catchUp(server: String) {
+        registry.makeCounter(
+            descriptor: Self.named(
+                "tsvault_live_catch_ups_total", "Runs of one recorder started at once after it reported storage trouble."),
+            labels: [("server", server)]
+        ).increment()
     }
 
     /// A metric's full name (unit and `_total` included) and its HELP text.

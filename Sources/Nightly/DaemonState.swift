@@ -10,6 +10,8 @@ public actor DaemonState {
     public private(set) var nextRun: Date?
     public nonisolated let metrics: DaemonMetrics
     private var runStarted: ContinuousClock.Instant?
+    /// Recorders whose latest system event about their storage is trouble.
+    public private(set) var storageTrouble: [String: StorageEvent] = [:]
 
     public init(metrics: DaemonMetrics = DaemonMetrics(version: TSVaultVersion.current)) {
         self.metrics = metrics
@@ -33,6 +35,13 @@ public actor DaemonState {
             metrics.archiveSize(storedBytes: overview.storedBytes, overQuotaBytes: nil)
             metrics.failedBlobs(overview.failedBlobs)
         }
+        for event in (try? archive.storageTrouble()) ?? [] { storage(event) }
+    }
+
+    /// A recorder's word on its storage: trouble is kept (and shown) until it says it is ready.
+    func storage(_ event: StorageEvent) {
+        storageTrouble[event.server] = event.trouble ? event : nil
+        metrics.recorderStorageTrouble(server: event.server, event.trouble)
     }
 
     func started() {
@@ -112,10 +121,12 @@ public actor DaemonState {
         }
         if lastError != nil { parts.append("last run FAILED") }
         if let nextRun { parts.append("next \(iso.string(from: nextRun))") }
+        for server in storageTrouble.keys.sorted() { parts.append("recorder \(server) STORAGE TROUBLE") }
         return parts.isEmpty ? "waiting for the first run" : parts.joined(separator: "; ")
     }
 
-    /// `/health`: healthy unless the last run failed outright.
+    /// `/health`: healthy unless the last run failed outright; recorders that reported storage
+    /// trouble are listed under `recorderStorage`.
     public func health() -> (healthy: Bool, json: String) {
         var object: [String: Any] = ["running": running, "runs": runsTotal]
         if let report = lastReport {
@@ -123,6 +134,10 @@ public actor DaemonState {
             object["lastRunID"] = report.runID
         }
         if let lastError { object["lastError"] = lastError }
+        // A warning, not a failure of the daemon: restarting it would not mend the recorder.
+        object["recorderStorage"] = storageTrouble.values.sorted { $0.server < $1.server }.map { event -> [String: Any] in
+            ["server": event.server, "event": event.name, "at": ISO8601DateFormatter().string(from: Date(unixMicros: event.atMicros))]
+        }
         if let nextRun { object["nextRun"] = ISO8601DateFormatter().string(from: nextRun) }
         let healthy = lastError == nil
         object["status"] = healthy ? "ok" : "failing"

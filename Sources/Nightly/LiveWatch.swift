@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -8,11 +9,16 @@ import TSAPI
 /// recorder, kept open (reconnected with backoff after a drop, a malformed stream or a recorder
 /// that stops answering pings), and for each configured event the minutes around it exported
 /// and archived through the nightly path (`Runner.fetchRange`) once the recorder has written them.
+/// Whatever the configured events, it also stores the cameras' connections and recording
+/// switched off or on (the reasons for gaps), and when a recorder reports storage trouble it
+/// records a warning and runs that recorder at once (unless a run is going on).
 public struct LiveWatch: Service {
     public let config: TSVaultConfiguration
     public let settings: TSVaultConfiguration.Live
     public let runner: Runner
     public let logger: Logger
+    /// The daemon's state: metrics, storage warnings, and whether a run is going on.
+    public var state: DaemonState?
     /// Waits between reconnection attempts: doubled after each failure up to the last.
     public var backoff: [Duration] = [.seconds(1), .seconds(2), .seconds(5), .seconds(15), .seconds(60)]
     /// The client's ping period on the event socket (a silent recorder is noticed in about two).
@@ -33,30 +39,34 @@ public struct LiveWatch: Service {
         }
     }
 
-    /// The event socket topics the configured kinds need.
+    /// The event socket topics: the statuses and system events always, motion when configured.
     var topics: [String] {
-        settings.events.map {
-            switch $0 {
-            case .motion: "motionChanges"
-            case .disconnected: "channelStatus"
-            case .recordingStopped: "recordingStatus"
-            }
-        }
+        ["channelStatus", "recordingStatus", "systemEvent"] + (settings.events.contains(.motion) ? ["motionChanges"] : [])
     }
 
     private func watch(_ server: TSVaultConfiguration.Server) async {
         let queue = LiveQueue(
             windows: LiveWindows(before: Double(settings.beforeSeconds), after: Double(settings.afterSeconds)))
+        let (catchUps, requestCatchUp) = AsyncStream.makeStream(of: StorageEvent.self, bufferingPolicy: .bufferingNewest(1))
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await listen(server, queue: queue) }
+            group.addTask {
+                await listen(server, queue: queue, requestCatchUp: requestCatchUp)
+                requestCatchUp.finish()
+            }
             group.addTask { await exportDue(server, queue: queue) }
+            group.addTask { for await trouble in catchUps { await catchUp(server, after: trouble, now: await queue.recorderNow()) } }
         }
     }
 
     /// Keeps the subscription open until cancelled.
-    private func listen(_ server: TSVaultConfiguration.Server, queue: LiveQueue) async {
+    private func listen(
+        _ server: TSVaultConfiguration.Server, queue: LiveQueue, requestCatchUp: AsyncStream<StorageEvent>.Continuation
+    ) async {
         var failures = 0
+        var attempts = 0
         while !Task.isCancelled {
+            if attempts > 0 { state?.metrics.liveReconnected(server: server.name) }
+            attempts += 1
             var settings = ConfigurationLoader.connection(server)
             runner.tuneConnection(&settings)
             // A connection that delivered anything resets the backoff.
@@ -67,8 +77,9 @@ public struct LiveWatch: Service {
                     let channels: [Int]? = if case .list(let list) = server.channels { list } else { nil }
                     try await client.withEventStream(topics: topics, channels: channels, zone: zone, pingEvery: pingEvery) { stream in
                         for try await item in stream.messages {
+                            if !heard.withLock({ $0 }) { state?.metrics.liveConnected(server: server.name, true) }
                             heard.withLock { $0 = true }
-                            await handle(item, server: server.name, queue: queue)
+                            await handle(item, server: server.name, queue: queue, requestCatchUp: requestCatchUp)
                         }
                     }
                 }
@@ -79,6 +90,7 @@ public struct LiveWatch: Service {
             } catch {
                 logger.warning("live: \(server.name) event socket: \(error)", metadata: ["server": "\(server.name)"])
             }
+            state?.metrics.liveConnected(server: server.name, false)
             if heard.withLock({ $0 }) { failures = 0 }
             let wait = backoff[min(failures, backoff.count - 1)]
             failures += 1
@@ -86,19 +98,87 @@ public struct LiveWatch: Service {
         }
     }
 
-    private func handle(_ item: EventStreamItem, server: String, queue: LiveQueue) async {
+    private func handle(
+        _ item: EventStreamItem, server: String, queue: LiveQueue, requestCatchUp: AsyncStream<StorageEvent>.Continuation
+    ) async {
         switch item {
         case .malformed(let error):
             logger.warning("live: \(server) sent an unreadable event: \(error)", metadata: ["server": "\(server)"])
         case .message(let message):
             if let at = message.recorderTime { await queue.saw(recorderTime: at) }
+            let now = await queue.recorderNow()
+            store(message, server: server, now: now, requestCatchUp: requestCatchUp)
             guard let (channel, at) = trigger(message) else { return }
-            let when: Date
-            if let at { when = at } else { when = await queue.recorderNow() }
+            let when = at ?? now
+            state?.metrics.liveEvent(server: server)
             await queue.add(channel: channel, at: when)
             logger.notice(
                 "live: \(server) CH\(channel) \(message.kindName) at \(ISO8601DateFormatter().string(from: when)); archiving around it",
                 metadata: ["server": "\(server)", "channel": "\(channel)"])
+        }
+    }
+
+    /// Stores a status change or a storage event. A failure to store is logged and left: the
+    /// nightly run reads the same from the event log.
+    private func store(
+        _ message: LiveEventMessage, server: String, now: Date, requestCatchUp: AsyncStream<StorageEvent>.Continuation
+    ) {
+        do {
+            if let change = Self.statusChange(message, now: now) {
+                try runner.archive.recordStatusChanges(server: server, [change])
+            } else if case .system(_, let code, let name, let at) = message, let trouble = StorageEvent.trouble(name: name) {
+                let event = StorageEvent(server: server, atMicros: (at ?? now).unixMicros, code: code, name: name, trouble: trouble)
+                guard try runner.archive.recordStorageEvent(event) else { return }
+                Task { [state] in await state?.storage(event) }
+                guard trouble else { return }
+                logger.warning(
+                    "live: \(server) reported \"\(name)\": its footage is at risk; fetching what is missing now",
+                    metadata: ["server": "\(server)"])
+                requestCatchUp.yield(event)
+            }
+        } catch {
+            logger.warning("live: \(server): cannot store what it reported: \(error)", metadata: ["server": "\(server)"])
+        }
+    }
+
+    /// A status change a message tells, at the recorder's instant. A camera's current state
+    /// (sent right after subscribing) is an observation; a recording state is taken from
+    /// changes only, since a channel that records on events is "not recording" between them.
+    static func statusChange(_ message: LiveEventMessage, now: Date) -> ChannelStatusChange? {
+        switch message {
+        case .channelStatus(let chid, let connected, _, _, let at, let current):
+            ChannelStatusChange(
+                channel: chid, atMicros: (at ?? now).unixMicros, change: connected ? .connected : .disconnected,
+                source: current ? .observed : .eventSocket)
+        case .recordingStatus(let chid, let recording, _, let failedAt, let at, false):
+            ChannelStatusChange(
+                channel: chid, atMicros: ((recording ? nil : failedAt) ?? at ?? now).unixMicros,
+                change: recording ? .recordingStarted : .recordingStopped, source: .eventSocket)
+        default: nil
+        }
+    }
+
+    /// A run of this recorder alone, now (on its clock), after it reported storage trouble:
+    /// what it holds may not last the night. Left to the run going on, if there is one.
+    private func catchUp(_ server: TSVaultConfiguration.Server, after trouble: StorageEvent, now: Date) async {
+        if await state?.running == true {
+            logger.notice("live: \(server.name): a run is going on; it fetches what is missing", metadata: ["server": "\(server.name)"])
+            return
+        }
+        state?.metrics.catchUp(server: server.name)
+        var only = config
+        only.servers = [server]
+        var catchUpRunner = Runner(config: only, archive: runner.archive, logger: logger)
+        catchUpRunner.tuneConnection = runner.tuneConnection
+        catchUpRunner.windowRetry = runner.windowRetry
+        catchUpRunner.stop = runner.stop
+        do {
+            let report = try await catchUpRunner.run(now: now)
+            logger.notice(
+                "live: \(server.name): catch-up run \(report.runID) \(report.complete ? "complete" : "INCOMPLETE"), \(report.bytes) bytes",
+                metadata: ["server": "\(server.name)", "run": "\(report.runID)"])
+        } catch {
+            logger.error("live: \(server.name): catch-up run failed: \(error)", metadata: ["server": "\(server.name)"])
         }
     }
 
@@ -127,10 +207,15 @@ public struct LiveWatch: Service {
                             let to = Date(timeIntervalSince1970: (window.end.timeIntervalSince1970 / 60).rounded(.up) * 60)
                             let records = try await runner.fetchRange(server: server, channels: [window.channel], from: from, to: to)
                             let bytes = records.reduce(0) { $0 + $1.bytes }
+                            let failed = records.contains { $0.status.leavesMinutesMissing }
+                            let delay = await queue.recorderNow().timeIntervalSince(window.end)
+                            state?.metrics.liveWindow(
+                                server: server.name, bytes: bytes, failed: failed, delay: failed ? nil : .milliseconds(Int64(delay * 1000)))
                             logger.notice(
                                 "live: \(server.name) CH\(window.channel) \(window.events) event(s): \(records.count) window(s), \(bytes) bytes archived",
                                 metadata: ["server": "\(server.name)", "channel": "\(window.channel)"])
                         } catch {
+                            state?.metrics.liveWindow(server: server.name, bytes: 0, failed: true, delay: nil)
                             logger.warning(
                                 "live: \(server.name) CH\(window.channel): export failed (\(error)); the nightly run will fetch it",
                                 metadata: ["server": "\(server.name)", "channel": "\(window.channel)"])

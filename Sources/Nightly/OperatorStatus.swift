@@ -37,6 +37,12 @@ public struct OperatorStatus: Sendable, Encodable {
                 "LOST \(lost.server) CH\(lost.channel) \(lost.day): \(lost.minutes) minutes overwritten by the recorder before they were archived"
             )
         }
+        for trouble in try archive.storageTrouble() {
+            let at = ISO8601DateFormatter().string(from: Date(unixMicros: trouble.atMicros))
+            status.attention.append(
+                "recorder \(trouble.server) reported \"\(trouble.name)\" at \(at): its footage is at risk; check its disks "
+                    + "(the daemon fetched what was missing at once; otherwise run tsvault run)")
+        }
         if o.failedBlobs > 0 {
             status.attention.append(
                 "\(o.failedBlobs) blobs failed their last check (tsvault verify names the minutes; restore them from a backup)")

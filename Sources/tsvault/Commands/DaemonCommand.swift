@@ -56,7 +56,10 @@ struct DaemonCommand: AsyncParsableCommand {
             logger.notice("/ui and /status are off: \(host) is not a loopback address and daemon.uiToken is not configured")
         }
         let live = config.live.map {
-            LiveWatch(config: config, settings: $0, runner: Runner(config: config, archive: archive, logger: logger), logger: logger)
+            var watch = LiveWatch(
+                config: config, settings: $0, runner: Runner(config: config, archive: archive, logger: logger), logger: logger)
+            watch.state = state
+            return watch
         }
         try await DaemonService(daemon: daemon, host: host, port: port, coverage: coverage, live: live).run(logger: logger) { bound in
             // Unbuffered, so a supervisor or a test reads it at once.
