@@ -143,6 +143,9 @@ let package = Package(
         // The coverage picture as data (every minute's state and why) and as one self-contained
         // HTML page, for `coverage --html` and the daemon's /ui.
         .target(name: "CoverageReport", dependencies: ["Archive"]),
+        // ONVIF Export File Format: fragmented MP4 clips written in one pass, sealed with a
+        // signature over the whole file, and read back for verification.
+        .target(name: "ExportFileFormat", dependencies: ["HexDigest", .product(name: "Crypto", package: "swift-crypto")]),
         // Evidence packages: clips, manifest, signature, verification.
         .target(
             name: "Evidence",
