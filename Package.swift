@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // X.509 certificates of the clip-signing identity (Export File Format).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Already in the graph through hummingbird-websocket; the client uses them directly.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -149,7 +152,11 @@ let package = Package(
         // Evidence packages: clips, manifest, signature, verification.
         .target(
             name: "Evidence",
-            dependencies: ["Archive", "Remux", "HexDigest", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "Archive", "Remux", "HexDigest", "ExportFileFormat", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1")
+            ]
         ),
         .executableTarget(
             name: "tsapi-sim",
@@ -188,7 +195,8 @@ let package = Package(
         .testTarget(
             name: "EvidenceTests",
             dependencies: [
-                "Evidence", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")
+                "Evidence", "ExportFileFormat", "Archive", "Remux", "TSAPI", "TSAPISimulator", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift")
             ]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Archive
 import Crypto
+import ExportFileFormat
 import Foundation
 import HexDigest
 import Remux
@@ -18,6 +19,8 @@ public struct EvidenceRequest: Sendable {
     public var timeZone: TimeZone
     public var vttSubtitles = false
     public var placeHold = true
+    /// The recorder's address as the clips' `suep` names their source (no credentials in it).
+    public var recorderURL = ""
 
     public init(
         server: String, channels: [Int], from: Date, to: Date, caseID: String, requester: String, reason: String,
@@ -52,13 +55,20 @@ public enum EvidenceExtractor {
             throw EvidenceError.invalidInput("\(request.outputDirectory) is not empty; an evidence package needs a directory of its own")
         }
         let key = try EvidenceSigningKey.loadOrCreate(archiveRoot: archive.root)
+        let signer = try ClipSigningIdentity.loadOrCreate(
+            archiveRoot: archive.root, subject: "tsvault evidence \(ProcessInfo.processInfo.hostName)")
         let identity = try archive.recorderIdentity(server: request.server)
+        let exportTime = Date()
         let from = request.from.unixMicros
         let to = request.to.unixMicros
         var channels: [EvidenceManifest.Channel] = []
         for channel in request.channels {
+            let title = identity.titles[channel]
+            let seal = try signer.seal(
+                exportUnit: toolVersion + " on " + ProcessInfo.processInfo.hostName, operatorName: request.requester,
+                source: .init(name: title ?? "CH\(channel)", url: request.recorderURL, line: String(channel)), exportTime: exportTime)
             channels.append(
-                try await extractChannel(channel, from: from, to: to, request: request, archive: archive, title: identity.titles[channel]))
+                try await extractChannel(channel, from: from, to: to, request: request, archive: archive, title: title, seal: seal))
         }
         guard channels.contains(where: { !$0.parts.isEmpty }) else {
             throw EvidenceError.nothingArchived("\(request.server) channels \(request.channels) have no archived footage in the range")
@@ -77,7 +87,8 @@ public enum EvidenceExtractor {
             caseID: request.caseID, requester: request.requester, reason: request.reason,
             extractedAt: iso(Date()), tool: toolVersion, server: request.server, recorderInfo: identity.infoJSON,
             timeZone: request.timeZone.identifier, requested: .init(from: iso(request.from), to: iso(request.to)),
-            channels: channels, holdsPlaced: holds, publicKey: key.publicKeyHex)
+            channels: channels, holdsPlaced: holds, publicKey: key.publicKeyHex, clipCertificateSHA256: try signer.certificateSHA256,
+            clipSigningChain: try writeChain(signer, directory: request.outputDirectory))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData = try encoder.encode(manifest)
@@ -97,24 +108,25 @@ public enum EvidenceExtractor {
 
     private static func extractChannel(
         _ channel: Int, from: Int64, to: Int64, request: EvidenceRequest, archive: Archive,
-        title: String?
+        title: String?, seal: ExportSeal
     ) async throws -> EvidenceManifest.Channel {
         let segments = try archive.segments(server: request.server, channel: channel).filter { $0.endMicros > from && $0.startMicros < to }
         let prefix = "\(request.caseID)_\(request.server)_CH\(String(format: "%02d", channel))"
         // The segments as local files: in place on a local store, downloaded (and checked
         // against their names) from a bucket.
-        let (parts, shaByPath) = try await archive.blobs.withLocalFiles(segments.map(\.sha256)) { paths in
+        let (written, shaByPath) = try await archive.blobs.withLocalFiles(segments.map(\.sha256)) { paths in
             let sources = segments.map { ClipSource(path: paths[$0.sha256]!, startMicros: $0.startMicros, endMicros: $0.endMicros) }
             let shaByPath = Dictionary(segments.map { (paths[$0.sha256]!, $0.sha256) }, uniquingKeysWith: { a, _ in a })
             let parts = try await IngestQueue.shared.run {
-                try ClipExtractor.extract(sources, from: from, to: to) { index in
+                try ClipRuns.write(sources, from: from, to: to, seal: seal) { index in
                     request.outputDirectory + "/\(prefix)_part\(index + 1).mp4"
                 }
             }
             return (parts, shaByPath)
         }
         var manifestParts: [EvidenceManifest.Part] = []
-        for var part in parts {
+        let parts = written.map(\.0)
+        for var (part, written) in written {
             // Matroska parts get their proper extension.
             if part.container == .matroska {
                 let renamed = (part.path as NSString).deletingPathExtension + ".mkv"
@@ -130,12 +142,23 @@ public enum EvidenceExtractor {
                     segmentSHA256: sha, start: iso(source.startMicros), end: iso(source.endMicros),
                     exportFile: origin.exportFile, recorderMD5: origin.recorderMD5)
             }
+            // A sealed clip's hash was taken as it was written.
+            let video =
+                try written.map {
+                    EvidenceManifest.FileEntry(file: (part.path as NSString).lastPathComponent, sha256: $0.sha256, size: $0.bytes)
+                }
+                ?? fileEntry(part.path)
             manifestParts.append(
                 .init(
-                    video: try fileEntry(part.path), container: part.container.rawValue, subtitles: subtitles,
+                    video: video, container: part.container.rawValue, subtitles: subtitles,
                     firstFrameUTC: iso(part.firstMicros), firstFrameLocal: local(part.firstMicros, request.timeZone),
                     endUTC: iso(part.endMicros), endLocal: local(part.endMicros, request.timeZone),
-                    frames: part.videoFrames, sources: sourcesInfo))
+                    frames: part.videoFrames, sources: sourcesInfo,
+                    seal: written.map {
+                        .init(
+                            signatureOffset: $0.signatureOffset, signatureLength: $0.signatureLength,
+                            algorithm: ClipSigningIdentity.algorithmName)
+                    }))
         }
         var gaps: [EvidenceManifest.Range] = []
         var cursor = from
@@ -172,8 +195,17 @@ public enum EvidenceExtractor {
         String(format: "%02lld:%02lld:%02lld%@%03lld", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, vtt ? "." : ",", ms % 1000)
     }
 
+    /// The clip-signing certificate chain, PEM, for recipients.
+    private static func writeChain(_ signer: ClipSigningIdentity, directory: String) throws -> EvidenceManifest.FileEntry {
+        let path = directory + "/clip-signing-chain.pem"
+        let text = try signer.chain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n"
+        try write(Data(text.utf8), to: path)
+        return try fileEntry(path)
+    }
+
     private static func writeChecksums(_ m: EvidenceManifest, data: Data, directory: String) throws {
         var lines = ["\(sha256Hex(data))  manifest.json"]
+        if let chain = m.clipSigningChain { lines.append("\(chain.sha256)  \(chain.file)") }
         for part in m.channels.flatMap(\.parts) {
             lines.append("\(part.video.sha256)  \(part.video.file)")
             lines += part.subtitles.map { "\($0.sha256)  \($0.file)" }

@@ -27,6 +27,17 @@ public struct EvidenceManifest: Sendable, Codable {
         public var endLocal: String
         public var frames: Int
         public var sources: [Source]
+        /// The clip's Export File Format seal; absent for a Matroska part (the format is MP4).
+        public var seal: ClipSeal?
+    }
+
+    /// Where a clip's signature is and what signed it, for checking it with OpenSSL alone.
+    public struct ClipSeal: Sendable, Codable, Hashable {
+        /// Byte offset and length of the signature in the clip (the `sibo` box's payload).
+        public var signatureOffset: Int64
+        public var signatureLength: Int
+        /// RSASSA-PSS, SHA-256, MGF1 with SHA-256, salt length 32.
+        public var algorithm: String
     }
 
     public struct Range: Sendable, Codable, Hashable {
@@ -60,4 +71,8 @@ public struct EvidenceManifest: Sendable, Codable {
     public var holdsPlaced: [Int64]
     /// Ed25519 public key (hex) whose signature is in `manifest.json.sig`.
     public var publicKey: String
+    /// The certificate that signs the clips (SHA-256 of its DER) and the package file holding
+    /// it with its chain; absent in packages from before clips were signed.
+    public var clipCertificateSHA256: String?
+    public var clipSigningChain: FileEntry?
 }

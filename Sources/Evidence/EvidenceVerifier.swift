@@ -1,12 +1,19 @@
 import Archive
 import Crypto
+import ExportFileFormat
 import Foundation
+import HexDigest
+import SwiftASN1
+import X509
+import _CryptoExtras
 
 /// What `evidence verify` found.
 public struct EvidenceVerification: Sendable, Codable {
     public var directory: String
     public var filesChecked = 0
     public var signatureValid = false
+    /// Clips whose Export File Format signature was checked.
+    public var sealsChecked = 0
     public var publicKey: String?
     /// One line per difference, each naming the file.
     public var problems: [String] = []
@@ -30,12 +37,45 @@ public enum EvidenceVerifier {
         }
         result.publicKey = trustedPublicKeyHex ?? manifest.publicKey
         checkSignature(manifestData, manifest: manifest, trusted: trustedPublicKeyHex, directory: directory, into: &result)
+        if let chain = manifest.clipSigningChain { check(chain, directory: directory, into: &result) }
         for part in manifest.channels.flatMap(\.parts) {
             for entry in [part.video] + part.subtitles {
                 check(entry, directory: directory, into: &result)
             }
+            if part.seal != nil {
+                checkSeal(part.video, certificateSHA256: manifest.clipCertificateSHA256, directory: directory, into: &result)
+            }
         }
         return result
+    }
+
+    /// A clip's Export File Format seal: there, signed by the certificate the manifest names,
+    /// and matching every byte of the clip.
+    static func checkSeal(
+        _ entry: EvidenceManifest.FileEntry, certificateSHA256: String?, directory: String, into result: inout EvidenceVerification
+    ) {
+        guard !entry.file.contains("/") else { return }
+        let path = directory + "/" + entry.file
+        do {
+            let sealed = try SealedFile.read(path: path)
+            let certificateHash = Array(SHA256.hash(data: sealed.certificateDER)).lowercaseHex
+            if certificateHash != certificateSHA256 {
+                result.problems.append(
+                    "\(entry.file): signed by a certificate (SHA-256 \(certificateHash)) other than the one the manifest names")
+            }
+            let certificate = try Certificate(derEncoded: sealed.certificateDER)
+            guard let key = _RSA.Signing.PublicKey(certificate.publicKey) else {
+                result.problems.append("\(entry.file): its certificate holds no RSA key")
+                return
+            }
+            let signature = _RSA.Signing.RSASignature(rawRepresentation: sealed.signature)
+            result.sealsChecked += 1
+            if !key.isValidSignature(signature, for: try sealed.signedDigest(path: path), padding: .PSS) {
+                result.problems.append("\(entry.file): its Export File Format signature does not match its bytes (the clip was changed)")
+            }
+        } catch {
+            result.problems.append("\(entry.file): its Export File Format seal cannot be checked: \(error)")
+        }
     }
 
     private static func checkSignature(

@@ -42,6 +42,36 @@ enum PackageReadme {
             "   `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in manifest.json -sigfile sig.bin`",
             "   with sig.bin the base64-decoded signature."
         ]
+        lines += sealLines(m)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// How to check each sealed clip with OpenSSL alone (and dd, cp): the commands are run as
+    /// written by the package tests.
+    static func sealLines(_ m: EvidenceManifest) -> [String] {
+        let sealed = m.channels.flatMap(\.parts).filter { $0.seal != nil }
+        guard let chain = m.clipSigningChain, let certificate = m.clipCertificateSHA256, !sealed.isEmpty else { return [] }
+        var lines = [
+            "4. Every .mp4 clip is an ONVIF Export File Format file (IEC 62676-2-32): its last box holds a",
+            "   signature (RSASSA-PSS, SHA-256, MGF1 with SHA-256, salt length 32) over the whole file with",
+            "   the signature's own bytes set to zero, and the signer's certificate, which is the first",
+            "   certificate of \(chain.file) (DER SHA-256 \(certificate)). Players that know the",
+            "   format, such as ONVIF's reference player, check it themselves. With OpenSSL alone, in this",
+            "   directory (each clip must print \"Verified OK\"):",
+            "",
+            "     openssl x509 -in \(chain.file) -outform DER | sha256sum     # must print \(certificate)",
+            "     openssl x509 -in \(chain.file) -pubkey -noout > clip-key.pem"
+        ]
+        for part in sealed {
+            guard let seal = part.seal else { continue }
+            let clip = part.video.file
+            lines += [
+                "     dd if=\(clip) of=clip.sig bs=1 skip=\(seal.signatureOffset) count=\(seal.signatureLength) status=none",
+                "     cp \(clip) clip.zeroed && dd if=/dev/zero of=clip.zeroed bs=1 seek=\(seal.signatureOffset) count=\(seal.signatureLength) conv=notrunc status=none",
+                "     openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 -verify clip-key.pem -signature clip.sig clip.zeroed"
+            ]
+        }
+        lines += ["", "   With tsvault: `tsvault evidence verify DIR` checks every clip's signature as well."]
+        return lines
     }
 }

@@ -25,6 +25,19 @@ public struct ClipPart: Sendable, Hashable {
     public var audioPackets: Int
     /// The segments the part's packets came from, in order.
     public var sources: [ClipSource]
+
+    public init(
+        path: String, container: ContainerFormat, firstMicros: Int64, endMicros: Int64, videoFrames: Int, audioPackets: Int,
+        sources: [ClipSource]
+    ) {
+        self.path = path
+        self.container = container
+        self.firstMicros = firstMicros
+        self.endMicros = endMicros
+        self.videoFrames = videoFrames
+        self.audioPackets = audioPackets
+        self.sources = sources
+    }
 }
 
 /// Copies the packets of archived segments into playable files (MP4 with the index at the
@@ -39,15 +52,23 @@ public enum ClipExtractor {
         let ordered = sources.sorted { $0.startMicros < $1.startMicros }
         guard !ordered.isEmpty else { return [] }
         let start = try startKeyframe(ordered, from: from)
+        return try runs(ordered, from: start, to: to).enumerated().map { index, run in
+            try writePart(run, from: start, to: to, path: name(index))
+        }
+    }
+
+    /// The segments overlapping [from, to) in runs without a gap (more than
+    /// `gapToleranceMicros` between one's end and the next one's start), oldest first.
+    public static func runs(_ sources: [ClipSource], from: Int64, to: Int64) -> [[ClipSource]] {
         var runs: [[ClipSource]] = []
-        for source in ordered where source.endMicros > start && source.startMicros < to {
+        for source in sources.sorted(by: { $0.startMicros < $1.startMicros }) where source.endMicros > from && source.startMicros < to {
             if let last = runs.last?.last, source.startMicros - last.endMicros <= gapToleranceMicros {
                 runs[runs.count - 1].append(source)
             } else {
                 runs.append([source])
             }
         }
-        return try runs.enumerated().map { index, run in try writePart(run, from: start, to: to, path: name(index)) }
+        return runs
     }
 
     /// UTC of the last keyframe at or before `from` (or the first keyframe after it, when

@@ -6,7 +6,8 @@ import Testing
 /// command group's `run()` was mapped like any unknown error.
 @Suite struct HelpTests {
     @Test(arguments: [
-        [], ["run"], ["plan"], ["daemon"], ["coverage"], ["verify"], ["evidence"], ["evidence", "extract"], ["backup"],
+        [], ["run"], ["plan"], ["daemon"], ["coverage"], ["verify"], ["evidence"], ["evidence", "extract"], ["evidence", "init"],
+        ["backup"],
         ["backup", "push"], ["store", "restore"], ["hold", "add"], ["retention"], ["status"], ["exit-codes"]
     ])
     func helpIsPrintedWithExit0(_ path: [String]) throws {

@@ -69,6 +69,7 @@ private struct Outputs {
             "--reason", "court order", "--archive", archive)
         try capture("holds", ["hold", "list", "--archive", archive], instants: [held, recorder], wallClockOf: "hold add")
 
+        try capture("evidence-init", ["evidence", "init", "--subject", "JSON schema test", "--archive", archive])
         let clip = InstantCheck.Span(from: "2026-11-01T10:02:00-05:00", to: "2026-11-01T10:05:00-05:00")
         try capture(
             "evidence-manifest",

@@ -8,5 +8,5 @@ import Nightly
 struct EvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence", abstract: "Evidence packages for investigators.",
-        subcommands: [EvidenceExtractCommand.self, EvidenceVerifyCommand.self, EvidencePubkeyCommand.self])
+        subcommands: [EvidenceExtractCommand.self, EvidenceVerifyCommand.self, EvidencePubkeyCommand.self, EvidenceInitCommand.self])
 }

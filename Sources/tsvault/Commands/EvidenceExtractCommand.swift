@@ -74,6 +74,15 @@ struct EvidenceExtractCommand: AsyncParsableCommand {
             outputDirectory: output, timeZone: zone)
         request.vttSubtitles = vtt
         request.placeHold = !noHold
+        // The clips name the recorder's address when the configuration gives it (user and
+        // password, if someone wrote them into the URL, are left out).
+        if let config, let server = try ConfigOptions(config: config).load().servers.first(where: { $0.name == self.server }),
+            var url = URLComponents(string: server.url)
+        {
+            url.user = nil
+            url.password = nil
+            request.recorderURL = url.string ?? ""
+        }
         let manifest = try await EvidenceExtractor.extract(request, archive: try archive.open())
         if json {
             try printJSON(manifest)

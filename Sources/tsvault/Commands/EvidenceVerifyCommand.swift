@@ -32,7 +32,8 @@ struct EvidenceVerifyCommand: ParsableCommand {
         } else {
             print(
                 result.ok
-                    ? "OK: \(result.filesChecked) files match the manifest, signature valid (key \(result.publicKey ?? "?"))"
+                    ? "OK: \(result.filesChecked) files match the manifest, signature valid (key \(result.publicKey ?? "?")), "
+                        + "\(result.sealsChecked) clip seal(s) valid"
                     : "FAILED:\n" + result.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
         if !result.ok { throw ExitStatus.failed }
