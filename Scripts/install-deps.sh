@@ -20,8 +20,10 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${options[@]}" "${missing[@]}" >/dev/null
 }
 
+# openssl: the referee of the evidence clips' signatures (Scripts/eff/verify_eff.py, the package
+# README's commands).
 install_missing -- libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libzstd-dev ffmpeg pkg-config python3-venv \
-    systemd prometheus
+    systemd prometheus openssl
 # Ceph for the object-storage tests (Scripts/ceph-cluster.sh), without the recommended extras.
 install_missing --no-install-recommends -- ceph-mon ceph-osd radosgw ceph-common
 # Headless Chromium and its WebDriver for the coverage page tests (Selenium drives them), and a
