@@ -13,7 +13,7 @@ enum ClipRuns {
         var parts: [(ClipPart, WrittenClip?)] = []
         for run in ClipExtractor.runs(sources, from: from, to: to) {
             let path = name(parts.count)
-            if run.allSatisfy({ isFragmentedMP4($0.path) }) {
+            if run.allSatisfy({ FragmentedSegment.isFragmentedMP4(path: $0.path) }) {
                 let clip = try effWrite(run, from: from, to: to, path: path, seal: seal)
                 let used = Set(clip.segments.map(\.path))
                 parts.append(
@@ -37,22 +37,5 @@ enum ClipRuns {
         } catch {
             throw EvidenceError.invalidInput("cannot write \((path as NSString).lastPathComponent): \(error)")
         }
-    }
-
-    /// Whether a segment is a fragmented MP4 (its first box `ftyp`, a `moov` with `mvex`): read
-    /// from its first bytes.
-    static func isFragmentedMP4(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 4096))
-        return head.count >= 8 && String(decoding: head[4..<8], as: UTF8.self) == "ftyp"
-            && head.windows(ofCount: 4).contains { String(decoding: $0, as: UTF8.self) == "mvex" }
-    }
-}
-
-extension Array where Element == UInt8 {
-    fileprivate func windows(ofCount count: Int) -> [ArraySlice<UInt8>] {
-        guard self.count >= count else { return [] }
-        return (0...(self.count - count)).map { self[$0..<($0 + count)] }
     }
 }

@@ -66,7 +66,8 @@ public enum EvidenceExtractor {
             let title = identity.titles[channel]
             let seal = try signer.seal(
                 exportUnit: toolVersion + " on " + ProcessInfo.processInfo.hostName, operatorName: request.requester,
-                source: .init(name: title ?? "CH\(channel)", url: request.recorderURL, line: String(channel)), exportTime: exportTime)
+                source: .init(name: "\(request.server): \(title ?? "CH\(channel)")", url: request.recorderURL, line: String(channel)),
+                exportTime: exportTime)
             channels.append(
                 try await extractChannel(channel, from: from, to: to, request: request, archive: archive, title: title, seal: seal))
         }

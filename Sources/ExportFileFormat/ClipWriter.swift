@@ -45,6 +45,7 @@ public struct ClipWriter {
         _ segments: [ClipSegment], from: Int64, to: Int64, path: String, seal: ExportSeal
     ) throws(EFFError) -> WrittenClip {
         guard let first = segments.first else { throw EFFError("no segments for \(path)") }
+        var buffer: [UInt8] = []
         let head = try FragmentedSegment(path: first.path)
         guard let video = head.tracks.first(where: { $0.handler == "vide" }) else { throw EFFError("\(first.path) has no video track") }
         let output = try HashingFile(path: path)
@@ -53,7 +54,8 @@ public struct ClipWriter {
             try output.write(fileType(head))
             try output.write(Array(head.bytes[head.moov.offset..<head.moov.end]))
             for (index, segment) in segments.enumerated() {
-                let source = index == 0 ? head : try FragmentedSegment(path: segment.path)
+                // The buffer's storage is free again once the previous segment is written.
+                let source = index == 0 ? head : try FragmentedSegment(path: segment.path, reusing: &buffer)
                 guard source.sampleDescriptions == head.sampleDescriptions else {
                     throw EFFError("\(segment.path) describes its samples differently from \(first.path); it needs a clip of its own")
                 }
@@ -66,7 +68,7 @@ public struct ClipWriter {
             let startTime = Date(timeIntervalSince1970: Double(origin) / 1_000_000)
             let tracks = head.tracks.map(\.id)
             let unsigned = seal.metaBox(
-                tracks: tracks, startTrack: video.id, startTime: startTime, signature: [UInt8](repeating: 0, count: seal.signatureLength))
+                tracks: tracks, startTime: startTime, signature: [UInt8](repeating: 0, count: seal.signatureLength))
             let metaOffset = output.written
             var toSign = output.currentHasher
             toSign.update(data: unsigned)
@@ -74,7 +76,7 @@ public struct ClipWriter {
             guard signature.count == seal.signatureLength else {
                 throw EFFError("the signature is \(signature.count) bytes, its box holds \(seal.signatureLength)")
             }
-            let signed = seal.metaBox(tracks: tracks, startTrack: video.id, startTime: startTime, signature: signature)
+            let signed = seal.metaBox(tracks: tracks, startTime: startTime, signature: signature)
             let located = try SealedFile.locate(meta: signed, at: metaOffset)
             try output.write(signed)
             let sha256 = try output.close()
@@ -174,8 +176,19 @@ struct ClipState {
             header.uint32(UInt32(8 + payload))
             header.fourCC("mdat")
             try output.write(header.bytes)
+            // Samples that lie end to end in the segment go out in one piece.
             for (_, samples, _) in kept {
-                for sample in samples { try output.write(source.bytes[sample.offset..<(sample.offset + Int(sample.size))]) }
+                var run: Range<Int>?
+                for sample in samples {
+                    let range = sample.offset..<(sample.offset + Int(sample.size))
+                    if let current = run, current.upperBound == range.lowerBound {
+                        run = current.lowerBound..<range.upperBound
+                    } else {
+                        if let current = run { try output.write(source.bytes, range: current) }
+                        run = range
+                    }
+                }
+                if let current = run { try output.write(source.bytes, range: current) }
             }
         }
         return used

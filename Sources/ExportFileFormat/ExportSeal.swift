@@ -59,7 +59,7 @@ public struct ExportSeal: Sendable {
     static let schemeVersion: UInt32 = 0x0001_0000
 
     /// The `meta` box with `signature` in its `sibo` (zeros to compute what is signed).
-    func metaBox(tracks: [UInt32], startTrack: UInt32, startTime: Date, signature: [UInt8]) -> [UInt8] {
+    func metaBox(tracks: [UInt32], startTime: Date, signature: [UInt8]) -> [UInt8] {
         precondition(signature.count == signatureLength, "the signature fills its box exactly")
         var w = BoxWriter()
         w.box("meta", version: 0) { meta in
@@ -97,10 +97,13 @@ public struct ExportSeal: Sendable {
                         if let algorithmIdentifierDER { schi.box("sigC") { $0.raw(algorithmIdentifierDER) } }
                         // In schi, where ONVIF's reference player reads it (the format's text
                         // also allows sinf and meta).
+                        // Every track's media time 0 is the same instant: the clip's timeline.
                         schi.box("cstb") { cstb in
-                            cstb.uint32(1)
-                            cstb.uint32(startTrack)
-                            cstb.uint64(Self.fileTime(startTime))
+                            cstb.uint32(UInt32(tracks.count))
+                            for track in tracks {
+                                cstb.uint32(track)
+                                cstb.uint64(Self.fileTime(startTime))
+                            }
                         }
                     }
                 }

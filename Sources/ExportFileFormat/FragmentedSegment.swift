@@ -40,9 +40,56 @@ public struct FragmentedSegment: Sendable {
     /// The sample description (`stsd`) of each track, to tell segments that can share one `moov`.
     public var sampleDescriptions: [UInt32: [UInt8]]
 
+    /// Whether the file at `path` is a fragmented MP4: its `moov` (among the first few boxes)
+    /// holds an `mvex`. Reads box headers and the `moov` only.
+    public static func isFragmentedMP4(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        var at: UInt64 = 0
+        for _ in 0..<4 {
+            guard (try? handle.seek(toOffset: at)) != nil else { return false }
+            let header = [UInt8](handle.readData(ofLength: 8))
+            guard header.count == 8 else { return false }
+            let size = UInt64(header.uint32(0))
+            guard size >= 8 else { return false }
+            if String(decoding: header[4..<8], as: UTF8.self) == "moov" {
+                let moov = header + [UInt8](handle.readData(ofLength: Int(size) - 8))
+                return (try? Box.list(in: moov, range: 8..<moov.count))?.contains { $0.type == "mvex" } ?? false
+            }
+            at += size
+        }
+        return false
+    }
+
     public init(path: String) throws(EFFError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw EFFError("cannot read \(path)") }
-        try self.init(bytes: [UInt8](data), name: path)
+        var bytes: [UInt8] = []
+        try self.init(path: path, reusing: &bytes)
+    }
+
+    /// Reads the file into `buffer`'s storage (kept from segment to segment, so a clip of many
+    /// segments does not fault in fresh pages for each) and parses it.
+    public init(path: String, reusing buffer: inout [UInt8]) throws(EFFError) {
+        try Self.read(path, into: &buffer)
+        try self.init(bytes: buffer, name: path)
+    }
+
+    static func read(_ path: String, into buffer: inout [UInt8]) throws(EFFError) {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw EFFError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw EFFError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        let size = Int(info.st_size)
+        if buffer.count != size {
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: repeatElement(0, count: size))
+        }
+        var done = 0
+        while done < size {
+            let n = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + done, size - done) }
+            guard n > 0 else { throw EFFError("cannot read \(path): \(n == 0 ? "it ended early" : String(cString: strerror(errno)))") }
+            done += n
+        }
     }
 
     public init(bytes: [UInt8], name: String) throws(EFFError) {

@@ -25,15 +25,41 @@ final class HashingFile {
         if buffer.count >= Self.bufferSize { try flush() }
     }
 
-    private func flush() throws(EFFError) {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+    /// Writes `bytes[range]`: a large piece straight from where it is (hashed there), a small
+    /// one through the buffer.
+    func write(_ bytes: [UInt8], range: Range<Int>) throws(EFFError) {
+        guard range.count >= 1 << 16 else {
+            try write(bytes[range])
+            return
+        }
+        try flush()
+        let failure = bytes.withUnsafeBytes { all -> EFFError? in
+            let piece = UnsafeRawBufferPointer(rebasing: all[range])
+            hasher.update(bufferPointer: piece)
+            return writeAll(piece)
+        }
+        if let failure { throw failure }
+        written += range.count
+    }
+
+    /// Writes all of `piece`; the error, if it could not.
+    private func writeAll(_ piece: UnsafeRawBufferPointer) -> EFFError? {
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + done, $0.count - done) }
-            guard n > 0 else { throw EFFError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        while done < piece.count {
+            let n = Foundation.write(descriptor, piece.baseAddress! + done, piece.count - done)
+            guard n > 0 else { return EFFError("cannot write \(path): \(String(cString: strerror(errno)))") }
             done += n
         }
+        return nil
+    }
+
+    private func flush() throws(EFFError) {
+        guard !buffer.isEmpty else { return }
+        let failure = buffer.withUnsafeBytes { bytes -> EFFError? in
+            hasher.update(bufferPointer: bytes)
+            return writeAll(bytes)
+        }
+        if let failure { throw failure }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -44,11 +70,12 @@ final class HashingFile {
         return copy
     }
 
-    /// Flushes, syncs and closes; returns the file's SHA-256 in hex.
+    /// Flushes and closes; returns the file's SHA-256 in hex. Not synced to the disk: a clip is
+    /// derived from the archive, and a package a crash cut short is extracted again (its
+    /// custody entry is written only once the package is complete).
     func close() throws(EFFError) -> String {
         try flush()
-        guard fsync(descriptor) == 0 else { throw EFFError("cannot sync \(path): \(String(cString: strerror(errno)))") }
-        Foundation.close(descriptor)
+        guard Foundation.close(descriptor) == 0 else { throw EFFError("cannot write \(path): \(String(cString: strerror(errno)))") }
         return Array(hasher.finalize()).lowercaseHex
     }
 
