@@ -41,7 +41,7 @@ script_round() {
             --begin $begin --end $end --out-dir \"$BENCH_WORK/script/files\" >\"$BENCH_WORK/script/files.txt\"
         while read -r f; do
             name=\$(basename \"\$f\" .mp4)
-            ffmpeg -v error -i \"\$f\" -map 0 -c copy -f segment -segment_time 60 -reset_timestamps 1 \
+            ffmpeg -nostdin -v error -i \"\$f\" -map 0 -c copy -f segment -segment_time 60 -reset_timestamps 1 \
                 \"$BENCH_WORK/script/segments/\$name-%03d.mp4\"
         done <\"$BENCH_WORK/script/files.txt\"
         openssl dgst -sha256 -r \"$BENCH_WORK\"/script/segments/*.mp4 >\"$BENCH_WORK/script/SHA256SUMS\"
@@ -56,7 +56,7 @@ rm -rf "$BENCH_WORK/archive"
 perf record -q -g -o "$BENCH_WORK/perf.data" -- .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" \
     --now 2026-11-25T01:00:00+09:00 >/dev/null 2>&1 || true
 echo "== perf: the worker by shared object"
-perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null | head -12
+perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v "^$" | head -12 || true
 echo "== perf: the worker by symbol"
-perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v "^$" | head -25
+perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v "^$" | head -25 || true
 '
