@@ -107,7 +107,7 @@ public struct LiveWatch: Service {
         case .message(let message):
             if let at = message.recorderTime { await queue.saw(recorderTime: at) }
             let now = await queue.recorderNow()
-            store(message, server: server, now: now, requestCatchUp: requestCatchUp)
+            await store(message, server: server, now: now, requestCatchUp: requestCatchUp)
             guard let (channel, at) = trigger(message) else { return }
             let when = at ?? now
             state?.metrics.liveEvent(server: server)
@@ -122,14 +122,15 @@ public struct LiveWatch: Service {
     /// nightly run reads the same from the event log.
     private func store(
         _ message: LiveEventMessage, server: String, now: Date, requestCatchUp: AsyncStream<StorageEvent>.Continuation
-    ) {
+    ) async {
         do {
             if let change = Self.statusChange(message, now: now) {
                 try runner.archive.recordStatusChanges(server: server, [change])
             } else if case .system(_, let code, let name, let at) = message, let trouble = StorageEvent.trouble(name: name) {
                 let event = StorageEvent(server: server, atMicros: (at ?? now).unixMicros, code: code, name: name, trouble: trouble)
                 guard try runner.archive.recordStorageEvent(event) else { return }
-                Task { [state] in await state?.storage(event) }
+                // In the order the recorder said them: a warning and its end never swap.
+                await state?.storage(event)
                 guard trouble else { return }
                 logger.warning(
                     "live: \(server) reported \"\(name)\": its footage is at risk; fetching what is missing now",
