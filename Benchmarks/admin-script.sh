@@ -17,6 +17,7 @@ sim_cpu() { awk -v hz="$(getconf CLK_TCK)" "{print (\$14+\$15)/hz}" /proc/$SIM_P
 begin=2026-11-25T00:00:00+09:00 end=2026-11-25T00:58:00+09:00
 tsvault_round() {
     rm -rf "$BENCH_WORK/archive"
+    sync  # dirty pages of the other side are written back before this side is timed
     cat >"$BENCH_WORK/tsvault.yaml" <<YAML
 archive: $BENCH_WORK/archive
 servers:
@@ -34,6 +35,7 @@ YAML
 }
 script_round() {
     rm -rf "$BENCH_WORK/script" && mkdir -p "$BENCH_WORK/script/files" "$BENCH_WORK/script/segments"
+    sync
     local before=$(sim_cpu)
     /usr/bin/time -f "round $1 the script: %e s wall, %U s user + %S s sys, peak %M KiB" bash -c "
         set -euo pipefail
