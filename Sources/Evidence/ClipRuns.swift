@@ -4,8 +4,9 @@ import Remux
 
 /// The clips of one channel: a clip per run of segments without a gap, written as a sealed
 /// Export File Format file in one pass; a run whose segments are not fragmented MP4 (Matroska,
-/// for a stream MP4 cannot hold) or change their sample descriptions midway is remuxed as
-/// before, unsealed (the manifest's signature still covers it).
+/// for a stream MP4 cannot hold) is remuxed as before, unsealed (the manifest's signature still
+/// covers it). A run whose segments change their sample descriptions midway cannot share one
+/// `moov` and is refused with the writer's reason (not split into clips yet).
 enum ClipRuns {
     static func write(
         _ sources: [ClipSource], from: Int64, to: Int64, seal: ExportSeal, name: (Int) -> String
