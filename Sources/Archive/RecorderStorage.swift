@@ -18,19 +18,6 @@ public struct StorageEvent: Sendable, Hashable, Codable {
         self.name = name
         self.trouble = trouble
     }
-
-    /// Whether a system event's name is about storage, and whether it is trouble; nil for
-    /// anything else. The guide lists no codes for these, so the name's words decide: one of
-    /// storage, disk, HDD, volume, and one of error, full, fail(ed/ure), fault, insufficient,
-    /// removed, corrupt(ed) for trouble, or ready, normal, restored, mounted for its end.
-    public static func trouble(name: String) -> Bool? {
-        let words = Set(name.lowercased().split { !$0.isLetter }.map(String.init))
-        guard !words.isDisjoint(with: ["storage", "disk", "hdd", "volume"]) else { return nil }
-        let trouble: Set = ["error", "full", "fail", "failed", "failure", "fault", "insufficient", "removed", "corrupt", "corrupted"]
-        if !words.isDisjoint(with: trouble) { return true }
-        if !words.isDisjoint(with: ["ready", "normal", "restored", "mounted", "ok"]) { return false }
-        return nil
-    }
 }
 
 extension Archive {

@@ -15,7 +15,7 @@ public enum EventLogStatus {
 
     static func change(codeName: String) -> StatusChange? {
         let lowered = codeName.lowercased()
-        let words = Set(lowered.split { !$0.isLetter }.map(String.init))
+        let words = words(of: codeName)
         if !words.isDisjoint(with: ["disconnected", "disconnect", "disconnection"]) || lowered.contains("video loss") {
             return .disconnected
         }
@@ -26,6 +26,32 @@ public enum EventLogStatus {
         return nil
     }
 }
+
+/// What a recorder says of its own storage in a system event (the event socket's systemEvent,
+/// a system entry of the event log). The guide lists no codes for these either, so the name's
+/// words decide: one of storage, disk, HDD, volume, and one of error, full, fail(ed/ure), fault,
+/// insufficient, removed, corrupt(ed) for trouble, or ready, normal, restored, mounted, ok for
+/// its end.
+public enum StorageWords {
+    /// Whether a system event's name is about storage, and whether it is trouble; nil for
+    /// anything else.
+    public static func trouble(name: String) -> Bool? {
+        let words = words(of: name)
+        guard !words.isDisjoint(with: ["storage", "disk", "hdd", "volume"]) else { return nil }
+        let trouble: Set = ["error", "full", "fail", "failed", "failure", "fault", "insufficient", "removed", "corrupt", "corrupted"]
+        if !words.isDisjoint(with: trouble) { return true }
+        if !words.isDisjoint(with: ["ready", "normal", "restored", "mounted", "ok"]) { return false }
+        return nil
+    }
+
+    /// The storage event a system event named `name` is, or nil when it is not about storage.
+    public static func event(server: String, at: Date, code: Int, name: String) -> StorageEvent? {
+        trouble(name: name).map { StorageEvent(server: server, atMicros: at.unixMicros, code: code, name: name, trouble: $0) }
+    }
+}
+
+/// The lowercased words of a recorder's name for an event.
+private func words(of name: String) -> Set<String> { Set(name.lowercased().split { !$0.isLetter }.map(String.init)) }
 
 /// A gap's reason and span as reports print it, in the recorder's time and in whole minutes
 /// (both ends included): "camera disconnected 2026-12-01 13:36–13:37".

@@ -126,12 +126,13 @@ public struct LiveWatch: Service {
         do {
             if let change = Self.statusChange(message, now: now) {
                 try runner.archive.recordStatusChanges(server: server, [change])
-            } else if case .system(_, let code, let name, let at) = message, let trouble = StorageEvent.trouble(name: name) {
-                let event = StorageEvent(server: server, atMicros: (at ?? now).unixMicros, code: code, name: name, trouble: trouble)
+            } else if case .system(_, let code, let name, let at) = message,
+                let event = StorageWords.event(server: server, at: at ?? now, code: code, name: name)
+            {
                 guard try runner.archive.recordStorageEvent(event) else { return }
                 // In the order the recorder said them: a warning and its end never swap.
                 await state?.storage(event)
-                guard trouble else { return }
+                guard event.trouble else { return }
                 logger.warning(
                     "live: \(server) reported \"\(name)\": its footage is at risk; fetching what is missing now",
                     metadata: ["server": "\(server)"])
@@ -167,14 +168,8 @@ public struct LiveWatch: Service {
             return
         }
         state?.metrics.catchUp(server: server.name)
-        var only = config
-        only.servers = [server]
-        var catchUpRunner = Runner(config: only, archive: runner.archive, logger: logger)
-        catchUpRunner.tuneConnection = runner.tuneConnection
-        catchUpRunner.windowRetry = runner.windowRetry
-        catchUpRunner.stop = runner.stop
         do {
-            let report = try await catchUpRunner.run(now: now)
+            let report = try await runner.only(server).run(now: now)
             logger.notice(
                 "live: \(server.name): catch-up run \(report.runID) \(report.complete ? "complete" : "INCOMPLETE"), \(report.bytes) bytes",
                 metadata: ["server": "\(server.name)", "run": "\(report.runID)"])

@@ -18,7 +18,7 @@ public enum RunProgress: Sendable {
 /// window (oldest first, bounded per recorder and globally), ingest every file before
 /// acknowledging it, record each window's attempts and outcome, and report.
 public struct Runner: Sendable {
-    public let config: TSVaultConfiguration
+    public private(set) var config: TSVaultConfiguration
     public let archive: Archive
     public let logger: Logger
     /// Attempts per window; transient failures (dropped socket, cut download, 5xx, timeouts)
@@ -35,6 +35,14 @@ public struct Runner: Sendable {
         self.config = config
         self.archive = archive
         self.logger = logger
+    }
+
+    /// This runner for one recorder alone: the same archive, connection tuning, retries and
+    /// stop flag (live watch's catch-up after a recorder reports storage trouble).
+    public func only(_ server: TSVaultConfiguration.Server) -> Runner {
+        var runner = self
+        runner.config.servers = [server]
+        return runner
     }
 
     /// `now` is the instant the plan is made for; `deadline` is when the run window closes
@@ -148,9 +156,9 @@ public struct Runner: Sendable {
             let from = now.addingTimeInterval(-Double(config.lookBackDays) * 86_400)
             let log = try await client.eventLog(from: from, to: now, zone: zone)
             for entry in log where entry.channel == nil {
-                guard let name = entry.codeName, let trouble = StorageEvent.trouble(name: name) else { continue }
-                try archive.recordStorageEvent(
-                    StorageEvent(server: server, atMicros: entry.begin.unixMicros, code: entry.code, name: name, trouble: trouble))
+                guard let event = StorageWords.event(server: server, at: entry.begin, code: entry.code, name: entry.codeName ?? "")
+                else { continue }
+                try archive.recordStorageEvent(event)
             }
             let entries = log.filter { $0.channel.map(channels.contains) ?? false }
             try archive.recordStatusChanges(server: server, entries.compactMap(EventLogStatus.change))

@@ -26,7 +26,7 @@ import Testing
     ]
 
     @Test(arguments: storageCases) func aSystemEventIsStorageTroubleItsEndOrNeither(_ name: String, _ expected: Bool?) {
-        #expect(StorageEvent.trouble(name: name) == expected)
+        #expect(StorageWords.trouble(name: name) == expected)
     }
 
     @Test func aGapIsPrintedInTheRecordersTimeInWholeMinutes() throws {
