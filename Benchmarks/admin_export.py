@@ -15,6 +15,8 @@ import urllib.parse
 import requests
 import websockets
 
+from fetch_export import keep_waiting
+
 
 def download(url, path):
     """Streams url to path, computing the md5 on the way; returns the md5."""
@@ -25,12 +27,6 @@ def download(url, path):
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
-
-
-async def keep_alive(ws, task_id, ttl_ms):
-    while True:
-        await asyncio.sleep(ttl_ms / 3000)
-        await ws.send(json.dumps({"task": task_id, "cmd": "wait"}))
 
 
 async def export(base, key, channel, begin, end, out_dir):
@@ -47,7 +43,7 @@ async def export(base, key, channel, begin, end, out_dir):
                     raise SystemExit(f"channel {channel}: export refused: {msg}")
                 task_id = str(msg["task"]["id"])
             elif stage == "fileEnd":
-                waiter = asyncio.create_task(keep_alive(ws, task_id, msg["channel"]["file"]["ttl"]))
+                waiter = asyncio.create_task(keep_waiting(ws, task_id, msg["channel"]["file"]["ttl"]))
                 for entry in msg["channel"]["file"]["download"]:
                     if not entry["fileName"].endswith(".mp4"):
                         continue

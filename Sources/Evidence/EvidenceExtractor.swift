@@ -115,7 +115,7 @@ public enum EvidenceExtractor {
         let prefix = "\(request.caseID)_\(request.server)_CH\(String(format: "%02d", channel))"
         // The segments as local files: in place on a local store, downloaded (and checked
         // against their names) from a bucket.
-        let (written, shaByPath) = try await archive.blobs.withLocalFiles(segments.map(\.sha256)) { paths in
+        let (clips, shaByPath) = try await archive.blobs.withLocalFiles(segments.map(\.sha256)) { paths in
             let sources = segments.map { ClipSource(path: paths[$0.sha256]!, startMicros: $0.startMicros, endMicros: $0.endMicros) }
             let shaByPath = Dictionary(segments.map { (paths[$0.sha256]!, $0.sha256) }, uniquingKeysWith: { a, _ in a })
             let parts = try await IngestQueue.shared.run {
@@ -126,8 +126,8 @@ public enum EvidenceExtractor {
             return (parts, shaByPath)
         }
         var manifestParts: [EvidenceManifest.Part] = []
-        let parts = written.map(\.0)
-        for var (part, written) in written {
+        let parts = clips.map(\.0)
+        for var (part, written) in clips {
             // Matroska parts get their proper extension.
             if part.container == .matroska {
                 let renamed = (part.path as NSString).deletingPathExtension + ".mkv"

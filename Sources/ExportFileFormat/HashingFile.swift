@@ -8,7 +8,7 @@ final class HashingFile {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     /// SHA-256 of everything written so far (a value: a copy can go on with other bytes).
-    private(set) var hasher = SHA256()
+    private var hasher = SHA256()
     private(set) var written = 0
     private static let bufferSize = 1 << 20
 
