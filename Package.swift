@@ -235,7 +235,8 @@ let package = Package(
             name: "TSAPITests",
             dependencies: [
                 "TSAPI", "TSAPISimulator", "Remux", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio")
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"), "HexDigest"
             ]
         ),
         .testTarget(

@@ -227,6 +227,37 @@ public struct ArchiveIndex: Sendable {
                         UNIQUE (server, at_us, code));
                     """)
         }
+        migrator.registerMigration("v11 exports identified by the recorder's md5") { db in
+            // A file downloaded with the recorder's md5 (checked over every byte) is identified
+            // by it; its SHA-256 is no longer computed (issue 18), so source_sha256 may be NULL.
+            // SQLite cannot drop NOT NULL in place: the table is rebuilt (GRDB defers the
+            // foreign-key checks of segments.export_id to the end of the migration).
+            try db.execute(
+                sql: """
+                    CREATE TABLE exports_v11 (
+                        id INTEGER PRIMARY KEY,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id),
+                        source_name TEXT NOT NULL,
+                        source_sha256 TEXT,
+                        source_size INTEGER NOT NULL,
+                        recorder_md5 TEXT,
+                        time_source TEXT NOT NULL,
+                        file_start_us INTEGER NOT NULL,
+                        ingested_at REAL NOT NULL,
+                        segments INTEGER NOT NULL,
+                        new_segments INTEGER NOT NULL,
+                        dropped_video_frames INTEGER NOT NULL,
+                        dropped_audio_packets INTEGER NOT NULL,
+                        holes INTEGER NOT NULL,
+                        subtitle_sha256 TEXT REFERENCES blobs(sha256),
+                        CHECK (source_sha256 IS NOT NULL OR recorder_md5 IS NOT NULL));
+                    INSERT INTO exports_v11 SELECT id, channel_id, source_name, source_sha256, source_size, recorder_md5,
+                        time_source, file_start_us, ingested_at, segments, new_segments, dropped_video_frames,
+                        dropped_audio_packets, holes, subtitle_sha256 FROM exports;
+                    DROP TABLE exports;
+                    ALTER TABLE exports_v11 RENAME TO exports;
+                    """)
+        }
         return migrator
     }
 

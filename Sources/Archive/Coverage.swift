@@ -156,8 +156,9 @@ extension Archive {
 }
 
 extension Archive {
-    /// SHA-256 and size of the file an export was ingested from, as recorded.
-    public func exportSource(exportID: Int64) throws -> (sha256: String, size: Int64)? {
+    /// SHA-256 (nil when the recorder's md5 identifies the file) and size of the file an
+    /// export was ingested from, as recorded.
+    public func exportSource(exportID: Int64) throws -> (sha256: String?, size: Int64)? {
         try index.read { db in
             try Row.fetchOne(db, sql: "SELECT source_sha256, source_size FROM exports WHERE id = ?", arguments: [exportID])
                 .map { ($0["source_sha256"], $0["source_size"]) }

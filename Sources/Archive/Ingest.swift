@@ -39,42 +39,56 @@ public struct IngestResult: Sendable, Encodable, Hashable {
     }
 }
 
+/// How an ingest identifies the file its segments came from (`exports.source_sha256`).
+public enum SourceIdentity: Sendable, Hashable {
+    /// Hash the file with SHA-256 while the demuxer reads it (a local file).
+    case hashWhileReading
+    /// The SHA-256 is already known (hashed while downloading, or given by the operator).
+    case sha256(String)
+    /// The recorder's md5, checked over every byte as it was downloaded, identifies the file:
+    /// no SHA-256 of it is computed (a full hash pass saved per export; issue 18). Without an
+    /// md5 to rely on, the ingest hashes the file after all.
+    case recorderMD5
+}
+
 /// Ingest: a recording becomes canonical one-minute segments, stored by SHA-256 and indexed in one transaction.
 extension Archive {
     /// Cuts `file` into canonical segments, stores each blob durably, then records the
     /// export and its segments in one transaction. A failure leaves the index untouched.
     public func ingest(
         file: String, server: String, channel: Int, start: Date? = nil, subtitle: String? = nil,
-        recorderZone: TimeZone? = nil, recorderMD5: String? = nil, sourceSHA256: String? = nil
+        recorderZone: TimeZone? = nil, recorderMD5: String? = nil, source: SourceIdentity = .hashWhileReading
     ) async throws -> IngestResult {
         guard FileManager.default.isReadableFile(atPath: file) else {
             throw ArchiveError.invalidInput("cannot read \(file)")
         }
-        let (fileStart, source) = try StartTime.resolve(path: file, given: start, subtitle: subtitle, recorderZone: recorderZone)
+        let (fileStart, timeSource) = try StartTime.resolve(path: file, given: start, subtitle: subtitle, recorderZone: recorderZone)
+        let identity = recorderMD5 == nil && source == .recorderMD5 ? .hashWhileReading : source
         return try await StoreLock.holding(root, .shared) {
             try await ingestLocked(
-                file: file, fileStart: fileStart, source: source, server: server, channel: channel, subtitle: subtitle,
-                recorderMD5: recorderMD5, sourceSHA256: sourceSHA256)
+                file: file, fileStart: fileStart, timeSource: timeSource, server: server, channel: channel, subtitle: subtitle,
+                recorderMD5: recorderMD5, identity: identity)
         }
     }
 
     private func ingestLocked(
-        file: String, fileStart: Int64, source: TimeSource, server: String, channel: Int, subtitle: String?,
-        recorderMD5: String?, sourceSHA256: String?
+        file: String, fileStart: Int64, timeSource: TimeSource, server: String, channel: Int, subtitle: String?,
+        recorderMD5: String?, identity: SourceIdentity
     ) async throws -> IngestResult {
         let work = root + "/tmp/ingest-\(getpid())-\(UUID().uuidString)"
         try FileSystem.makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
         // One read of the input: the demuxer's reads also feed the source hash (skipped when
-        // the downloader already hashed the file). Cutting is blocking work (libavformat,
+        // the file is already identified). Cutting is blocking work (libavformat,
         // hashing): it runs on the ingest queue, off Swift's cooperative threads.
         let (segments, report): ([SegmentInfo], SegmentationReport)
         do {
             let segmentSeconds = self.segmentSeconds
             (segments, report) = try await IngestQueue.shared.run {
                 try Self.segment(
-                    file: file, fileStart: fileStart, segmentSeconds: segmentSeconds, work: work, hashSource: sourceSHA256 == nil)
+                    file: file, fileStart: fileStart, segmentSeconds: segmentSeconds, work: work,
+                    hashSource: identity == .hashWhileReading)
             }
         } catch let error as ArchiveError {
             throw error
@@ -83,7 +97,12 @@ extension Archive {
         }
         var stored: [(SegmentInfo, StoredBlob)] = []
         for info in segments { stored.append((info, try await blobs.adopt(info.path, digest: (info.sha256, info.size)))) }
-        let sourceSHA = sourceSHA256 ?? report.sourceSHA256 ?? ""
+        let sourceSHA: String? =
+            switch identity {
+            case .sha256(let known): known
+            case .hashWhileReading: report.sourceSHA256
+            case .recorderMD5: nil
+            }
         let sourceSize = try report.sourceSize ?? fileSize(file)
         var subtitleBlob: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?
         if let subtitle {
@@ -92,7 +111,7 @@ extension Archive {
         }
         return try record(
             stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
-            source: source, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
+            timeSource: timeSource, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
     }
 
     /// The file's canonical segments, written into `work` (stored afterwards).
@@ -114,7 +133,7 @@ extension Archive {
 
     private func record(
         _ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, file: String, server: String, channel: Int,
-        fileStart: Int64, source: TimeSource, sourceSHA: String, sourceSize: Int64, recorderMD5: String?,
+        fileStart: Int64, timeSource: TimeSource, sourceSHA: String?, sourceSize: Int64, recorderMD5: String?,
         subtitle: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?
     ) throws -> IngestResult {
         try index.write { db in
@@ -136,7 +155,7 @@ extension Archive {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                     """,
                 arguments: [
-                    channelID, (file as NSString).lastPathComponent, sourceSHA, sourceSize, recorderMD5, source.rawValue,
+                    channelID, (file as NSString).lastPathComponent, sourceSHA, sourceSize, recorderMD5, timeSource.rawValue,
                     fileStart, Date().timeIntervalSince1970, stored.count, report.droppedVideoFrames,
                     report.droppedAudioPackets, report.holes
                 ])
@@ -170,7 +189,7 @@ extension Archive {
             try db.execute(sql: "UPDATE exports SET new_segments = ? WHERE id = ?", arguments: [newSegments, exportID])
             return IngestResult(
                 exportID: exportID, segments: stored.count, newSegments: newSegments, newBlobs: newBlobs,
-                bytesStored: bytes, timeSource: source, startMicros: stored.first?.0.startMicros,
+                bytesStored: bytes, timeSource: timeSource, startMicros: stored.first?.0.startMicros,
                 endMicros: stored.last?.0.endMicros, droppedVideoFrames: report.droppedVideoFrames,
                 droppedAudioPackets: report.droppedAudioPackets, holes: report.holes)
         }

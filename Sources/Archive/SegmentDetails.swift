@@ -15,7 +15,8 @@ public struct SegmentDetail: Sendable, Hashable {
 public struct ExportRecord: Sendable, Hashable {
     public var id: Int64
     public var sourceName: String
-    public var sourceSHA256: String
+    /// Absent when the recorder's md5 identifies the file (see `SourceIdentity.recorderMD5`).
+    public var sourceSHA256: String?
     public var recorderMD5: String?
     public var fileStartMicros: Int64
     public var ingestedAt: Date

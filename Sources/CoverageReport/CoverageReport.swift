@@ -101,7 +101,8 @@ public struct CoverageReport: Sendable, Encodable {
 
     public struct Export: Sendable, Encodable {
         public var sourceName: String
-        public var sourceSHA256: String
+        /// Absent when the recorder's md5 identifies the file (its SHA-256 is not computed).
+        public var sourceSHA256: String?
         public var recorderMD5: String?
         public var fileStart: Date
         public var ingestedAt: Date

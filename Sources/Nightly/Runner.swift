@@ -263,7 +263,8 @@ public struct Runner: Sendable {
             // runs the socket and its wait ticker.
             let result = try await archive.ingest(
                 file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
-                recorderZone: zone.zone, recorderMD5: video.md5, sourceSHA256: video.sha256)
+                recorderZone: zone.zone, recorderMD5: video.md5,
+                source: video.sha256.map(SourceIdentity.sha256) ?? .recorderMD5)
             for file in set.files { unlink(file.path) }
             progress(.fileArchived(window, file: video.name, bytes: video.size, segments: result.segments))
         }

@@ -67,6 +67,12 @@ import Testing
             #expect(channels.allSatisfy { $0.archivedBefore == 0 && $0.archivedAfter == $0.recorderMinutes && $0.recorderMinutes > 0 })
             #expect(channels[0].recorderMinutes == 1500 + 60 - 2, "continuous: the 25-hour day, one hour, minus the settling minutes")
             try await Self.expectExactCoverage(r, archive: archive, channels: [1, 2, 3, 4])
+            // Every export is identified by the recorder's md5, checked over its bytes on download;
+            // no SHA-256 of the download was computed.
+            let server = config.servers[0].name
+            let exportIDs = try [1, 2, 3, 4].flatMap { try archive.segmentDetails(server: server, channel: $0, from: 0, to: .max) }
+            let exports = try archive.exportRecords(ids: Set(exportIDs.map(\.exportID)))
+            #expect(exports.count > 4 && exports.allSatisfy { $0.recorderMD5?.count == 32 && $0.sourceSHA256 == nil })
 
             let before = try await archive.counts()
             let second = try await runner.run(now: Self.recorderNow)

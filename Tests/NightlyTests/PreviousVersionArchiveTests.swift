@@ -42,6 +42,9 @@ import Testing
         let holds = try archive.holds(includeReleased: false)
         #expect(holds.map(\.caseID) == ["C-1"])
         #expect(try await archive.counts().segments == 30, "what the hold kept from retention")
+        // The v11 rebuild of `exports` (source_sha256 may be NULL since) kept every row and hash.
+        let sources = try (1...97).map { try #require(try archive.exportSource(exportID: Int64($0))) }
+        #expect(sources.allSatisfy { $0.sha256?.count == 64 && $0.size > 0 })
         #expect(
             try archive.archivedIntervals(server: "nvr", channel: 1, from: 0, to: .max) == [1_795_482_000_000_000..<1_795_483_800_000_000])
         let run = try archive.startRun()

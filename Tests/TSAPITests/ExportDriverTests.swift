@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HexDigest
 import Remux
 import TSAPI
 import TSAPISimulator
@@ -56,8 +58,27 @@ import Testing
             let sets = await heldDuringCallback.sets
             #expect(outcome.fileSets == sets.count && sets.count > 2, "mediaSize splits each channel")
             #expect(Set(sets.map(\.channel)) == [1, 4])
-            #expect(sets.allSatisfy { $0.files.allSatisfy { $0.md5.count == 32 && $0.sha256.count == 64 && $0.size > 0 } })
+            // The recorder's md5 identifies each file: it is checked, and no SHA-256 is spent on it.
+            #expect(sets.allSatisfy { $0.files.allSatisfy { $0.md5.count == 32 && $0.sha256 == nil && $0.size > 0 } })
             #expect(outcome.bytes == sets.flatMap(\.files).reduce(0) { $0 + $1.size })
+        }
+    }
+
+    @Test func aFileWithoutTheRecordersMD5IsIdentifiedByTheSHA256OfItsBytes() async throws {
+        try await RecorderFixture.with { r in
+            let directory = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var req = request(r)
+            req.md5 = false
+            let digests = FileLog()
+            _ = try await ExportDriver(client: r.client, zone: r.zone).run(req, into: directory) { set in
+                let video = try #require(set.video)
+                let bytes = try #require(FileManager.default.contents(atPath: video.path))
+                #expect(video.sha256 == SHA256.hash(data: bytes).lowercaseHex && video.size == Int64(bytes.count))
+                await digests.add(set)
+            }
+            let delivered = await digests.sets.count
+            #expect(delivered == 1)
         }
     }
 

@@ -15,15 +15,24 @@ public struct DownloadedFile: Sendable, Hashable {
     public var path: String
     public var size: Int64
     public var md5: String
-    public var sha256: String
+    /// SHA-256 of the file, computed only when the recorder sent no md5 to identify it (one
+    /// hash pass of every byte less for the usual download: issue 18's profile).
+    public var sha256: String?
     /// Times a cut transfer was resumed with a Range request.
     public var resumes: Int
 }
 
-/// Streams one export file to disk in a single pass that also computes MD5 and SHA-256.
+/// Streams one export file to disk in a single pass that also computes its MD5 (and its
+/// SHA-256 when the recorder sent no md5).
 /// Memory stays bounded (AsyncHTTPClient applies back-pressure; each chunk is written and
 /// hashed, then dropped). A cut transfer resumes with `Range`; the file appears under its
 /// final name only after its size and md5 check out, so nothing partial ever looks complete.
+///
+/// The file is not fsynced: it is scratch. `ExportDriver`'s caller makes what it keeps durable
+/// before `next` (the archive stores segments, each fsynced), and a crash loses only a
+/// download that a rerun fetches again, because the recorder keeps the file until `next`.
+/// Syncing it cost the nightly run a second disk write of every byte it archived, and the
+/// kernel time of it, for nothing (issue 18's profile).
 struct Downloader: Sendable {
     let client: TSAPIClient
     var meter: TransferMeter?
@@ -33,18 +42,17 @@ struct Downloader: Sendable {
         let name = try SafeFileName.make(entry.fileName, server: server)
         let finalPath = (directory as NSString).appendingPathComponent(name)
         let partialPath = (directory as NSString).appendingPathComponent(".\(name).partial")
-        var sink = try HashingFileSink(path: partialPath)
+        var sink = try HashingFileSink(path: partialPath, sha256: entry.md5 == nil)
         do {
             let resumes = try await transfer(entry, into: &sink, displayName: name)
             let (md5, sha256) = sink.digests()
-            try sink.finish()
+            sink.close()
             if let expected = entry.md5, expected != md5 {
                 throw TSAPIError.md5Mismatch(server: server, file: name, expected: expected, actual: md5)
             }
             guard rename(partialPath, finalPath) == 0 else {
                 throw TSAPIError.localWriteFailed(path: finalPath, detail: String(cString: strerror(errno)))
             }
-            HashingFileSink.syncDirectory(directory)
             return DownloadedFile(
                 name: name, advertisedName: entry.fileName, path: finalPath, size: sink.written,
                 md5: md5, sha256: sha256, resumes: resumes)
@@ -164,16 +172,17 @@ struct Downloader: Sendable {
     }
 }
 
-/// A file being written with running MD5 and SHA-256; fsync on finish.
+/// A file being written with a running MD5 and, if asked, SHA-256 (scratch: never fsynced).
 struct HashingFileSink {
     let path: String
     private var fd: Int32
     private var md5 = Insecure.MD5()
-    private var sha256 = SHA256()
+    private var sha256: SHA256?
     private(set) var written: Int64 = 0
 
-    init(path: String) throws {
+    init(path: String, sha256 wanted: Bool) throws {
         self.path = path
+        sha256 = wanted ? SHA256() : nil
         fd = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw TSAPIError.localWriteFailed(path: path, detail: String(cString: strerror(errno))) }
     }
@@ -181,7 +190,7 @@ struct HashingFileSink {
     mutating func write(_ chunk: ByteBuffer) throws {
         try chunk.withUnsafeReadableBytes { raw in
             md5.update(bufferPointer: raw)
-            sha256.update(bufferPointer: raw)
+            sha256?.update(bufferPointer: raw)
             var offset = 0
             while offset < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
@@ -201,18 +210,16 @@ struct HashingFileSink {
             throw TSAPIError.localWriteFailed(path: path, detail: String(cString: strerror(errno)))
         }
         md5 = Insecure.MD5()
-        sha256 = SHA256()
+        if sha256 != nil { sha256 = SHA256() }
         written = 0
     }
 
-    func digests() -> (md5: String, sha256: String) {
-        (md5.finalize().lowercaseHex, sha256.finalize().lowercaseHex)
+    func digests() -> (md5: String, sha256: String?) {
+        (md5.finalize().lowercaseHex, sha256?.finalize().lowercaseHex)
     }
 
-    /// Makes the bytes durable before the rename publishes them.
-    mutating func finish() throws {
-        defer { closeDescriptor() }
-        guard fsync(fd) == 0 else { throw TSAPIError.localWriteFailed(path: path, detail: String(cString: strerror(errno))) }
+    mutating func close() {
+        closeDescriptor()
     }
 
     /// Removes the partial file after a failure.
@@ -222,15 +229,7 @@ struct HashingFileSink {
     }
 
     private mutating func closeDescriptor() {
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { Foundation.close(fd) }
         fd = -1
-    }
-
-    static func syncDirectory(_ directory: String) {
-        let dfd = Foundation.open(directory, O_RDONLY | O_DIRECTORY)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
     }
 }

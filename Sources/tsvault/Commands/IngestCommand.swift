@@ -47,7 +47,7 @@ struct IngestCommand: AsyncParsableCommand {
         let startDate = try start.map { try parseInstant($0, option: "--start") }
         let result = try await target().ingest(
             file: file, server: server, channel: channel, start: startDate, subtitle: subtitle,
-            recorderZone: zone, recorderMD5: md5, sourceSHA256: sourceSha256)
+            recorderZone: zone, recorderMD5: md5, source: sourceSha256.map(SourceIdentity.sha256) ?? .hashWhileReading)
         if json {
             try printJSON(result)
             return
