@@ -10,14 +10,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/setup.sh
-export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work VENV=$venv ROUNDS=${ROUNDS:-3}
+export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work VENV=$venv ROUNDS=${ROUNDS:-3} DROP_CACHES=${DROP_CACHES:-1}
 Scripts/with-sim.sh --sim-args "--channels 4 --days 1 --now 2026-11-25T01:00:00+09:00 --ttl 30000" -- bash -c '
 set -euo pipefail
+reclaimed() { awk "/^pgsteal_(kswapd|direct) /{n+=\$2} END{print n+0}" /proc/vmstat; }
 sim_cpu() { awk -v hz="$(getconf CLK_TCK)" "{print (\$14+\$15)/hz}" /proc/$SIM_PID/stat; }
 begin=2026-11-25T00:00:00+09:00 end=2026-11-25T00:58:00+09:00
+# Each side starts from the same state: dirty pages of the other side written back (else whoever
+# runs second pays for them), and the page cache emptied (else the side that first finds memory
+# full of the files of the other pays for reclaiming it). Pages reclaimed during each side are shown.
+settle() {
+    sync
+    if [ "${DROP_CACHES:-1}" = 1 ] && [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+}
 tsvault_round() {
     rm -rf "$BENCH_WORK/archive"
-    sync  # dirty pages of the other side are written back before this side is timed
+    settle
     cat >"$BENCH_WORK/tsvault.yaml" <<YAML
 archive: $BENCH_WORK/archive
 servers:
@@ -27,16 +35,16 @@ servers:
     channels: [1, 2, 3, 4]
     maxConcurrentExports: 2
 YAML
-    local before=$(sim_cpu)
+    local before=$(sim_cpu) pages=$(reclaimed)
     /usr/bin/time -f "round $1 tsvault run: %e s wall, %U s user + %S s sys, peak %M KiB" \
         .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" --now 2026-11-25T01:00:00+09:00 --json >"$BENCH_WORK/report.json" || true
     local bytes=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sum(c[\"bytes\"] for s in r[\"servers\"] for c in s[\"channels\"]))" "$BENCH_WORK/report.json")
-    echo "round $1 tsvault run: $bytes bytes exported; simulator CPU $(python3 -c "print(f\"{$(sim_cpu) - $before:.1f}\")") s"
+    echo "round $1 tsvault run: $bytes bytes exported; simulator CPU $(python3 -c "print(f\"{$(sim_cpu) - $before:.1f}\")") s; $(($(reclaimed) - pages)) pages reclaimed"
 }
 script_round() {
     rm -rf "$BENCH_WORK/script" && mkdir -p "$BENCH_WORK/script/files" "$BENCH_WORK/script/segments"
-    sync
-    local before=$(sim_cpu)
+    settle
+    local before=$(sim_cpu) pages=$(reclaimed)
     /usr/bin/time -f "round $1 the script: %e s wall, %U s user + %S s sys, peak %M KiB" bash -c "
         set -euo pipefail
         \"$VENV/bin/python\" Benchmarks/admin_export.py \"$SIM_URL\" \"$TSVAULT_API_KEY\" --channels 1,2,3,4 \
@@ -48,7 +56,7 @@ script_round() {
         done <\"$BENCH_WORK/script/files.txt\"
         openssl dgst -sha256 -r \"$BENCH_WORK\"/script/segments/*.mp4 >\"$BENCH_WORK/script/SHA256SUMS\"
         sync"
-    echo "round $1 the script: $(cat "$BENCH_WORK"/script/files/*.mp4 | wc -c) bytes exported; simulator CPU $(python3 -c "print(f\"{$(sim_cpu) - $before:.1f}\")") s"
+    echo "round $1 the script: $(cat "$BENCH_WORK"/script/files/*.mp4 | wc -c) bytes exported; simulator CPU $(python3 -c "print(f\"{$(sim_cpu) - $before:.1f}\")") s; $(($(reclaimed) - pages)) pages reclaimed"
 }
 for round in $(seq 1 "$ROUNDS"); do
     if ((round % 2)); then tsvault_round $round; script_round $round; else script_round $round; tsvault_round $round; fi

@@ -104,17 +104,22 @@ struct ExportFileBuilder: Sendable {
 }
 
 enum FileDigest {
-    /// Size and MD5 of a file, read in bounded chunks.
+    /// Size and MD5 of a file, read in 1 MiB chunks into one buffer (not a new `Data` per
+    /// chunk: fresh memory for every megabyte cost the simulator page faults and copies).
     static func sizeAndMD5(_ path: String) throws -> (Int64, String) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
         var md5 = Insecure.MD5()
         var size: Int64 = 0
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            md5.update(data: chunk)
-            size += Int64(chunk.count)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path]) }
+            if n == 0 { break }
+            chunk.withUnsafeBytes { md5.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            size += Int64(n)
         }
         return (size, md5.finalize().lowercaseHex)
     }
