@@ -19,15 +19,8 @@ final class BackgroundHasher: @unchecked Sendable {
         thread.start()
     }
 
-    /// Chunk buffers given back after hashing, for the next submit of any hasher: a fresh
-    /// allocation for every chunk meant fresh pages to fault in, a cost issue 18's profile
-    /// showed in malloc, free and the kernel.
-    private static let spare = SpareChunks()
-
     func submit(_ bytes: UnsafeRawBufferPointer) {
-        var chunk = Self.spare.take()
-        chunk.removeAll(keepingCapacity: true)
-        chunk.append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+        let chunk = [UInt8](bytes)
         condition.lock()
         while queue.count >= depth { condition.wait() }
         queue.append(chunk)
@@ -61,22 +54,6 @@ final class BackgroundHasher: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            Self.spare.give(chunk)
         }
-    }
-}
-
-/// A bounded free list of byte buffers shared by every hasher (at most 64 are kept, 16 MiB
-/// at the AVIO buffer size).
-private final class SpareChunks: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffers: [[UInt8]] = []
-
-    func take() -> [UInt8] {
-        lock.withLock { buffers.popLast() ?? [] }
-    }
-
-    func give(_ buffer: [UInt8]) {
-        lock.withLock { if buffers.count < 64 { buffers.append(buffer) } }
     }
 }
