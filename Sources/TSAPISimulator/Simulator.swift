@@ -41,9 +41,12 @@ public struct Simulator: Sendable {
     /// Serves until the surrounding task is cancelled; `onStarted` gets the bound port.
     public func run(logger: Logger = Logger(label: "tsapi-sim"), onStarted: @escaping @Sendable (Int) async -> Void) async throws {
         let router = Router(context: BasicRequestContext.self)
-        state.addAuthRoutes(to: router)
-        state.addInfoRoutes(to: router)
-        state.addRecordingRoutes(to: router)
+        if state.config.api.servesV1 {
+            state.addAuthRoutes(to: router)
+            state.addInfoRoutes(to: router)
+            state.addRecordingRoutes(to: router)
+        }
+        if state.config.api.servesLegacy { state.addLegacyRoutes(to: router) }
         state.addDownloadRoutes(to: router)
         state.addControlRoutes(to: router)
         state.addFallbackRoutes(to: router)

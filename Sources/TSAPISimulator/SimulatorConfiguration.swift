@@ -49,6 +49,10 @@ public struct SimulatorConfiguration: Sendable {
     public var refreshWithoutNewToken = false
     public var exportLicensed = true
     public var legacyChannelStatus = false
+    /// Which API the recorder speaks: TS-API v1 (v3.0 and later, the legacy API switched off),
+    /// the legacy query-string API of older recorders, or both (a v3.x recorder with the legacy
+    /// API left on).
+    public var api: APIMode = .v1
     public var siteName = "tsapi-sim"
     /// Serve HTTPS/WSS with this PEM certificate chain and key (both or neither).
     public var tlsCertificateFile: String?
@@ -56,6 +60,11 @@ public struct SimulatorConfiguration: Sendable {
 
     public enum GapMode: String, Sendable, CaseIterable { case split, hole }
     public enum FileNaming: String, Sendable, CaseIterable { case v1, legacy }
+    public enum APIMode: String, Sendable, CaseIterable {
+        case v1, legacy, both
+        public var servesV1: Bool { self != .legacy }
+        public var servesLegacy: Bool { self != .v1 }
+    }
     public enum DaysShape: String, Sendable, CaseIterable {
         case flat, nested
         case legacyRule = "legacy"

@@ -39,6 +39,11 @@ struct TSAPISimCommand: AsyncParsableCommand {
     @Option(help: "Key of timeoutAlert messages: stage (v1) or request (legacy).") var timeoutAlertKey = "stage"
     @Option(help: "Minimum milliseconds to produce each export file (makes fileWriting appear).") var fileWriteMs = 0
     @Option(help: "Recording gaps inside an export: split (separate files) or hole (one file, timestamps jump).") var gapMode = "split"
+    @Option(
+        help: """
+            API served: v1 (/api/v1, /wsapi/v1; legacy paths answer that the legacy API is off), legacy \
+            (the query-string API of recorders before v3.0: /api/info, /api/find, /wsapi/dataExport) or both.
+            """) var api = "v1"
     @Option(help: "File names: v1 (CH01_20240101_120000.mp4) or legacy (CH1.2024-01-01T12.00.00.mp4).") var naming = "v1"
     @Option(help: "recording/days shape: flat, nested, or legacy (nested when ch/timeBegin/timeEnd given).") var daysShape = "legacy"
     @Option(help: "Scheme of absolute URLs the server builds (https when --tls-cert is given).") var urlScheme: String?
@@ -109,6 +114,10 @@ struct TSAPISimCommand: AsyncParsableCommand {
             throw ValidationError("--gap-mode must be split or hole")
         }
         c.gapMode = gaps
+        guard let mode = SimulatorConfiguration.APIMode(rawValue: api) else {
+            throw ValidationError("--api must be v1, legacy or both")
+        }
+        c.api = mode
         guard let names = SimulatorConfiguration.FileNaming(rawValue: naming) else {
             throw ValidationError("--naming must be v1 or legacy")
         }

@@ -129,11 +129,19 @@ struct LiveSimulator {
     /// when the server answers and closes in the same instant as the upgrade (docs/CLIENT.md,
     /// "Every wait is bounded"; the simulator now waits a moment before closing a refusal).
     /// It is not retried: a retry would run without the one-shot fault the first consumed.
-    func export(_ query: String, behavior: Behavior = .downloadAndNext, deadline: Duration = .seconds(90)) async throws -> ExportRun {
+    /// `socket` and `credential` default to v1's; the legacy API's are `/wsapi/dataExport` and
+    /// `auth=base64(user:pass)`, used for the downloads too.
+    func export(
+        _ query: String, behavior: Behavior = .downloadAndNext, deadline: Duration = .seconds(90),
+        socket: String = "/wsapi/v1/export", credential: String? = nil
+    ) async throws -> ExportRun {
         let collected = ExportCollector()
+        let credential = credential ?? "apikey=\(apiKey)"
         try await withDeadline(deadline, "export \(query)") {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.session(query, behavior: behavior, into: collected) }
+                group.addTask {
+                    try await self.session(query, behavior: behavior, socket: socket, credential: credential, into: collected)
+                }
                 group.addTask {
                     try await Task.sleep(for: .seconds(10))
                     if await collected.run.messages.isEmpty {
@@ -148,8 +156,10 @@ struct LiveSimulator {
         return await collected.run
     }
 
-    private func session(_ query: String, behavior: Behavior, into collected: ExportCollector) async throws {
-        let url = "ws://127.0.0.1:\(port)/wsapi/v1/export?\(query)&apikey=\(apiKey)"
+    private func session(
+        _ query: String, behavior: Behavior, socket: String, credential: String, into collected: ExportCollector
+    ) async throws {
+        let url = "ws://127.0.0.1:\(port)\(socket)?\(query)&\(credential)"
         var logger = Logger(label: "test-ws")
         logger.logLevel = .critical
         _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
@@ -183,22 +193,24 @@ struct LiveSimulator {
                     }
                 case .downloadAndNext: break
                 }
-                for entry in entries { try await self.download(entry, into: collected) }
+                for entry in entries { try await self.download(entry, credential: credential, into: collected) }
                 try await command("next")
                 try await Task.sleep(for: .milliseconds(100))
-                for entry in entries { await collected.after(try await self.http(.get, self.path(of: entry)).status) }
+                for entry in entries {
+                    await collected.after(try await self.http(.get, self.path(of: entry, credential: credential)).status)
+                }
             }
         }
     }
 
-    func path(of entry: [String: Any]) -> String {
+    func path(of entry: [String: Any], credential: String? = nil) -> String {
         let src = entry["src"] as? String ?? ""
         let path = src.components(separatedBy: "127.0.0.1:\(port)").last ?? src
-        return path + (path.contains("?") ? "&" : "?") + "apikey=\(apiKey)"
+        return path + (path.contains("?") ? "&" : "?") + (credential ?? "apikey=\(apiKey)")
     }
 
-    private func download(_ entry: [String: Any], into collected: ExportCollector) async throws {
-        let result = try await http(.get, path(of: entry))
+    private func download(_ entry: [String: Any], credential: String, into collected: ExportCollector) async throws {
+        let result = try await http(.get, path(of: entry, credential: credential))
         await collected.downloaded(name: entry["fileName"] as? String ?? "?", result: result, md5: entry["md5"] as? String)
     }
 }

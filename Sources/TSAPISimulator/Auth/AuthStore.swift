@@ -103,6 +103,30 @@ public actor AuthStore {
 
     public func setAccessTTL(_ seconds: Int) { accessTTL = Int64(seconds) }
 
+    // MARK: Legacy API (before v3.0): the password itself, or a session opened with it
+
+    /// The user of `base64(user:pass)` (`?auth=`, `?login=`, HTTP Basic), nil when wrong.
+    public func verifyPassword(auth: String) -> Principal? {
+        guard let data = Data(base64Encoded: auth.trimmingCharacters(in: .whitespaces)),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+            constantTimeEqual(String(text[..<colon]), username), constantTimeEqual(String(text[text.index(after: colon)...]), password)
+        else { return nil }
+        return Principal(kind: .user(name: username, role: "admin"), permissions: [.all], channels: nil)
+    }
+
+    private var sessions: [String: Principal] = [:]
+
+    /// A session cookie value for `principal` (`/api/auth?login=`).
+    public func openSession(_ principal: Principal) -> String {
+        let id = randomToken()
+        sessions[id] = principal
+        return id
+    }
+
+    public func session(_ id: String) -> Principal? { sessions[id] }
+
+    public func closeSession(_ id: String) { sessions[id] = nil }
+
     // MARK: API keys
 
     public func createKey(

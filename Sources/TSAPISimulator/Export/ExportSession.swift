@@ -4,9 +4,15 @@ import NIOCore
 import NIOPosix
 import WSCore
 
-/// One export task on `/wsapi/v1/export`, following §6.3: ready → begin → per channel
-/// (channelSkip | channelBegin → per file fileBegin → fileWriting* → fileEnd → wait for
-/// next/wait/cancel → channelEnd) → end. Exactly one file is outstanding at a time.
+/// Which export socket a session serves: `/wsapi/v1/export`, or the legacy API's
+/// `/wsapi/dataExport`, whose messages differ only in form — times with milliseconds and
+/// offset, `timeoutAlert` under `request`, file names `CH1.2018-07-27T09.11.19.mp4`.
+enum ExportDialect: Sendable { case v1, legacy }
+
+/// One export task on `/wsapi/v1/export` (or `/wsapi/dataExport`), following §6.3: ready →
+/// begin → per channel (channelSkip | channelBegin → per file fileBegin → fileWriting* →
+/// fileEnd → wait for next/wait/cancel → channelEnd) → end. Exactly one file is outstanding
+/// at a time.
 struct ExportSession {
     let state: SimulatorState
     let request: ExportRequest
@@ -19,6 +25,7 @@ struct ExportSession {
     let faults: SessionFaults
     /// Scheme and host for download links, from the upgrade request.
     let downloadBase: String
+    let dialect: ExportDialect
     private var sent = 0
     private var filesDone = 0
     private var totalFiles = 0
@@ -38,9 +45,11 @@ struct ExportSession {
 
     init(
         state: SimulatorState, request: ExportRequest, taskID: String, outbound: WebSocketOutboundWriter,
-        mailbox: CommandMailbox, channel: any Channel, logger: Logger, faults: SessionFaults, downloadBase: String
+        mailbox: CommandMailbox, channel: any Channel, logger: Logger, faults: SessionFaults, downloadBase: String,
+        dialect: ExportDialect = .v1
     ) {
         self.downloadBase = downloadBase
+        self.dialect = dialect
         self.state = state
         self.request = request
         self.taskID = taskID
@@ -125,7 +134,9 @@ struct ExportSession {
         _ chid: Int, _ plan: ExportFilePlan, index: Int, of count: Int, in directory: String
     ) async throws -> Bool {
         let fid = filesDone
-        let base = state.builder.baseName(channel: chid, start: plan.firstGOP * Int64(state.config.gopSeconds))
+        let base = state.builder.baseName(
+            channel: chid, start: plan.firstGOP * Int64(state.config.gopSeconds),
+            naming: dialect == .legacy ? .legacy : state.config.fileNaming)
         let advertised = advertisedName(base + "." + state.builder.container.fileExtension)
         try await send(
             stage(
@@ -235,7 +246,8 @@ struct ExportSession {
             case nil where !alerted:
                 alerted = true
                 let left = max(0, Int(deadline.timeIntervalSinceNow * 1000))
-                try await send(.object([(state.config.timeoutAlertKey, .string("timeoutAlert")), ("ttl", .int(left))]))
+                let key = dialect == .legacy ? "request" : state.config.timeoutAlertKey
+                try await send(.object([(key, .string("timeoutAlert")), ("ttl", .int(left))]))
             case nil:
                 try await sendEnd(code: -1004, message: "Terminated by timeout")
                 return false
@@ -272,10 +284,15 @@ struct ExportSession {
     private func stage(_ name: String, channel: JSONValue? = nil) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("stage", .string(name)), ("overallProgress", .string(overallProgress)),
-            ("timestamp", .string(state.time.formatLocal(state.clock.now)))
+            ("timestamp", .string(timestamp))
         ]
         if let channel { fields.append(("channel", channel)) }
         return .object(fields)
+    }
+
+    /// The recorder's clock now: `2026-11-25T10:00:00` (v1), `2026-11-25T10:00:00.000+09:00` (legacy).
+    private var timestamp: String {
+        dialect == .legacy ? state.time.formatLocalWithOffset(state.clock.now) : state.time.formatLocal(state.clock.now)
     }
 
     private func channelJSON(_ chid: Int, progress: Int, file: JSONValue? = nil) -> JSONValue {
@@ -300,7 +317,7 @@ struct ExportSession {
 
     private mutating func sendEnd(code: Int, message: String) async throws {
         var fields: [(String, JSONValue)] = [("stage", .string("end")), ("overallProgress", .string(code == 0 ? "100%" : overallProgress))]
-        fields += [("timestamp", .string(state.time.formatLocal(state.clock.now))), ("status", statusJSON(code, message))]
+        fields += [("timestamp", .string(timestamp)), ("status", statusJSON(code, message))]
         try await send(.object(fields))
     }
 

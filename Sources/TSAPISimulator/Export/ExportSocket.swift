@@ -5,8 +5,9 @@ import Logging
 import NIOCore
 import WSCore
 
-/// The `/wsapi/v1/export` upgrade: credentials and permission are checked before upgrading;
-/// a refused upgrade is answered 401/403/404 with the JSON error body (`UpgradeRefusal`).
+/// The `/wsapi/v1/export` upgrade (and the legacy `/wsapi/dataExport` on a recorder serving the
+/// legacy API, with its `?auth=` credential): credentials and permission are checked before
+/// upgrading; a refused upgrade is answered 401/403/404 with the JSON error body (`UpgradeRefusal`).
 enum ExportSocket {
     static func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel, logger: Logger, state: SimulatorState
@@ -14,22 +15,38 @@ enum ExportSocket {
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         let path = head.path ?? "/"
-        guard path.split(separator: "?", maxSplits: 1).first == "/wsapi/v1/export" else { return .dontUpgrade }
+        let dialect: ExportDialect
+        switch path.split(separator: "?", maxSplits: 1).first {
+        case "/wsapi/v1/export" where state.config.api.servesV1: dialect = .v1
+        case "/wsapi/dataExport" where state.config.api.servesLegacy: dialect = .legacy
+        default: return .dontUpgrade
+        }
         guard state.config.exportLicensed else { return await refuse(APIError.notFound, channel: channel) }
         let query = QueryString(uriPath: path)
         let principal: Principal
         do {
-            principal = try await state.authenticator.require(
-                .dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
+            principal = try await credential(dialect, head: head, query: query, state: state)
         } catch {
             return await refuse(error, channel: channel)
         }
         let base = state.baseURL(headers: head.headerFields, authority: head.authority)
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(
-                query: query, principal: principal, base: base, inbound: inbound, outbound: outbound,
+                query: query, principal: principal, base: base, dialect: dialect, inbound: inbound, outbound: outbound,
                 channel: channel, logger: logger, state: state)
         }
+    }
+
+    /// The v1 credentials, or the legacy API's password (`?auth=`, HTTP Basic, session).
+    private static func credential(
+        _ dialect: ExportDialect, head: HTTPRequest, query: QueryString, state: SimulatorState
+    ) async throws(APIError) -> Principal {
+        guard dialect == .legacy else {
+            return try await state.authenticator.require(.dataExport, headers: head.headerFields, query: query, placement: .socketOrMedia)
+        }
+        guard let principal = await state.legacyPrincipal(headers: head.headerFields, query: query) else { throw APIError.unauthorized }
+        guard principal.allows(.dataExport) else { throw APIError.forbidden(.dataExport) }
+        return principal
     }
 
     private static func refuse(
@@ -42,7 +59,7 @@ enum ExportSocket {
     }
 
     private static func serve(
-        query: QueryString, principal: Principal, base: String, inbound: WebSocketInboundStream,
+        query: QueryString, principal: Principal, base: String, dialect: ExportDialect, inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger, state: SimulatorState
     ) async {
         let taskID = UUID().uuidString.lowercased()
@@ -61,7 +78,7 @@ enum ExportSocket {
             if let request, refusal == nil {
                 var session = ExportSession(
                     state: state, request: request, taskID: taskID, outbound: outbound, mailbox: mailbox,
-                    channel: channel, logger: logger, faults: faults, downloadBase: base)
+                    channel: channel, logger: logger, faults: faults, downloadBase: base, dialect: dialect)
                 await session.run()
             } else if let refusal {
                 await refuse(code: refusal.code, message: refusal.message, outbound: outbound)

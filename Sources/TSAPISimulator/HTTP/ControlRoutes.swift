@@ -85,15 +85,27 @@ extension SimulatorState {
         }
     }
 
-    /// v0 paths answer as a v1 server with the legacy API switched off; unknown v1 paths 404.
+    /// With v1 only, v0 paths answer as a v1 server with the legacy API switched off; unknown
+    /// paths 404 (a recorder before v3.0 has no /api/v1 at all).
     func addFallbackRoutes(to router: Router<BasicRequestContext>) {
+        let legacyOff = !config.api.servesLegacy
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on("api/**", method: method) { request, _ -> Response in
-                throw request.uri.path.hasPrefix("/api/v1/") ? APIError.notFound : APIError.legacyDisabled
+                throw request.uri.path.hasPrefix("/api/v1/") || !legacyOff ? APIError.notFound : APIError.legacyDisabled
             }
         }
-        router.get("wsapi/dataExport") { _, _ -> Response in throw APIError.legacyDisabled }
-        router.get("wsapi/subscribeEvents") { _, _ -> Response in throw APIError.legacyDisabled }
+        guard config.api.servesV1 else {
+            // Reached only when the WebSocket upgrade was refused: say why, as HTTP.
+            router.get("wsapi/dataExport") { request, _ -> Response in
+                _ = try await self.requireLegacy(.dataExport, request)
+                throw APIError.badRequest("WebSocket upgrade required")
+            }
+            return
+        }
+        if legacyOff {
+            router.get("wsapi/dataExport") { _, _ -> Response in throw APIError.legacyDisabled }
+            router.get("wsapi/subscribeEvents") { _, _ -> Response in throw APIError.legacyDisabled }
+        }
         router.get("wsapi/v1/events") { request, _ -> Response in
             _ = try await self.require(.remote, request, placement: .socketOrMedia)
             throw APIError.badRequest("WebSocket upgrade required")

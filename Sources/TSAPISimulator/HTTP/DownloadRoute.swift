@@ -10,7 +10,7 @@ extension SimulatorState {
     }
 
     private func download(_ request: Request, _ context: BasicRequestContext, headOnly: Bool) async throws -> Response {
-        _ = try await require(.dataExport, request, placement: .socketOrMedia)
+        _ = try await requireMedia(.dataExport, request)
         let task = try context.parameters.require("task")
         let rawName = try context.parameters.require("file")
         var found = await tasks.lookup(task: task, name: percentDecode(rawName))
@@ -53,6 +53,17 @@ extension SimulatorState {
     }
 
     struct DownloadCut: Error {}
+
+    /// A v1 credential, or on a recorder serving the legacy API its `?auth=`/session too.
+    private func requireMedia(_ permission: Permission, _ request: Request) async throws -> Principal {
+        do {
+            return try await require(permission, request, placement: .socketOrMedia)
+        } catch let error as APIError where config.api.servesLegacy {
+            guard let principal = await legacyPrincipal(headers: request.headers, query: request.query) else { throw error }
+            guard principal.allows(permission) else { throw APIError.forbidden(permission) }
+            return principal
+        }
+    }
 
     /// Writes the range, or its first `cutAfter` bytes; true when the whole range went out.
     private static func stream(

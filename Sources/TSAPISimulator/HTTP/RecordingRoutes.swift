@@ -37,7 +37,7 @@ extension SimulatorState {
         }
     }
 
-    private func injectServerError() async throws {
+    func injectServerError() async throws {
         if await faults.take(.http500) != nil { throw APIError(.internalServerError, "Internal server error (injected)") }
     }
 
@@ -53,7 +53,7 @@ extension SimulatorState {
         return (TimeSpan(start, stop), begin?.wasUTC ?? end?.wasUTC ?? false)
     }
 
-    private func recordingDays(_ request: Request, _ principal: Principal) throws -> Response {
+    func recordingDays(_ request: Request, _ principal: Principal) throws -> Response {
         let q = request.query
         let channels = try requestedChannels(q, principal: principal)
         let (span, utc) = try window(q)
@@ -114,7 +114,11 @@ extension SimulatorState {
             ]), indent: request.indent)
     }
 
-    private func eventLog(_ request: Request, _ principal: Principal) throws -> Response {
+    /// How event times are written: v1's local time without offset, or the legacy guide's with
+    /// milliseconds and offset.
+    enum EventTimeFormat { case v1, legacy }
+
+    func eventLog(_ request: Request, _ principal: Principal, timeFormat: EventTimeFormat = .v1) throws -> Response {
         let q = request.query
         let channels = try requestedChannels(q, principal: principal)
         let (span, _) = try window(q)
@@ -128,17 +132,21 @@ extension SimulatorState {
         if (q["sort"] ?? "desc").lowercased() != "asc" { events.reverse() }
         let page = events.dropFirst(at).prefix(maxCount)
         return jsonResponse(
-            .object([("totalCount", .int(events.count)), ("at", .int(at)), ("data", .array(page.map(eventJSON)))]), indent: request.indent)
+            .object([("totalCount", .int(events.count)), ("at", .int(at)), ("data", .array(page.map { eventJSON($0, timeFormat) }))]),
+            indent: request.indent)
     }
 
-    private func eventJSON(_ e: RecorderEvent) -> JSONValue {
+    private func eventJSON(_ e: RecorderEvent, _ timeFormat: EventTimeFormat) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("id", .int(e.id)), ("type", .int(e.type)), ("typeName", .string(EventCatalog.typeName(e.type))),
             ("code", .int(e.code)), ("codeName", .string(EventCatalog.codeName(type: e.type, code: e.code)))
         ]
         if let chid = e.chid { fields.append(("chid", .int(chid))) }
-        var range: [JSONValue] = [.string(time.formatLocal(e.begin))]
-        if let end = e.end { range.append(.string(time.formatLocal(end))) }
+        func format(_ seconds: UnixSeconds) -> String {
+            timeFormat == .v1 ? time.formatLocal(seconds) : time.formatLocalWithOffset(seconds)
+        }
+        var range: [JSONValue] = [.string(format(e.begin))]
+        if let end = e.end { range.append(.string(format(end))) }
         fields.append(("timeRange", .array(range)))
         return .object(fields)
     }

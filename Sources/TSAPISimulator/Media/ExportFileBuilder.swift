@@ -36,9 +36,9 @@ struct ExportFileBuilder: Sendable {
         return video + audioBytes
     }
 
-    func baseName(channel: Int, start: UnixSeconds) -> String {
+    func baseName(channel: Int, start: UnixSeconds, naming: SimulatorConfiguration.FileNaming? = nil) -> String {
         let f = time.localFields(start)
-        switch naming {
+        switch naming ?? self.naming {
         case .v1:
             return
                 "CH\(pad(channel, 2))_\(pad(f.year, 4))\(pad(f.month, 2))\(pad(f.day, 2))_\(pad(f.hour, 2))\(pad(f.minute, 2))\(pad(f.second, 2))"
