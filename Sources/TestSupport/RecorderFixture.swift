@@ -33,7 +33,7 @@ public struct RecorderFixture: Sendable {
 
     public static func with<T: Sendable>(
         _ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
-        login: Login = .apiKey, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
+        login: Login = .apiKey, api: APIDialect = .v1, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
         requestTimeout: Duration = .seconds(20),
         _ body: @Sendable (RecorderFixture) async throws -> T
     ) async throws -> T {
@@ -45,9 +45,10 @@ public struct RecorderFixture: Sendable {
                 case .apiKey: .apiKey(.literal(Secret(simulator.apiKey)))
                 case .userPassword(let password): .userPassword(user: config.username, password: .literal(Secret(password)))
                 }
-            let settings = ConnectionSettings(
+            var settings = ConnectionSettings(
                 name: "sim", baseURL: URL(string: "http://127.0.0.1:\(port)")!,
                 credential: credential, requestTimeout: requestTimeout, retry: retry)
+            settings.api = api
             return try await TSAPIClient.withClient(settings) { client in
                 let zone = try client.timeZone(of: try await client.serverInfo())
                 return try await body(RecorderFixture(port: port, apiKey: simulator.apiKey, config: config, client: client, zone: zone))

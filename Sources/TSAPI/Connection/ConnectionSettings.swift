@@ -16,6 +16,8 @@ public struct ConnectionSettings: Sendable {
     /// also caps one download.
     public var exportTimeouts = ExportTimeouts()
     public var retry: RetryPolicy
+    /// The API the recorder speaks (`ServerCheck.detectAPI` tells which).
+    public var api: APIDialect = .v1
 
     public enum Credential: Sendable {
         case apiKey(SecretSource)
@@ -50,6 +52,16 @@ public struct ConnectionSettings: Sendable {
         components.path = ""
         return components.string!
     }
+}
+
+/// TS-API v1 (recorders from v3.0) or the legacy query-string API of older ones: other paths
+/// for the same questions, the password itself as the credential (`?auth=base64(user:pass)`),
+/// and the export socket at `/wsapi/dataExport`.
+public enum APIDialect: String, Sendable, CaseIterable {
+    case v1, legacy
+
+    var infoPath: String { self == .v1 ? "/api/v1/info" : "/api/info" }
+    var exportSocketPath: String { self == .v1 ? "/wsapi/v1/export" : "/wsapi/dataExport" }
 }
 
 /// TLS trust for one recorder. Verification is always on.

@@ -2,16 +2,19 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 
-/// The credential to put on one request: an API key, or a JWT access token.
+/// The credential to put on one request: an API key, a JWT access token, or — on the legacy
+/// API, which has neither — `base64(user:pass)` itself.
 public enum AuthMaterial: Sendable {
     case apiKey(Secret)
     case bearer(Secret)
+    case password(Secret)
 
     /// Header form for REST, sockets and downloads.
     func apply(to headers: inout HTTPHeaders) {
         switch self {
         case .apiKey(let key): headers.replaceOrAdd(name: "X-API-Key", value: key.reveal())
         case .bearer(let token): headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token.reveal())")
+        case .password(let basic): headers.replaceOrAdd(name: "Authorization", value: "Basic \(basic.reveal())")
         }
     }
 
@@ -20,14 +23,17 @@ public enum AuthMaterial: Sendable {
         switch self {
         case .apiKey(let key): [HTTPField.Name("X-API-Key")!: key.reveal()]
         case .bearer(let token): [.authorization: "Bearer \(token.reveal())"]
+        case .password(let basic): [.authorization: "Basic \(basic.reveal())"]
         }
     }
 
-    /// Query form (`apikey=` / `token=`) that sockets and media URLs also accept (§2.1).
+    /// Query form (`apikey=` / `token=`, the legacy `auth=`) that sockets and media URLs also
+    /// accept (§2.1). Never logged: `Redaction.path` masks all three where a URL is printed.
     var queryItem: String {
         switch self {
         case .apiKey(let key): return "apikey=\(QueryEncoding.encode(key.reveal()))"
         case .bearer(let token): return "token=\(QueryEncoding.encode(token.reveal()))"
+        case .password(let basic): return "auth=\(QueryEncoding.encode(basic.reveal()))"
         }
     }
 }
@@ -54,6 +60,7 @@ actor SessionAuth {
     /// The credential for the next request, refreshing the access token when it is close to
     /// expiry (a tenth of its lifetime, at most 60 s, before).
     func current() async throws -> AuthMaterial {
+        if settings.api == .legacy { return try legacyPassword() }
         switch settings.credential {
         case .apiKey(let source):
             if apiKey == nil { apiKey = try source.resolve() }
@@ -75,6 +82,16 @@ actor SessionAuth {
         if refreshToken != nil, (try? await refresh()) != nil { return true }
         try await login(user: user, password: try password.resolve())
         return true
+    }
+
+    /// The legacy API's credential: user and password, base64, on every request (no login,
+    /// nothing to refresh). API keys do not exist on recorders before v3.0.
+    private func legacyPassword() throws -> AuthMaterial {
+        guard case .userPassword(let user, let password) = settings.credential else {
+            throw TSAPIError.invalidSettings(
+                "\(settings.name) speaks the legacy API (a recorder before v3.0), which has no API keys: configure user and password")
+        }
+        return .password(Secret(Data("\(user):\(try password.resolve().reveal())".utf8).base64EncodedString()))
     }
 
     private func login(user: String, password: Secret) async throws {

@@ -42,7 +42,8 @@ extension TSAPIClient {
         let material = try await auth.current()
         let headers = material.socketHeaders
         // Header and query both (§2.4 recommendation).
-        let url = settings.webSocketBase + "/wsapi/v1/export" + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
+        let path = settings.api.exportSocketPath
+        let url = settings.webSocketBase + path + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
         let tls = try TLSPolicy.webSocketConfiguration(for: settings)
         let socketConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, additionalHeaders: headers, sniHostname: tls?.sni)
         let (events, eventSink) = AsyncThrowingStream.makeStream(of: ExportConnectionEvent.self)
@@ -93,9 +94,9 @@ extension TSAPIClient {
                     }
                     eventSink.finish()
                 } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
-                    eventSink.finish(throwing: await upgradeRefusal(url: url, material: material))
+                    eventSink.finish(throwing: await upgradeRefusal(url: url, material: material, path: path))
                 } catch {
-                    eventSink.finish(throwing: Self.socketError(error, server: server))
+                    eventSink.finish(throwing: Self.socketError(error, server: server, path: path))
                 }
             }
             defer {

@@ -110,6 +110,11 @@ public struct RecorderTimeZone: Sendable, Hashable {
         return LocalDay(year: c.year!, month: c.month!, day: c.day!, start: start, end: calendar.startOfDay(for: next))
     }
 
+    /// The instant of a local wall-clock minute (the first, where a DST change repeats it).
+    func localInstant(year: Int, month: Int, day: Int, hour: Int, minute: Int) -> Date? {
+        calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
+    }
+
     public func localDay(year: Int, month: Int, day: Int) -> LocalDay? {
         guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12)) else { return nil }
         return localDay(containing: date)

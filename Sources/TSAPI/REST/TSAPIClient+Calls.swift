@@ -1,10 +1,21 @@
 import Foundation
 
-/// The typed calls the worker needs (§3–§5), each tolerant of the documented shape variants.
+/// The typed calls the worker needs (§3–§5), each tolerant of the documented shape variants,
+/// on TS-API v1 or on the legacy API (`settings.api`), which asks the same questions at other
+/// paths (`/api/info`, `/api/enum`, `/api/status`, `/api/find?what=…`) and answers in nearly the
+/// same shapes; the minutes come as lists per hour instead of a bitmap.
 extension TSAPIClient {
+    private var legacy: Bool { settings.api == .legacy }
+
+    /// `path` and `what=` of one question in the recorder's dialect.
+    private func route(v1: String, legacy path: String, what: String? = nil) -> (path: String, query: [(String, String?)]) {
+        guard legacy else { return (v1, []) }
+        return (path, what.map { [("what", $0)] } ?? [])
+    }
+
     /// Public; asks for explicit flags, not `all`, which answers 401 without a JWT (§3.1).
     public func serverInfo() async throws -> ServerInfo {
-        let path = "/api/v1/info"
+        let path = settings.api.infoPath
         let object = try reader(path).object(
             try await getJSON(
                 path, query: [("apiVersion", nil), ("siteName", nil), ("timezone", nil), ("product", nil), ("license", nil)],
@@ -23,14 +34,15 @@ extension TSAPIClient {
     /// The recorder's zone from its info; an error when it names none we can use.
     public func timeZone(of info: ServerInfo) throws -> RecorderTimeZone {
         guard let zone = RecorderTimeZone(name: info.timeZoneName, bias: info.timeZoneBias) else {
-            throw reader("/api/v1/info").malformed("unusable time zone \(info.timeZoneName ?? info.timeZoneBias ?? "none")")
+            throw reader(settings.api.infoPath).malformed("unusable time zone \(info.timeZoneName ?? info.timeZoneBias ?? "none")")
         }
         return zone
     }
 
     public func channels() async throws -> [ChannelInfo] {
-        let path = "/api/v1/channel"
-        return try reader(path).array(try await getJSON(path, permission: "remote"), "the channel list").compactMap { element in
+        let (path, what) = route(v1: "/api/v1/channel", legacy: "/api/enum", what: "channel")
+        return try reader(path).array(try await getJSON(path, query: what, permission: "remote"), "the channel list").compactMap {
+            element in
             guard let c = element as? [String: Any], let chid = c.int("chid") else { return nil }
             let title = c.string("title")?.removingPercentEncoding ?? ""
             return ChannelInfo(
@@ -40,7 +52,7 @@ extension TSAPIClient {
 
     /// Both code families of §3.3: `200` anywhere means the legacy family.
     public func channelStatus() async throws -> [ChannelStatus] {
-        let path = "/api/v1/channel/status"
+        let (path, _) = route(v1: "/api/v1/channel/status", legacy: "/api/status")
         let entries = try reader(path).array(
             try await getJSON(path, query: [("recordingStatus", nil)], permission: "remote"), "channel status"
         )
@@ -61,9 +73,9 @@ extension TSAPIClient {
     /// Days with recordings of one channel (one channel per call keeps attribution exact,
     /// §4.1), in either the flat or the per-channel shape.
     public func recordingDays(channel: Int, zone: RecorderTimeZone) async throws -> RecordingDays {
-        let path = "/api/v1/recording/days"
+        let (path, what) = route(v1: "/api/v1/recording/days", legacy: "/api/find", what: "recDays")
         let object = try reader(path).object(
-            try await getJSON(path, query: [("ch", String(channel))], permission: "playback"), "recording days")
+            try await getJSON(path, query: what + [("ch", String(channel))], permission: "playback"), "recording days")
         var days: Set<LocalDay> = []
         for case let entry as [String: Any] in (object["data"] as? [Any]) ?? [] {
             if let chid = entry.int("chid"), chid != channel { continue }
@@ -81,13 +93,14 @@ extension TSAPIClient {
     /// The minutes bitmap of one channel and local day, asked with explicit offsets so DST
     /// days are unambiguous, and checked against the day's real length.
     public func recordingMinutes(channel: Int, day: LocalDay, zone: RecorderTimeZone) async throws -> MinuteCoverage {
-        let path = "/api/v1/recording/minutes"
+        let (path, what) = route(v1: "/api/v1/recording/minutes", legacy: "/api/find", what: "recMinutes")
         let raw = try await getJSON(
             path,
-            query: [
+            query: what + [
                 ("ch", String(channel)), ("timeBegin", zone.format(day.start)),
                 ("timeEnd", zone.format(day.end.addingTimeInterval(-1)))
             ], permission: "playback")
+        if legacy { return try legacyMinutes(raw, path: path, channel: channel, day: day, zone: zone) }
         let bitmap: String?
         switch raw {
         case let text as String: bitmap = text  // bare bitmap answers (§4.2 item 3)
@@ -107,14 +120,15 @@ extension TSAPIClient {
     public func eventLog(
         from: Date, to: Date, channel: Int? = nil, zone: RecorderTimeZone, pageSize: Int = 100
     ) async throws -> [EventLogEntry] {
-        let path = "/api/v1/event/log"
+        let (path, what) = route(v1: "/api/v1/event/log", legacy: "/api/find", what: "eventLog")
         var result: [EventLogEntry] = []
         var at = 0
         while true {
-            var query: [(String, String?)] = [
-                ("timeBegin", zone.format(from)), ("timeEnd", zone.format(to)),
-                ("at", String(at)), ("maxCount", String(pageSize)), ("sort", "asc")
-            ]
+            var query: [(String, String?)] =
+                what + [
+                    ("timeBegin", zone.format(from)), ("timeEnd", zone.format(to)),
+                    ("at", String(at)), ("maxCount", String(pageSize)), ("sort", "asc")
+                ]
             if let channel { query.append(("ch", String(channel))) }
             let raw = try await getJSON(path, query: query, permission: "playback")
             let object = raw as? [String: Any]
@@ -124,6 +138,31 @@ extension TSAPIClient {
             let total = object?.int("totalCount") ?? at
             if page.isEmpty || at >= total { return result }
         }
+    }
+
+    /// The legacy minutes answer: per channel, `{year, month, day, hour, minutes: [m…]}` in
+    /// the recorder's local time, turned into the day's bitmap. A minute of the hour a DST
+    /// change repeats is read as its first occurrence (the list cannot tell them apart).
+    private func legacyMinutes(_ raw: Any, path: String, channel: Int, day: LocalDay, zone: RecorderTimeZone) throws -> MinuteCoverage {
+        let object = try reader(path).object(raw, "recorded minutes")
+        let entries = (object["data"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
+        var recorded = Array(repeating: false, count: day.minuteCount)
+        guard let mine = entries.first(where: { $0.int("chid") == channel }) ?? (entries.count == 1 ? entries.first : nil) else {
+            return MinuteCoverage(channel: channel, day: day, recorded: recorded)
+        }
+        for case let hour as [String: Any] in (mine["data"] as? [Any]) ?? [] {
+            guard let y = hour.int("year"), let mo = hour.int("month"), let d = hour.int("day"), let h = hour.int("hour") else {
+                throw reader(path).malformed("an hour without year, month, day and hour")
+            }
+            for case let m as Int in (hour["minutes"] as? [Any]) ?? [] {
+                guard (0..<60).contains(m), let instant = zone.localInstant(year: y, month: mo, day: d, hour: h, minute: m) else {
+                    throw reader(path).malformed("minute \(m) of \(y)-\(mo)-\(d) \(h)h")
+                }
+                let index = Int(instant.timeIntervalSince(day.start) / 60)
+                if recorded.indices.contains(index) { recorded[index] = true }
+            }
+        }
+        return MinuteCoverage(channel: channel, day: day, recorded: recorded)
     }
 
     private func event(from e: [String: Any], zone: RecorderTimeZone) -> EventLogEntry? {
