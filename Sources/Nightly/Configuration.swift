@@ -265,6 +265,17 @@ public struct TSVaultConfiguration: Sendable, Codable {
         public var maxConcurrentExports: Int = 2
         /// Bounds on every wait on this recorder, in seconds; absent ones keep the defaults.
         public var timeouts: Timeouts?
+        /// The API it speaks: asked on connecting (`auto`), or forced.
+        public var api: API = .auto
+
+        public enum API: String, Sendable, Codable, CaseIterable {
+            /// TS-API v1 if `/api/v1/info` answers, else the legacy API if `/api/info` does.
+            case auto
+            /// TS-API v1 (TS-NVR, TS-CMS, TS-IVR v3.0 and later).
+            case v1
+            /// The legacy query-string API of recorders before v3.0 (user and password only).
+            case legacy
+        }
 
         public struct TLS: Sendable, Codable, Hashable {
             public var caFile: String?
@@ -436,7 +447,7 @@ extension TSVaultConfiguration.PlannerSettings {
 }
 
 extension TSVaultConfiguration.Server {
-    enum CodingKeys: String, CodingKey { case name, url, apiKey, user, password, tls, channels, maxConcurrentExports, timeouts }
+    enum CodingKeys: String, CodingKey { case name, url, apiKey, user, password, tls, channels, maxConcurrentExports, timeouts, api }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -449,5 +460,6 @@ extension TSVaultConfiguration.Server {
         channels = try c.decodeIfPresent(TSVaultConfiguration.ChannelSelection.self, forKey: .channels) ?? .all
         maxConcurrentExports = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentExports) ?? 2
         timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts)
+        api = try c.decodeIfPresent(API.self, forKey: .api) ?? .auto
     }
 }

@@ -41,7 +41,7 @@ indirect enum ConfigurationKeys: Sendable {
         "servers": .list(
             .map([
                 "name": .value, "url": .value, "apiKey": secret, "user": .value, "password": secret, "tls": .map(["caFile": .value]),
-                "channels": .value, "maxConcurrentExports": .value,
+                "channels": .value, "maxConcurrentExports": .value, "api": .value,
                 "timeouts": .map([
                     "connectSeconds": .value, "requestSeconds": .value, "firstMessageSeconds": .value,
                     "idleSeconds": .value, "exportSeconds": .value

@@ -186,6 +186,9 @@ public enum ConfigurationLoader {
                 error("\(at).channels", "must be all or a list of channel numbers ≥ 1")
             }
             if s.maxConcurrentExports < 1 { error("\(at).maxConcurrentExports", "must be at least 1") }
+            if s.api == .legacy, s.user == nil || s.password == nil {
+                error("\(at).api", "a recorder before v3.0 (legacy API) has no API keys: give user and password")
+            }
             for (key, value) in s.timeouts?.all ?? [] where value.map({ !($0 > 0) }) == true {
                 error("\(at).timeouts.\(key)", "must be a positive number of seconds")
             }
@@ -276,6 +279,12 @@ public enum ConfigurationLoader {
         var settings = ConnectionSettings(
             name: s.name, baseURL: URL(string: s.url)!, credential: credential,
             tls: TLSSettings(caFile: s.tls?.caFile))
+        settings.api =
+            switch s.api {
+            case .auto: nil
+            case .v1: .v1
+            case .legacy: .legacy
+            }
         if let t = s.timeouts {
             if let v = t.connectSeconds { settings.connectTimeout = .seconds(v) }
             if let v = t.requestSeconds { settings.requestTimeout = .seconds(v) }

@@ -33,7 +33,7 @@ public struct RecorderFixture: Sendable {
 
     public static func with<T: Sendable>(
         _ config: SimulatorConfiguration = configuration(), faults: [FaultRule] = [],
-        login: Login = .apiKey, api: APIDialect = .v1, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
+        login: Login = .apiKey, api: APIDialect? = .v1, retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20)),
         requestTimeout: Duration = .seconds(20),
         _ body: @Sendable (RecorderFixture) async throws -> T
     ) async throws -> T {

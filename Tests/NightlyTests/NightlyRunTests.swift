@@ -52,11 +52,22 @@ import Testing
         }
     }
 
-    @Test func oneRunArchivesExactlyWhatTheRecorderHoldsAndASecondRunExportsNothing() async throws {
-        try await RecorderFixture.with(Self.recorder()) { r in
+    /// The recorder in `mode`, its fixture's client speaking that API (a legacy recorder takes
+    /// only user and password), and the configuration leaving the API to be detected.
+    static func withRecorder<T: Sendable>(
+        _ mode: SimulatorConfiguration.APIMode, _ body: @Sendable (RecorderFixture) async throws -> T
+    ) async throws -> T {
+        try await RecorderFixture.with(
+            recorder { $0.api = mode }, login: mode == .legacy ? .userPassword("1234") : .apiKey, api: mode == .legacy ? .legacy : .v1,
+            body)
+    }
+
+    @Test(arguments: [SimulatorConfiguration.APIMode.v1, .legacy])
+    func oneRunArchivesExactlyWhatTheRecorderHoldsAndASecondRunExportsNothing(api: SimulatorConfiguration.APIMode) async throws {
+        try await Self.withRecorder(api) { r in
             let work = try FixtureDirectory.make("nightly")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work)
+            let config = try Self.configuration(port: r.port, key: r.apiKey, directory: work, userPassword: api == .legacy)
             let archive = try Archive(root: config.archive)
             let runner = Runner(config: config, archive: archive, logger: Self.quiet)
 
@@ -301,11 +312,13 @@ enum FixtureDirectory {
         (FileManager.default.enumerator(atPath: archiveRoot + "/blobs")?.allObjects.count ?? 0)
     }
 
-    @Test func aKilledRunIsCompletedByTheNextOne() async throws {
-        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+    @Test(arguments: [SimulatorConfiguration.APIMode.v1, .legacy])
+    func aKilledRunIsCompletedByTheNextOne(api: SimulatorConfiguration.APIMode) async throws {
+        try await NightlyRunTests.withRecorder(api) { r in
             let work = try FixtureDirectory.make("nightly-kill")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3]")
+            let config = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1, 2, 3]", userPassword: api == .legacy)
             var killedWithData = 0
             for trial in 0..<3 {
                 let process = Process()

@@ -20,6 +20,8 @@ public struct ServerCheckReport: Sendable, Codable {
 
     public var server: String
     public var url: String
+    /// The API the recorder answered in.
+    public var api: APIDialect?
     public var info: ServerInfo?
     public var channels: [ChannelReport] = []
     /// Permission name → granted; nil entries were not reached.
@@ -61,6 +63,7 @@ public enum ServerCheck {
     }
 
     private static func inspect(_ client: TSAPIClient, into report: inout ServerCheckReport) async throws {
+        report.api = client.settings.api
         let info = try await client.serverInfo()
         report.info = info
         let zone = try client.timeZone(of: info)
@@ -94,7 +97,9 @@ public enum ServerCheck {
         if !missing.isEmpty {
             report.verdict = .permission
             report.problems.append(
-                "the credential lacks permission \(missing.joined(separator: ", ")); create an API key with remote, playback and dataExport"
+                report.api == .legacy
+                    ? "the user lacks permission \(missing.joined(separator: ", ")); give it the Remote, Playback and DataExport rights"
+                    : "the credential lacks permission \(missing.joined(separator: ", ")); create an API key with remote, playback and dataExport"
             )
         }
     }

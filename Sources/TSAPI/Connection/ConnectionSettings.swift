@@ -16,8 +16,13 @@ public struct ConnectionSettings: Sendable {
     /// also caps one download.
     public var exportTimeouts = ExportTimeouts()
     public var retry: RetryPolicy
-    /// The API the recorder speaks (`ServerCheck.detectAPI` tells which).
-    public var api: APIDialect = .v1
+    /// The API the recorder speaks; nil asks the recorder when the client connects (v1's
+    /// `/api/v1/info` first, then the legacy `/api/info`). A connected client's settings
+    /// always name it.
+    public var api: APIDialect? = .v1
+
+    /// The dialect of a connected client (resolved by `TSAPIClient.withClient`).
+    var dialect: APIDialect { api ?? .v1 }
 
     public enum Credential: Sendable {
         case apiKey(SecretSource)
@@ -57,7 +62,7 @@ public struct ConnectionSettings: Sendable {
 /// TS-API v1 (recorders from v3.0) or the legacy query-string API of older ones: other paths
 /// for the same questions, the password itself as the credential (`?auth=base64(user:pass)`),
 /// and the export socket at `/wsapi/dataExport`.
-public enum APIDialect: String, Sendable, CaseIterable {
+public enum APIDialect: String, Sendable, Codable, CaseIterable {
     case v1, legacy
 
     var infoPath: String { self == .v1 ? "/api/v1/info" : "/api/info" }

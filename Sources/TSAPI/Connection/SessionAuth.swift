@@ -60,7 +60,7 @@ actor SessionAuth {
     /// The credential for the next request, refreshing the access token when it is close to
     /// expiry (a tenth of its lifetime, at most 60 s, before).
     func current() async throws -> AuthMaterial {
-        if settings.api == .legacy { return try legacyPassword() }
+        if settings.dialect == .legacy { return try legacyPassword() }
         switch settings.credential {
         case .apiKey(let source):
             if apiKey == nil { apiKey = try source.resolve() }

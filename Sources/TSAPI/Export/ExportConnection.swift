@@ -42,7 +42,7 @@ extension TSAPIClient {
         let material = try await auth.current()
         let headers = material.socketHeaders
         // Header and query both (§2.4 recommendation).
-        let path = settings.api.exportSocketPath
+        let path = settings.dialect.exportSocketPath
         let url = settings.webSocketBase + path + Self.queryString(request.query(zone: zone)) + "&" + material.queryItem
         let tls = try TLSPolicy.webSocketConfiguration(for: settings)
         let socketConfiguration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, additionalHeaders: headers, sniHostname: tls?.sni)

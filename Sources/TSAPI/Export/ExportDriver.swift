@@ -52,7 +52,7 @@ public struct ExportDriver: Sendable {
             let used = try await client.auth.current()
             do {
                 return try await session(request, into: directory, onFiles: onFiles)
-            } catch TSAPIError.unauthorized(_, let path) where path == client.settings.api.exportSocketPath && attempts < 3 {
+            } catch TSAPIError.unauthorized(_, let path) where path == client.settings.dialect.exportSocketPath && attempts < 3 {
                 // An access token that expired before the upgrade: refresh and reconnect (an
                 // API key answers false here, and the 401 stands).
                 attempts += 1

@@ -115,6 +115,15 @@ public struct RecorderTimeZone: Sendable, Hashable {
         calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
     }
 
+    /// The second occurrence of `first`'s wall-clock time, an hour later, when a DST change
+    /// repeats that hour; nil otherwise.
+    func repeatedOccurrence(of first: Date) -> Date? {
+        let later = first.addingTimeInterval(3600)
+        let a = calendar.dateComponents([.hour, .minute], from: first)
+        let b = calendar.dateComponents([.hour, .minute], from: later)
+        return a == b ? later : nil
+    }
+
     public func localDay(year: Int, month: Int, day: Int) -> LocalDay? {
         guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12)) else { return nil }
         return localDay(containing: date)

@@ -5,7 +5,7 @@ import Foundation
 /// paths (`/api/info`, `/api/enum`, `/api/status`, `/api/find?what=…`) and answers in nearly the
 /// same shapes; the minutes come as lists per hour instead of a bitmap.
 extension TSAPIClient {
-    private var legacy: Bool { settings.api == .legacy }
+    private var legacy: Bool { settings.dialect == .legacy }
 
     /// `path` and `what=` of one question in the recorder's dialect.
     private func route(v1: String, legacy path: String, what: String? = nil) -> (path: String, query: [(String, String?)]) {
@@ -15,7 +15,7 @@ extension TSAPIClient {
 
     /// Public; asks for explicit flags, not `all`, which answers 401 without a JWT (§3.1).
     public func serverInfo() async throws -> ServerInfo {
-        let path = settings.api.infoPath
+        let path = settings.dialect.infoPath
         let object = try reader(path).object(
             try await getJSON(
                 path, query: [("apiVersion", nil), ("siteName", nil), ("timezone", nil), ("product", nil), ("license", nil)],
@@ -34,7 +34,7 @@ extension TSAPIClient {
     /// The recorder's zone from its info; an error when it names none we can use.
     public func timeZone(of info: ServerInfo) throws -> RecorderTimeZone {
         guard let zone = RecorderTimeZone(name: info.timeZoneName, bias: info.timeZoneBias) else {
-            throw reader(settings.api.infoPath).malformed("unusable time zone \(info.timeZoneName ?? info.timeZoneBias ?? "none")")
+            throw reader(settings.dialect.infoPath).malformed("unusable time zone \(info.timeZoneName ?? info.timeZoneBias ?? "none")")
         }
         return zone
     }
@@ -141,8 +141,9 @@ extension TSAPIClient {
     }
 
     /// The legacy minutes answer: per channel, `{year, month, day, hour, minutes: [m…]}` in
-    /// the recorder's local time, turned into the day's bitmap. A minute of the hour a DST
-    /// change repeats is read as its first occurrence (the list cannot tell them apart).
+    /// the recorder's local time, turned into the day's bitmap. The hour a DST change repeats
+    /// can only be told apart by order: a second entry for the same hour (or a minute listed
+    /// twice in one) is its later occurrence.
     private func legacyMinutes(_ raw: Any, path: String, channel: Int, day: LocalDay, zone: RecorderTimeZone) throws -> MinuteCoverage {
         let object = try reader(path).object(raw, "recorded minutes")
         let entries = (object["data"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
@@ -150,14 +151,19 @@ extension TSAPIClient {
         guard let mine = entries.first(where: { $0.int("chid") == channel }) ?? (entries.count == 1 ? entries.first : nil) else {
             return MinuteCoverage(channel: channel, day: day, recorded: recorded)
         }
+        var seen: Set<[Int]> = []
         for case let hour as [String: Any] in (mine["data"] as? [Any]) ?? [] {
             guard let y = hour.int("year"), let mo = hour.int("month"), let d = hour.int("day"), let h = hour.int("hour") else {
                 throw reader(path).malformed("an hour without year, month, day and hour")
             }
+            let again = !seen.insert([y, mo, d, h]).inserted
+            var minutesSeen: Set<Int> = []
             for case let m as Int in (hour["minutes"] as? [Any]) ?? [] {
-                guard (0..<60).contains(m), let instant = zone.localInstant(year: y, month: mo, day: d, hour: h, minute: m) else {
+                guard (0..<60).contains(m), let first = zone.localInstant(year: y, month: mo, day: d, hour: h, minute: m) else {
                     throw reader(path).malformed("minute \(m) of \(y)-\(mo)-\(d) \(h)h")
                 }
+                let later = again || !minutesSeen.insert(m).inserted
+                let instant = later ? zone.repeatedOccurrence(of: first) ?? first : first
                 let index = Int(instant.timeIntervalSince(day.start) / 60)
                 if recorded.indices.contains(index) { recorded[index] = true }
             }

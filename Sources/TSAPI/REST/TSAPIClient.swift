@@ -23,7 +23,17 @@ public struct TSAPIClient: Sendable {
         _ settings: ConnectionSettings, logger: Logger = Logger(label: "tsapi"),
         _ body: (TSAPIClient) async throws -> T
     ) async throws -> T {
+        var settings = settings
         let transport = try HTTPTransport.make(settings)
+        if settings.api == nil {
+            do {
+                settings.api = try await detectAPI(transport, server: settings.name)
+            } catch {
+                await transport.shutdown()
+                throw error
+            }
+            logger.debug("recorder API detected", metadata: ["server": "\(settings.name)", "api": "\(settings.dialect.rawValue)"])
+        }
         let client = TSAPIClient(
             settings: settings, transport: transport, auth: SessionAuth(settings: settings, transport: transport),
             logger: logger, socketLoop: MultiThreadedEventLoopGroup(numberOfThreads: 1))
@@ -35,6 +45,22 @@ public struct TSAPIClient: Sendable {
             await client.close()
             throw error
         }
+    }
+
+    /// Which API the recorder speaks: v1 when `/api/v1/info` answers, else legacy when
+    /// `/api/info` answers with a `TS-API@0.x` version (both need no credential). A v1 recorder
+    /// with its legacy API on answers both: v1 is used.
+    static func detectAPI(_ transport: HTTPTransport, server: String) async throws -> APIDialect {
+        let v1 = try await transport.send(.GET, "/api/v1/info?apiVersion", headers: [:])
+        if v1.status == 200 { return .v1 }
+        let legacy = try await transport.send(.GET, "/api/info?apiVersion", headers: [:])
+        let version = (try? JSONSerialization.jsonObject(with: Data(legacy.body)) as? [String: Any])?.string("apiVersion")
+        if legacy.status == 200, let version, version.hasPrefix("TS-API@0.") { return .legacy }
+        throw TSAPIError.malformedResponse(
+            server: server, path: "/api/v1/info, /api/info",
+            detail:
+                "neither TS-API v1 (HTTP \(v1.status)) nor the legacy API (HTTP \(legacy.status)\(version.map { ", \($0)" } ?? "")) answered"
+        )
     }
 
     private func close() async {

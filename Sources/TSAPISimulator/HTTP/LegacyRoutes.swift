@@ -145,6 +145,8 @@ extension SimulatorState {
 
     /// `what=recMinutes`: per channel, the recorded minutes as lists per hour (local, or UTC
     /// when asked in UTC). One of timeBegin/timeEnd alone means one day from it; at most 3 days.
+    /// The hour a DST change repeats gets two entries with the same fields, in time order (the
+    /// guide does not say; one list per real hour keeps every minute apart).
     private func legacyRecordingMinutes(_ request: Request, _ principal: Principal) throws -> Response {
         let q = request.query
         let begin = try parseTime(q, "timeBegin")
@@ -160,11 +162,16 @@ extension SimulatorState {
         let now = clock.now
         let data: [JSONValue] = channels.map { chid in
             let bits = Array(schedule.minutesBitmap(channel: chid, from: start, through: stop, now: now).utf8)
-            var hours: [(key: [Int], minutes: [Int])] = []
+            var hours: [(key: [Int], hourStart: UnixSeconds, minutes: [Int])] = []
             for (i, bit) in bits.enumerated() where bit == UInt8(ascii: "1") {
-                let f = fieldsOf(start + Int64(i) * 60)
-                let key = [f.year, f.month, f.day, f.hour]
-                if hours.last?.key == key { hours[hours.count - 1].minutes.append(f.minute) } else { hours.append((key, [f.minute])) }
+                let instant = start + Int64(i) * 60
+                let f = fieldsOf(instant)
+                let hourStart = instant - Int64(f.minute * 60 + f.second)
+                if hours.last?.hourStart == hourStart {
+                    hours[hours.count - 1].minutes.append(f.minute)
+                } else {
+                    hours.append(([f.year, f.month, f.day, f.hour], hourStart, [f.minute]))
+                }
             }
             return .object([
                 ("chid", .int(chid)),

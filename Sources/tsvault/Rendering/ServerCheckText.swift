@@ -7,6 +7,11 @@ import TSAPI
 enum ServerCheckText {
     static func render(_ r: ServerCheckReport) -> String {
         var lines = ["Server       \(r.server) (\(r.url))"]
+        switch r.api {
+        case .v1?: lines.append("API          TS-API v1")
+        case .legacy?: lines.append("API          legacy (a recorder before v3.0: query-string API, user and password)")
+        case nil: break
+        }
         if let info = r.info {
             lines.append(
                 "Recorder     \(info.productName ?? "?") \(info.productVersion ?? ""), \(info.apiVersion), site \(info.siteName ?? "?")")
