@@ -87,6 +87,10 @@ public struct LiveWatch: Service {
                 logger.notice("live: \(server.name) closed its event socket; reconnecting", metadata: ["server": "\(server.name)"])
             } catch is CancellationError {
                 return
+            } catch TSAPIError.notOnLegacyAPI(let name, let feature) {
+                // Said once, not retried: reconnecting cannot give an old recorder an event socket.
+                logger.warning("live: \(TSAPIError.notOnLegacyAPI(server: name, feature: feature))", metadata: ["server": "\(server.name)"])
+                return
             } catch {
                 logger.warning("live: \(server.name) event socket: \(error)", metadata: ["server": "\(server.name)"])
             }

@@ -34,6 +34,8 @@ public enum TSAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     case md5Mismatch(server: String, file: String, expected: String, actual: String)
     case incompleteDownload(server: String, file: String, received: Int64, expected: Int64?)
     case localWriteFailed(path: String, detail: String)
+    /// A feature TS-API v1 has and the legacy API of a recorder before v3.0 has not (here).
+    case notOnLegacyAPI(server: String, feature: String)
 
     /// Worth another attempt after a pause: the network or the recorder may recover.
     public var isTransient: Bool {
@@ -77,6 +79,9 @@ public enum TSAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .md5Mismatch(let s, let f, let e, let a): return "\(s): \(f) md5 is \(a), recorder said \(e); the download is corrupt"
         case .incompleteDownload(let s, let f, let r, let e): return "\(s): \(f) ended after \(r) of \(e.map(String.init) ?? "?") bytes"
         case .localWriteFailed(let p, let d): return "cannot write \(p): \(d) (disk full or no permission?)"
+        case .notOnLegacyAPI(let s, let f):
+            return
+                "\(s) speaks the legacy API (a recorder before v3.0): \(f) needs TS-API v1; its footage is still archived by nightly runs"
         }
     }
 }

@@ -78,6 +78,15 @@ import Testing
         }
     }
 
+    @Test func theEventSocketIsReportedMissingOnALegacyRecorder() async throws {
+        try await RecorderFixture.with(Self.recorder(.legacy), login: .userPassword("1234"), api: .legacy) { r in
+            let error = await #expect(throws: TSAPIError.self) {
+                try await r.client.withEventStream(topics: ["channelStatus"], zone: r.zone) { _ in }
+            }
+            #expect("\(error.map(String.init(describing:)) ?? "")".contains("live watch (the event socket) needs TS-API v1"))
+        }
+    }
+
     @Test func anAPIKeyCannotSpeakToALegacyRecorder() async throws {
         let error = await #expect(throws: TSAPIError.self) {
             try await RecorderFixture.with(Self.recorder(.legacy), login: .apiKey, api: .legacy) { r in _ = try await r.client.channels() }

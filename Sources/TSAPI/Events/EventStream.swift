@@ -39,6 +39,10 @@ extension TSAPIClient {
         topics: [String], channels: [Int]? = nil, zone: RecorderTimeZone, pingEvery: Duration = .seconds(15),
         _ body: @Sendable (EventStream) async throws -> T
     ) async throws -> T {
+        // The legacy /wsapi/subscribeEvents speaks another protocol; not implemented.
+        guard settings.dialect == .v1 else {
+            throw TSAPIError.notOnLegacyAPI(server: settings.name, feature: "live watch (the event socket)")
+        }
         let material = try await auth.current()
         let headers = material.socketHeaders
         var query: [(String, String?)] = [("topics", topics.joined(separator: ","))]
