@@ -59,6 +59,21 @@ import Testing
         }
     }
 
+    @Test func serverCheckSaysWhichAPIAnsweredAndTheUsersRights() async throws {
+        try await NightlyRunTests.withRecorder(.legacy) { r in
+            let work = try FixtureDirectory.make("legacy-check")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            _ = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, userPassword: true)
+            let check = try BuiltProducts.tsvault(["server", "check", "--config", work + "/tsvault.yaml"])
+            #expect(check.status == 0 && check.output.contains("API          legacy (a recorder before v3.0"), "\(check)")
+            #expect(check.output.contains("TS-API@0.9.20") && check.output.contains("ready for export"))
+            let json = try BuiltProducts.tsvault(["server", "check", "--config", work + "/tsvault.yaml", "--json"])
+            let servers = try #require(
+                (try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])?["servers"] as? [[String: Any]])
+            #expect(servers.first?["api"] as? String == "legacy")
+        }
+    }
+
     @Test func aRecorderThatSpeaksNeitherAPIIsAProtocolErrorThatSaysSo() async throws {
         let report = try await NightlyRunTests.withRecorder(.v1) { r in
             // A web server that is no recorder: the simulator's control path answers neither info.

@@ -360,11 +360,14 @@ enum FixtureDirectory {
 
 /// Evidence `--fetch-missing`: only the requested minutes the archive lacks are exported.
 @Suite(.timeLimit(.minutes(5))) struct FetchRangeTests {
-    @Test func fetchRangeArchivesExactlyTheRequestedMinutesOnce() async throws {
-        try await RecorderFixture.with(NightlyRunTests.recorder()) { r in
+    /// What `evidence extract --fetch-missing` calls, on either API.
+    @Test(arguments: [SimulatorConfiguration.APIMode.v1, .legacy])
+    func fetchRangeArchivesExactlyTheRequestedMinutesOnce(api: SimulatorConfiguration.APIMode) async throws {
+        try await NightlyRunTests.withRecorder(api) { r in
             let work = try FixtureDirectory.make("fetch-range")
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let config = try NightlyRunTests.configuration(port: r.port, key: r.apiKey, directory: work, channels: "[1]")
+            let config = try NightlyRunTests.configuration(
+                port: r.port, key: r.apiKey, directory: work, channels: "[1]", userPassword: api == .legacy)
             let archive = try Archive(root: config.archive)
             let runner = Runner(config: config, archive: archive, logger: NightlyRunTests.quiet)
             let from = RecorderTimeZone(NightlyRunTests.zone).parse("2026-11-01T10:00:00")!

@@ -100,7 +100,7 @@ extension TSAPIClient {
                 ("ch", String(channel)), ("timeBegin", zone.format(day.start)),
                 ("timeEnd", zone.format(day.end.addingTimeInterval(-1)))
             ], permission: "playback")
-        if legacy { return try legacyMinutes(raw, path: path, channel: channel, day: day, zone: zone) }
+        if legacy { return try Self.legacyMinutes(raw, reader: reader(path), channel: channel, day: day, zone: zone) }
         let bitmap: String?
         switch raw {
         case let text as String: bitmap = text  // bare bitmap answers (§4.2 item 3)
@@ -144,8 +144,9 @@ extension TSAPIClient {
     /// the recorder's local time, turned into the day's bitmap. The hour a DST change repeats
     /// can only be told apart by order: a second entry for the same hour (or a minute listed
     /// twice in one) is its later occurrence.
-    private func legacyMinutes(_ raw: Any, path: String, channel: Int, day: LocalDay, zone: RecorderTimeZone) throws -> MinuteCoverage {
-        let object = try reader(path).object(raw, "recorded minutes")
+    static func legacyMinutes(_ raw: Any, reader: JSONReader, channel: Int, day: LocalDay, zone: RecorderTimeZone) throws -> MinuteCoverage
+    {
+        let object = try reader.object(raw, "recorded minutes")
         let entries = (object["data"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
         var recorded = Array(repeating: false, count: day.minuteCount)
         guard let mine = entries.first(where: { $0.int("chid") == channel }) ?? (entries.count == 1 ? entries.first : nil) else {
@@ -154,13 +155,13 @@ extension TSAPIClient {
         var seen: Set<[Int]> = []
         for case let hour as [String: Any] in (mine["data"] as? [Any]) ?? [] {
             guard let y = hour.int("year"), let mo = hour.int("month"), let d = hour.int("day"), let h = hour.int("hour") else {
-                throw reader(path).malformed("an hour without year, month, day and hour")
+                throw reader.malformed("an hour without year, month, day and hour")
             }
             let again = !seen.insert([y, mo, d, h]).inserted
             var minutesSeen: Set<Int> = []
             for case let m as Int in (hour["minutes"] as? [Any]) ?? [] {
                 guard (0..<60).contains(m), let first = zone.localInstant(year: y, month: mo, day: d, hour: h, minute: m) else {
-                    throw reader(path).malformed("minute \(m) of \(y)-\(mo)-\(d) \(h)h")
+                    throw reader.malformed("minute \(m) of \(y)-\(mo)-\(d) \(h)h")
                 }
                 let later = again || !minutesSeen.insert(m).inserted
                 let instant = later ? zone.repeatedOccurrence(of: first) ?? first : first
