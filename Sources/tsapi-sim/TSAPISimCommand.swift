@@ -8,10 +8,11 @@ import TSAPISimulator
 struct TSAPISimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsapi-sim",
-        abstract: "A TS-API v1 recorder simulator (TS-NVR style) that serves real H.264/H.265 recordings.",
+        abstract: "A TS-API recorder simulator (TS-NVR style) that serves real H.264/H.265 recordings.",
         discussion: """
             Serves /api/v1 (auth, info, channels, recording days/minutes, event log), the export
-            WebSocket /wsapi/v1/export and /download/{task}/{file}. Every frame carries its channel and
+            WebSocket /wsapi/v1/export and /download/{task}/{file}; with --api legacy (or both) the
+            query-string API of recorders before v3.0 (/api/info, /api/find, /wsapi/dataExport). Every frame carries its channel and
             UTC time in an SEI message. Faults for client tests: --fault KIND[:PARAM][xTIMES] (see
             docs/SIMULATOR.md), or POST /sim/v1/faults at run time. On start it prints one line with the
             base URL, then the credentials.

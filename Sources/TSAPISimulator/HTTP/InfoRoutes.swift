@@ -65,12 +65,23 @@ extension SimulatorState {
         }
     }
 
+    /// Which info fields a request asks for, in v1 and legacy alike: `?all`, some flags
+    /// (`?apiVersion&timezone`), or none (all of them).
+    struct InfoFlags {
+        let query: QueryString
+        var all: Bool { query.has("all") }
+
+        func wants(_ key: String) -> Bool {
+            let flags = ["apiVersion", "siteName", "timezone", "product", "license", "whoAmI"]
+            return all || query.has(key) || !flags.contains { query.has($0) }
+        }
+    }
+
     private func info(_ request: Request) async throws -> Response {
         let q = request.query
-        let all = q.has("all")
-        let flags = ["apiVersion", "siteName", "timezone", "product", "license", "whoAmI"]
-        let anyFlag = all || flags.contains { q.has($0) }
-        func wants(_ key: String) -> Bool { !anyFlag || all || q.has(key) }
+        let flags = InfoFlags(query: q)
+        let all = flags.all
+        func wants(_ key: String) -> Bool { flags.wants(key) }
         var fields: [(String, JSONValue)] = []
         if wants("apiVersion") { fields.append(("apiVersion", .string("TS-API@1.0.1"))) }
         if wants("siteName") { fields.append(("siteName", .string(config.siteName))) }

@@ -61,15 +61,18 @@ extension SimulatorState {
         {
             return principal
         }
-        for cookie in headers[values: .cookie] {
-            for pair in cookie.split(separator: ";") {
-                let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0] == Self.legacySessionCookie, let principal = await self.auth.session(String(parts[1])) {
-                    return principal
-                }
-            }
+        for id in Self.sessionIDs(headers) {
+            if let principal = await self.auth.session(id) { return principal }
         }
         return nil
+    }
+
+    /// The values of the session cookie in a request's `Cookie` fields.
+    static func sessionIDs(_ headers: HTTPFields) -> [String] {
+        headers[values: .cookie].flatMap { $0.split(separator: ";") }.compactMap { pair in
+            let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && parts[0] == legacySessionCookie ? String(parts[1]) : nil
+        }
     }
 
     /// `/api/auth?login=…` (or `?auth=…`) opens a cookie session: 200, or 401 for a wrong
@@ -77,12 +80,7 @@ extension SimulatorState {
     private func legacyAuth(_ request: Request) async throws -> Response {
         let q = request.query
         if q.has("logout") {
-            for cookie in request.headers[values: .cookie] {
-                for pair in cookie.split(separator: ";") {
-                    let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                    if parts.count == 2, parts[0] == Self.legacySessionCookie { await auth.closeSession(String(parts[1])) }
-                }
-            }
+            for id in Self.sessionIDs(request.headers) { await auth.closeSession(id) }
             return Response(status: .ok)
         }
         guard let credential = q["login"] ?? q["auth"], let principal = await auth.verifyPassword(auth: credential) else {
@@ -97,10 +95,9 @@ extension SimulatorState {
     /// `/api/info?apiVersion|siteName|timezone|product|license|whoAmI|all`; without a flag, all.
     private func legacyInfo(_ request: Request) async throws -> Response {
         let q = request.query
-        let all = q.has("all")
-        let flags = ["apiVersion", "siteName", "timezone", "product", "license", "whoAmI"]
-        let anyFlag = all || flags.contains { q.has($0) }
-        func wants(_ key: String) -> Bool { !anyFlag || all || q.has(key) }
+        let flags = InfoFlags(query: q)
+        let all = flags.all
+        func wants(_ key: String) -> Bool { flags.wants(key) }
         var fields: [(String, JSONValue)] = []
         if wants("apiVersion") { fields.append(("apiVersion", .string(Self.legacyAPIVersion))) }
         // The guide's quirk: the site name is URL-encoded inside the JSON string.
