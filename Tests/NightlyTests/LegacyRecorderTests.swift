@@ -71,6 +71,17 @@ import Testing
             let servers = try #require(
                 (try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])?["servers"] as? [[String: Any]])
             #expect(servers.first?["api"] as? String == "legacy")
+            // Without a configuration: --url with --user asks the recorder too (--api auto).
+            let byURL = try BuiltProducts.tsvault([
+                "server", "check", "--url", "http://127.0.0.1:\(r.port)", "--user", "admin", "--password-file", work + "/nvr.key"
+            ])
+            #expect(byURL.status == 0 && byURL.output.contains("API          legacy"), "\(byURL)")
+            let forced = try BuiltProducts.tsvault([
+                "server", "check", "--url", "http://127.0.0.1:\(r.port)", "--api", "v1", "--user", "admin"
+            ])
+            #expect(forced.status == 7, "a legacy recorder asked in v1 is a protocol error: \(forced)")
+            let typo = try BuiltProducts.tsvault(["server", "check", "--url", "http://127.0.0.1:\(r.port)", "--api", "v2"])
+            #expect(typo.status == 64 && typo.errors.contains("--api must be auto, v1 or legacy"), "\(typo)")
         }
     }
 

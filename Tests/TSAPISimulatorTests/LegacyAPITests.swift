@@ -147,6 +147,19 @@ import Testing
         }
     }
 
+    @Test func waitKeepsTheLegacyTaskAliveBeyondItsTTL() async throws {
+        var config = Self.legacy(.legacy)
+        config.exportTTLMilliseconds = 1000
+        try await LiveSimulator.with(config) { sim in
+            let window = "timeBegin=2026-11-25T10%3A00%3A00%0D%0A&timeEnd=2026-11-25T10%3A01%3A00%0D%0A"
+            // Four waits 600 ms apart hold the file 2.4 s, past two ttls, before it is downloaded.
+            let run = try await sim.export(
+                "ch=1&\(window)&md5=true", behavior: .waitThenNext(times: 4, intervalMs: 600), socket: "/wsapi/dataExport",
+                credential: "auth=\(Self.auth)")
+            #expect(run.endCode == 0 && run.md5Mismatches.isEmpty && run.downloadStatuses == [.ok], "\(run.stages)")
+        }
+    }
+
     @Test func aV1RecorderSaysItsLegacyAPIIsOff() async throws {
         try await LiveSimulator.with(Self.legacy(.v1)) { sim in
             let find = try await sim.http(.get, "/api/find?what=recDays&auth=\(Self.auth)")

@@ -33,6 +33,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds before a request without answer fails.")
     var timeout = 30
 
+    @Option(help: "The API it speaks: auto (ask: v1, else the legacy API of recorders before v3.0), v1 or legacy.")
+    var api = "auto"
+
     func settings() throws -> ConnectionSettings {
         guard let url else { throw ValidationError("give --url, or --config to check every recorder of a configuration") }
         guard let base = URL(string: url), let scheme = base.scheme, ["http", "https"].contains(scheme), base.host != nil else {
@@ -44,8 +47,15 @@ struct ConnectionOptions: ParsableArguments {
         } else {
             credential = .apiKey(apiKeyFile.map(SecretSource.file) ?? .environment(apiKeyEnv))
         }
-        return ConnectionSettings(
+        var settings = ConnectionSettings(
             name: name ?? base.host!, baseURL: base, credential: credential,
             tls: TLSSettings(caFile: caFile), requestTimeout: .seconds(timeout))
+        switch api {
+        case "auto": settings.api = nil
+        case "v1": settings.api = .v1
+        case "legacy": settings.api = .legacy
+        default: throw ValidationError("--api must be auto, v1 or legacy, got \(api)")
+        }
+        return settings
     }
 }
