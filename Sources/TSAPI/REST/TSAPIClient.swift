@@ -27,7 +27,10 @@ public struct TSAPIClient: Sendable {
         let transport = try HTTPTransport.make(settings)
         if settings.api == nil {
             do {
-                settings.api = try await detectAPI(transport, server: settings.name)
+                let server = settings.name
+                settings.api = try await settings.retry.run(onRetry: retryLog(settings, logger, path: "/api/v1/info")) {
+                    try await detectAPI(transport, server: server)
+                }
             } catch {
                 await transport.shutdown()
                 throw error
@@ -82,18 +85,22 @@ public struct TSAPIClient: Sendable {
     func getJSON(_ path: String, query: [(String, String?)] = [], permission: String? = nil, authenticated: Bool = true) async throws -> Any
     {
         let pathAndQuery = path + Self.queryString(query)
-        let onRetry: @Sendable (Int, TSAPIError) async -> Void = { [logger, settings] attempt, error in
-            // Info, not warning: a retry that succeeds is routine; the caller reports the failure
-            // that outlasts them. Counted so a recorder that needs many shows on /metrics.
-            logger.info(
-                "retrying", metadata: ["server": "\(settings.name)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
-            Counter(label: "tsvault_recorder_request_retries_total", dimensions: [("server", settings.name)]).increment()
-        }
-        return try await settings.retry.run(onRetry: onRetry) {
+        return try await settings.retry.run(onRetry: Self.retryLog(settings, logger, path: path)) {
             let answer = try await authorizedSend(pathAndQuery, authenticated: authenticated)
             try check(answer, path: path, permission: permission)
             let reader = JSONReader(server: settings.name, path: path)
             return try reader.parse(answer.body)
+        }
+    }
+
+    /// Logs and counts one retry of a request. Info, not warning: a retry that succeeds is
+    /// routine; the caller reports the failure that outlasts them. Counted so a recorder that
+    /// needs many shows on /metrics.
+    static func retryLog(_ settings: ConnectionSettings, _ logger: Logger, path: String) -> @Sendable (Int, TSAPIError) async -> Void {
+        { attempt, error in
+            logger.info(
+                "retrying", metadata: ["server": "\(settings.name)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
+            Counter(label: "tsvault_recorder_request_retries_total", dimensions: [("server", settings.name)]).increment()
         }
     }
 
