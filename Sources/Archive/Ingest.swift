@@ -51,6 +51,16 @@ public enum SourceIdentity: Sendable, Hashable {
     case recorderMD5
 }
 
+/// A recording cut into segments in the work directory, not stored yet.
+struct SegmentedFile: Sendable {
+    var name: String
+    var size: Int64
+    var start: Int64
+    var timeSource: TimeSource
+    var segments: [SegmentInfo]
+    var report: SegmentationReport
+}
+
 /// Ingest: a recording becomes canonical one-minute segments, stored by SHA-256 and indexed in one transaction.
 extension Archive {
     /// Cuts `file` into canonical segments, stores each blob durably, then records the
@@ -95,23 +105,32 @@ extension Archive {
         } catch {
             throw ArchiveError.unreadableMedia(path: file, detail: "\(error)")
         }
-        var stored: [(SegmentInfo, StoredBlob)] = []
-        for info in segments { stored.append((info, try await blobs.adopt(info.path, digest: (info.sha256, info.size)))) }
         let sourceSHA: String? =
             switch identity {
             case .sha256(let known): known
             case .hashWhileReading: report.sourceSHA256
             case .recorderMD5: nil
             }
-        let sourceSize = try report.sourceSize ?? fileSize(file)
+        let cut = SegmentedFile(
+            name: (file as NSString).lastPathComponent, size: try report.sourceSize ?? fileSize(file), start: fileStart,
+            timeSource: timeSource, segments: segments, report: report)
+        return try await store(cut, server: server, channel: channel, sourceSHA: sourceSHA, recorderMD5: recorderMD5, subtitle: subtitle)
+    }
+
+    /// Stores the segments of one cut file durably, then records the export (one transaction).
+    func store(
+        _ cut: SegmentedFile, server: String, channel: Int, sourceSHA: String?, recorderMD5: String?, subtitle: String?
+    ) async throws -> IngestResult {
+        var stored: [(SegmentInfo, StoredBlob)] = []
+        for info in cut.segments { stored.append((info, try await blobs.adopt(info.path, digest: (info.sha256, info.size)))) }
         var subtitleBlob: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?
         if let subtitle {
             guard let data = FileManager.default.contents(atPath: subtitle) else { throw FileSystem.error(subtitle) }
             subtitleBlob = try await blobs.putCompressible([UInt8](data))
         }
         return try record(
-            stored, report: report, file: file, server: server, channel: channel, fileStart: fileStart,
-            timeSource: timeSource, sourceSHA: sourceSHA, sourceSize: sourceSize, recorderMD5: recorderMD5, subtitle: subtitleBlob)
+            stored, report: cut.report, name: cut.name, server: server, channel: channel, fileStart: cut.start,
+            timeSource: cut.timeSource, sourceSHA: sourceSHA, sourceSize: cut.size, recorderMD5: recorderMD5, subtitle: subtitleBlob)
     }
 
     /// The file's canonical segments, written into `work` (stored afterwards).
@@ -132,7 +151,7 @@ extension Archive {
     }
 
     private func record(
-        _ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, file: String, server: String, channel: Int,
+        _ stored: [(SegmentInfo, StoredBlob)], report: SegmentationReport, name: String, server: String, channel: Int,
         fileStart: Int64, timeSource: TimeSource, sourceSHA: String?, sourceSize: Int64, recorderMD5: String?,
         subtitle: (blob: StoredBlob, storedSize: Int64, compression: BlobCompression)?
     ) throws -> IngestResult {
@@ -155,7 +174,7 @@ extension Archive {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                     """,
                 arguments: [
-                    channelID, (file as NSString).lastPathComponent, sourceSHA, sourceSize, recorderMD5, timeSource.rawValue,
+                    channelID, name, sourceSHA, sourceSize, recorderMD5, timeSource.rawValue,
                     fileStart, Date().timeIntervalSince1970, stored.count, report.droppedVideoFrames,
                     report.droppedAudioPackets, report.holes
                 ])

@@ -15,17 +15,25 @@ public enum StartTime {
     public static func resolve(
         path: String, given: Date?, subtitle: String? = nil, recorderZone: TimeZone?
     ) throws -> (micros: Int64, source: TimeSource) {
+        try resolve(name: path, given: given, subtitle: subtitle, recorderZone: recorderZone) {
+            do { return try PacketReader(path: path).metadata } catch {
+                throw ArchiveError.unreadableMedia(path: path, detail: "\(error)")
+            }
+        }
+    }
+
+    /// The same for a file known by `name` whose container metadata `metadata` reads (only
+    /// when neither a given start nor a subtitle tells).
+    public static func resolve(
+        name: String, given: Date?, subtitle: String?, recorderZone: TimeZone?, metadata: () throws -> [String: String]
+    ) throws -> (micros: Int64, source: TimeSource) {
         if let given { return (given.unixMicros, .given) }
         if let subtitle, let start = fromSubtitle(subtitle) { return (start, .subtitle) }
-        let metadata: [String: String]
-        do { metadata = try PacketReader(path: path).metadata } catch {
-            throw ArchiveError.unreadableMedia(path: path, detail: "\(error)")
-        }
-        if let text = metadata["creation_time"], let date = parseCreationTime(text) { return (date.unixMicros, .metadata) }
-        if let zone = recorderZone, let date = parseFileName((path as NSString).lastPathComponent, zone: zone) {
+        if let text = try metadata()["creation_time"], let date = parseCreationTime(text) { return (date.unixMicros, .metadata) }
+        if let zone = recorderZone, let date = parseFileName((name as NSString).lastPathComponent, zone: zone) {
             return (date.unixMicros, .fileName)
         }
-        throw ArchiveError.noStartTime(path: path)
+        throw ArchiveError.noStartTime(path: name)
     }
 
     /// `2026-11-25T01:00:00.000000Z` as libavformat reports it.

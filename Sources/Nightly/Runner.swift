@@ -257,17 +257,46 @@ public struct Runner: Sendable {
         var request = ExportRequest(channels: [window.channel], begin: window.start, end: window.end)
         request.timeouts = client.settings.exportTimeouts
         let archive = self.archive
-        return try await ExportDriver(client: client, zone: zone, meter: transferred).run(request, into: directory) { set in
-            guard let video = set.video else { return }
-            // Ingest cuts the file on the ingest queue, off the cooperative pool that also
-            // runs the socket and its wait ticker.
-            let result = try await archive.ingest(
-                file: video.path, server: window.server, channel: window.channel, subtitle: set.subtitle?.path,
-                recorderZone: zone.zone, recorderMD5: video.md5,
-                source: video.sha256.map(SourceIdentity.sha256) ?? .recorderMD5)
-            for file in set.files { unlink(file.path) }
-            progress(.fileArchived(window, file: video.name, bytes: video.size, segments: result.segments))
+        let driver = ExportDriver(client: client, zone: zone, meter: transferred, streamsVideo: true)
+        return try await driver.run(request, into: directory) { set in
+            defer { for file in set.files { unlink(file.path) } }
+            // Ingest cuts the file off the cooperative pool that also runs the socket and its
+            // wait ticker (on the ingest queue, or the stream's reader thread).
+            let (name, bytes, result): (String, Int64, IngestResult)
+            if let stream = set.stream {
+                result = try await Self.ingest(
+                    stream, subtitle: set.subtitle?.path, window: window, zone: zone, archive: archive, directory: directory)
+                (name, bytes) = (stream.name, stream.transferred?.size ?? 0)
+            } else if let video = set.video {
+                result = try await Self.ingest(video, subtitle: set.subtitle?.path, window: window, zone: zone, archive: archive)
+                (name, bytes) = (video.name, video.size)
+            } else {
+                return
+            }
+            progress(.fileArchived(window, file: name, bytes: bytes, segments: result.segments))
         }
+    }
+
+    /// Archives a video while it downloads; one that cannot be read that way is downloaded whole.
+    private static func ingest(
+        _ stream: StreamedDownload, subtitle: String?, window: ExportWindow, zone: RecorderTimeZone, archive: Archive,
+        directory: String
+    ) async throws -> IngestResult {
+        let streamed = try await archive.ingest(
+            streamed: RecorderStream(download: stream), server: window.server, channel: window.channel, subtitle: subtitle,
+            recorderZone: zone.zone)
+        if let streamed { return streamed }
+        let video = try await stream.downloadWhole(into: directory)
+        return try await ingest(video, subtitle: subtitle, window: window, zone: zone, archive: archive)
+    }
+
+    private static func ingest(
+        _ video: DownloadedFile, subtitle: String?, window: ExportWindow, zone: RecorderTimeZone, archive: Archive
+    ) async throws -> IngestResult {
+        defer { unlink(video.path) }
+        return try await archive.ingest(
+            file: video.path, server: window.server, channel: window.channel, subtitle: subtitle, recorderZone: zone.zone,
+            recorderMD5: video.md5, source: video.sha256.map(SourceIdentity.sha256) ?? .recorderMD5)
     }
 
     /// Exports and archives whatever the recorder holds in [from, to) on `channels` that the

@@ -29,24 +29,49 @@ public final class PacketReader {
     public let metadata: [String: String]
 
     /// Set when the reader hashes the file while reading it.
-    private var hashingInput: HashingInput?
+    private let hashingInput: HashingInput?
+    /// Set when the bytes come from a `MediaByteSource`.
+    private let sourceInput: SourceInput?
 
     /// Opens `path`; with `hashing`, the file is SHA-256 hashed from the same reads
     /// (`finishSourceHash()`).
-    public init(path: String, hashing: Bool = false) throws {
+    public convenience init(path: String, hashing: Bool = false) throws {
         var context: UnsafeMutablePointer<AVFormatContext>?
+        var input: HashingInput?
         if hashing {
-            let input = try HashingInput(path: path)
-            hashingInput = input
+            input = try HashingInput(path: path)
             context = avformat_alloc_context()
-            context?.pointee.pb = input.context
+            context?.pointee.pb = input!.context
             context?.pointee.flags |= tsv_fmt_flag_custom_io()
         }
-        try checkAV(avformat_open_input(&context, path, nil, nil), "opening \(path)")
+        try self.init(opening: context, url: path, name: path, keeping: input, nil)
+    }
+
+    /// Reads a file from `source` as its bytes arrive (`name` for messages). When the source
+    /// fails, that failure is what the reader throws, not libavformat's I/O error.
+    public convenience init(source: any MediaByteSource, name: String) throws {
+        let input = try SourceInput(source: source)
+        let context = avformat_alloc_context()
+        context?.pointee.pb = input.context
+        context?.pointee.flags |= tsv_fmt_flag_custom_io()
+        try self.init(opening: context, url: "", name: name, keeping: nil, input)
+    }
+
+    private init(
+        opening context: UnsafeMutablePointer<AVFormatContext>?, url: String, name: String, keeping hashing: HashingInput?,
+        _ source: SourceInput?
+    ) throws {
+        var context = context
+        hashingInput = hashing
+        sourceInput = source
+        let opened = avformat_open_input(&context, url, nil, nil)
+        if opened < 0, let failure = source?.failure { throw failure }
+        try checkAV(opened, "opening \(name)")
         let status = avformat_find_stream_info(context, nil)
         if status < 0 { avformat_close_input(&context) }
-        try checkAV(status, "reading stream info of \(path)")
-        guard let context else { throw RemuxError.invalidInput("cannot open \(path)") }
+        if status < 0, let failure = source?.failure { throw failure }
+        try checkAV(status, "reading stream info of \(name)")
+        guard let context else { throw RemuxError.invalidInput("cannot open \(name)") }
         format = context
         packet = av_packet_alloc()
         formatName = String(cString: context.pointee.iformat.pointee.name)
@@ -74,6 +99,8 @@ public final class PacketReader {
     func nextOwned() throws -> OwnedPacket? {
         guard let format, let packet else { return nil }
         let status = av_read_frame(format, packet)
+        // A source that failed may look like the end of the file to the demuxer: it is not.
+        if status < 0, let failure = sourceInput?.failure { throw failure }
         if status == tsv_averror_eof() { return nil }
         try checkAV(status, "reading a packet")
         return OwnedPacket(takingFrom: packet)
@@ -93,6 +120,8 @@ public final class PacketReader {
     public func next() throws -> ReadPacket? {
         guard let format, let packet else { return nil }
         let status = av_read_frame(format, packet)
+        // A source that failed may look like the end of the file to the demuxer: it is not.
+        if status < 0, let failure = sourceInput?.failure { throw failure }
         if status == tsv_averror_eof() { return nil }
         try checkAV(status, "reading a packet")
         defer { av_packet_unref(packet) }

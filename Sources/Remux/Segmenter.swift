@@ -50,17 +50,28 @@ public enum Segmenter {
         file: String, fileStartMicros: Int64, segmentSeconds: Int64 = 60, workDirectory: String,
         hashSource: Bool = false, onSegment: (SegmentInfo) throws -> Void
     ) throws -> SegmentationReport {
+        let reader = try PacketReader(path: file, hashing: hashSource)
+        var report = try segment(
+            reader: reader, name: file, fileStartMicros: fileStartMicros, segmentSeconds: segmentSeconds,
+            workDirectory: workDirectory, onSegment: onSegment)
+        if hashSource {
+            let (sha, size) = try reader.finishSourceHash()
+            report.sourceSHA256 = sha
+            report.sourceSize = size
+        }
+        return report
+    }
+
+    /// Cuts what `reader` reads (a file, or a download as it arrives); `name` is for messages.
+    public static func segment(
+        reader: PacketReader, name: String, fileStartMicros: Int64, segmentSeconds: Int64 = 60, workDirectory: String,
+        onSegment: (SegmentInfo) throws -> Void
+    ) throws -> SegmentationReport {
         try withoutActuallyEscaping(onSegment) { handler in
             let run = try SegmentationRun(
-                file: file, fileStartMicros: fileStartMicros, segmentMicros: segmentSeconds * 1_000_000,
-                workDirectory: workDirectory, hashSource: hashSource, onSegment: handler)
-            var report = try run.execute()
-            if hashSource {
-                let (sha, size) = try run.reader.finishSourceHash()
-                report.sourceSHA256 = sha
-                report.sourceSize = size
-            }
-            return report
+                reader: reader, file: name, fileStartMicros: fileStartMicros, segmentMicros: segmentSeconds * 1_000_000,
+                workDirectory: workDirectory, onSegment: handler)
+            return try run.execute()
         }
     }
 }
@@ -102,10 +113,10 @@ private final class SegmentationRun {
     var counter = 0
 
     init(
-        file: String, fileStartMicros: Int64, segmentMicros: Int64, workDirectory: String, hashSource: Bool,
+        reader: PacketReader, file: String, fileStartMicros: Int64, segmentMicros: Int64, workDirectory: String,
         onSegment: @escaping (SegmentInfo) throws -> Void
     ) throws {
-        reader = try PacketReader(path: file, hashing: hashSource)
+        self.reader = reader
         self.file = file
         fileStart = fileStartMicros
         self.segmentMicros = segmentMicros

@@ -64,7 +64,7 @@ struct Downloader: Sendable {
 
     /// Fetches until the whole body is in `sink`; returns how many resumes it took. Each
     /// attempt that makes progress earns a fresh retry budget.
-    private func transfer(_ entry: DownloadEntry, into sink: inout HashingFileSink, displayName: String) async throws -> Int {
+    func transfer(_ entry: DownloadEntry, into sink: inout some DownloadSink, displayName: String) async throws -> Int {
         let server = client.settings.name
         let pathAndQuery = Self.localPath(entry.src)
         var expected: Int64?
@@ -81,7 +81,7 @@ struct Downloader: Sendable {
                     throw error
                 }
                 for try await chunk in response.body {
-                    try sink.write(chunk)
+                    try await sink.write(chunk)
                     meter?.add(chunk.readableBytes)
                 }
                 if let expected, sink.written != expected {
@@ -89,6 +89,10 @@ struct Downloader: Sendable {
                 }
                 return resumes
             } catch let error as TSAPIError where !error.isTransient {
+                throw error
+            } catch let error as StreamRefusal {
+                throw error
+            } catch let error as CancellationError {
                 throw error
             } catch {
                 let mapped =
@@ -111,7 +115,7 @@ struct Downloader: Sendable {
     /// Opens the URL with the current credential in header and query; a 401 on an expired
     /// JWT gets a refresh and another try (a few times: the new token may expire too before
     /// it is used when a recorder's token lifetime is very short).
-    private func open(_ pathAndQuery: String, from offset: Int64) async throws -> HTTPClientResponse {
+    func open(_ pathAndQuery: String, from offset: Int64) async throws -> HTTPClientResponse {
         var credential = try await client.auth.current()
         for _ in 0..<3 {
             let response = try await open(pathAndQuery, from: offset, credential: credential)
@@ -133,13 +137,15 @@ struct Downloader: Sendable {
 
     /// Checks status and range of an answer; returns the full file size when known. A 200 to
     /// a Range request means the server ignored it: start over.
-    private func accept(_ response: HTTPClientResponse, sink: inout HashingFileSink, expected: Int64?, file: String) throws -> Int64? {
+    private func accept(_ response: HTTPClientResponse, sink: inout some DownloadSink, expected: Int64?, file: String) throws -> Int64? {
         let server = client.settings.name
         let status = Int(response.status.code)
         switch status {
         case 200:
             if sink.written > 0 { try sink.restart() }
-            return response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? expected
+            let size = response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? expected
+            try sink.sizeKnown(size)
+            return size
         case 206:
             // Content-Range: bytes START-END/TOTAL
             let range = response.headers.first(name: "Content-Range") ?? ""
@@ -148,6 +154,7 @@ struct Downloader: Sendable {
                 try sink.restart()
                 throw TSAPIError.incompleteDownload(server: server, file: file, received: 0, expected: expected)
             }
+            try sink.sizeKnown(numbers[2])
             return numbers[2]
         case 401: throw TSAPIError.unauthorized(server: server, path: "/download")
         case 403: throw TSAPIError.forbidden(server: server, path: "/download", permission: "dataExport")
@@ -172,8 +179,19 @@ struct Downloader: Sendable {
     }
 }
 
+/// Where a transfer puts the body's bytes, in file order, across resumes.
+protocol DownloadSink {
+    /// Where in the file the next byte goes: what a resume asks for with `Range`.
+    var written: Int64 { get }
+    /// The whole file's size, from the first answer that tells it.
+    mutating func sizeKnown(_ size: Int64?) throws
+    mutating func write(_ chunk: ByteBuffer) async throws
+    /// Drops what was written so far (the server ignored a Range request).
+    mutating func restart() throws
+}
+
 /// A file being written with a running MD5 and, if asked, SHA-256 (scratch: never fsynced).
-struct HashingFileSink {
+struct HashingFileSink: DownloadSink {
     let path: String
     private var fd: Int32
     private var md5 = Insecure.MD5()
@@ -186,6 +204,8 @@ struct HashingFileSink {
         fd = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw TSAPIError.localWriteFailed(path: path, detail: String(cString: strerror(errno))) }
     }
+
+    mutating func sizeKnown(_ size: Int64?) {}
 
     mutating func write(_ chunk: ByteBuffer) throws {
         try chunk.withUnsafeReadableBytes { raw in

@@ -6,6 +6,9 @@ public struct ExportedFileSet: Sendable {
     public var channel: Int
     public var fid: Int
     public var files: [DownloadedFile]
+    /// The video, not downloaded yet, when the driver streams videos (`streamsVideo`): the
+    /// caller reads it (or downloads it whole) before returning.
+    public var stream: StreamedDownload?
     public var video: DownloadedFile? { files.first { !DownloadEntry(fileName: $0.advertisedName, src: "").isSubtitle } }
     public var subtitle: DownloadedFile? { files.first { DownloadEntry(fileName: $0.advertisedName, src: "").isSubtitle } }
 }
@@ -33,11 +36,15 @@ public struct ExportDriver: Sendable {
     public let zone: RecorderTimeZone
     /// Counts downloaded bytes as they arrive, for live progress.
     public let meter: TransferMeter?
+    /// Hands an MP4 video with an md5 over as a `StreamedDownload` to read while it arrives,
+    /// instead of downloading it first (subtitles are still downloaded, before it).
+    public let streamsVideo: Bool
 
-    public init(client: TSAPIClient, zone: RecorderTimeZone, meter: TransferMeter? = nil) {
+    public init(client: TSAPIClient, zone: RecorderTimeZone, meter: TransferMeter? = nil, streamsVideo: Bool = false) {
         self.client = client
         self.zone = zone
         self.meter = meter
+        self.streamsVideo = streamsVideo
     }
 
     /// Runs `request`, downloading into `directory`. `onFiles` must make the files durable
@@ -140,7 +147,7 @@ public struct ExportDriver: Sendable {
         onFiles: @escaping @Sendable (ExportedFileSet) async throws -> Void
     ) async throws {
         let interval = Duration.milliseconds(max(20, min(fileEnd.ttlMilliseconds / 3, 5_000)))
-        let (files, waits) = try await withThrowingTaskGroup(of: Int?.self) { group -> ([DownloadedFile], Int) in
+        let (transfers, waits) = try await withThrowingTaskGroup(of: Int?.self) { group -> ([TransferFacts], Int) in
             group.addTask {
                 var sent = 0
                 while !Task.isCancelled {
@@ -151,9 +158,14 @@ public struct ExportDriver: Sendable {
                 return sent
             }
             var files: [DownloadedFile] = []
+            var stream: StreamedDownload?
             do {
                 for entry in fileEnd.downloads {
-                    files.append(try await downloader.download(entry, into: directory))
+                    if streamsVideo, stream == nil, StreamedDownload.streamable(entry) {
+                        stream = try StreamedDownload(entry: entry, downloader: downloader)
+                    } else {
+                        files.append(try await downloader.download(entry, into: directory))
+                    }
                 }
             } catch {
                 group.cancelAll()
@@ -161,7 +173,8 @@ public struct ExportDriver: Sendable {
                 throw error
             }
             do {
-                try await onFiles(ExportedFileSet(channel: fileEnd.channel, fid: fileEnd.fid, files: files))
+                try await onFiles(ExportedFileSet(channel: fileEnd.channel, fid: fileEnd.fid, files: files, stream: stream))
+
             } catch {
                 group.cancelAll()
                 connection.send(.cancel, task: task)
@@ -170,10 +183,11 @@ public struct ExportDriver: Sendable {
             group.cancelAll()
             var waits = 0
             for try await count in group { waits += count ?? 0 }
-            return (files, waits)
+            let streamed = stream?.transferred.map { [$0] } ?? []
+            return (files.map { TransferFacts(size: $0.size, resumes: $0.resumes) } + streamed, waits)
         }
         outcome.waitsSent += waits
-        outcome.resumes += files.reduce(0) { $0 + $1.resumes }
-        outcome.bytes += files.reduce(0) { $0 + $1.size }
+        outcome.resumes += transfers.reduce(0) { $0 + $1.resumes }
+        outcome.bytes += transfers.reduce(0) { $0 + $1.size }
     }
 }

@@ -1,0 +1,107 @@
+import Archive
+import Foundation
+import TSAPI
+import TSAPISimulator
+import TestSupport
+import Testing
+
+@testable import Nightly
+
+/// A video archived while it downloads (never written to disk whole) must give exactly what
+/// archiving the downloaded file gives, keep the md5 and resume guarantees, and keep nothing of
+/// a file whose md5 does not check out.
+@Suite(.timeLimit(.minutes(5))) struct StreamedIngestTests {
+    struct Archived: Sendable, Equatable {
+        var segments: [String]
+        var exports: [String]
+        var resumes = 0
+    }
+
+    /// Channel 1 from 10:00 to 10:20, split by the recorder into several files.
+    static func request(_ r: RecorderFixture) -> ExportRequest {
+        var request = ExportRequest(channels: [1], begin: r.date("2026-11-25T10:00:00"), end: r.date("2026-11-25T10:20:00"))
+        request.mediaSize = "2MB"
+        return request
+    }
+
+    /// Exports `request` and archives each video as it streams (`streamed`) or from the
+    /// downloaded file; returns the archive's segments (start, end, SHA-256) and exports
+    /// (name, size, md5).
+    static func archive(_ r: RecorderFixture, streamed: Bool, root: String) async throws -> Archived {
+        let archive = try Archive(root: root)
+        let directory = try RecorderFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let resumes = ResumeCount()
+        _ = try await ExportDriver(client: r.client, zone: r.zone, streamsVideo: streamed).run(request(r), into: directory) { set in
+            if streamed {
+                let stream = try #require(set.stream)
+                #expect(set.video == nil && set.subtitle != nil)
+                let result = try await archive.ingest(
+                    streamed: RecorderStream(download: stream), server: "sim", channel: set.channel, subtitle: set.subtitle?.path,
+                    recorderZone: r.zone.zone)
+                #expect(result != nil, "an MP4 from the simulator streams")
+                #expect(RecorderFixture.files(in: directory).allSatisfy { $0.hasSuffix(".srt") }, "no copy of the video on disk")
+                await resumes.add(stream.transferred?.resumes ?? -1)
+            } else {
+                let video = try #require(set.video)
+                _ = try await archive.ingest(
+                    file: video.path, server: "sim", channel: set.channel, subtitle: set.subtitle?.path, recorderZone: r.zone.zone,
+                    recorderMD5: video.md5, source: .recorderMD5)
+            }
+        }
+        let segments = try archive.segmentDetails(server: "sim", channel: 1, from: 0, to: .max)
+        let exports = try archive.exportRecords(ids: Set(segments.map(\.exportID)))
+        return Archived(
+            segments: segments.map { "\($0.startMicros)-\($0.endMicros) \($0.sha256)" },
+            exports: exports.map { "\($0.sourceName) \($0.sourceSHA256 ?? "-") \($0.recorderMD5 ?? "-")" }.sorted(),
+            resumes: await resumes.total)
+    }
+
+    @Test func aStreamedVideoGivesTheSegmentsOfTheDownloadedFileByteForByte() async throws {
+        try await RecorderFixture.with { r in
+            let work = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let streamed = try await Self.archive(r, streamed: true, root: work + "/streamed")
+            let downloaded = try await Self.archive(r, streamed: false, root: work + "/downloaded")
+            #expect(streamed.segments.count >= 19 && streamed.exports.count > 1, "\(streamed.segments.count) segments")
+            #expect(streamed.segments == downloaded.segments, "same starts, ends and SHA-256")
+            #expect(streamed.exports == downloaded.exports, "same names, no SHA-256 of the file, the recorder's md5")
+            #expect(RecorderFixture.files(in: work + "/streamed/tmp").isEmpty, "no work files left")
+        }
+    }
+
+    @Test func aCutTransferResumesMidStreamAndGivesTheSameSegments() async throws {
+        try await RecorderFixture.with { r in
+            let work = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let clean = try await Self.archive(r, streamed: false, root: work + "/clean")
+            // The first two downloads: the first file's subtitle (too short to cut), then its
+            // video, cut 300 kB in while the archive reads it.
+            try await r.arm("cutDownload:300000x2")
+            let cut = try await Self.archive(r, streamed: true, root: work + "/cut")
+            #expect(cut.resumes == 1, "the cut transfer resumed where it broke: \(cut.resumes) resumes")
+            #expect(cut.segments == clean.segments && cut.exports == clean.exports)
+        }
+    }
+
+    @Test func aWrongMD5KeepsNothingOfAStreamedVideo() async throws {
+        try await RecorderFixture.with(faults: [FaultRule(kind: .wrongMD5)]) { r in
+            let work = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            await #expect {
+                _ = try await Self.archive(r, streamed: true, root: work + "/archive")
+            } throws: { error in
+                guard case TSAPIError.md5Mismatch(_, let file, _, _) = error else { return false }
+                return file.hasSuffix(".mp4")
+            }
+            let counts = try await Archive(root: work + "/archive").counts()
+            #expect(counts.exports == 0 && counts.segments == 0 && counts.blobs == 0 && counts.blobFiles == 0, "\(counts)")
+            #expect(RecorderFixture.files(in: work + "/archive/tmp").isEmpty, "no segment of it left in the work directory")
+        }
+    }
+}
+
+private actor ResumeCount {
+    var total = 0
+    func add(_ count: Int) { total += count }
+}
