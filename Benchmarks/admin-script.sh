@@ -63,10 +63,11 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 # Where the worker spends its CPU: one more run under perf (call graphs, both cores).
 rm -rf "$BENCH_WORK/archive"
+settle
 perf record -q -g -o "$BENCH_WORK/perf.data" -- .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" \
-    --now 2026-11-25T01:00:00+09:00 >/dev/null 2>&1 || true
+    --now 2026-11-25T01:00:00+09:00 >"$BENCH_WORK/perf-run.log" 2>&1 || { echo "perf run failed ($?):"; tail -5 "$BENCH_WORK/perf-run.log"; }
 echo "== perf: the worker by shared object"
-perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v "^$" | head -12 || true
+perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso --stdio -g none | grep -v "^$" | head -12 || true
 echo "== perf: the worker by symbol"
-perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v "^$" | head -25 || true
+perf report -q -i "$BENCH_WORK/perf.data" --no-children --sort dso,symbol --stdio -g none | grep -v "^$" | head -25 | cut -c1-120 || true
 '

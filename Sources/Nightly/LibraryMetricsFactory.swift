@@ -19,6 +19,9 @@ struct LibraryMetricsFactory: MetricsFactory {
             "tsvault_recorder_request_retries_total", "REST requests to a recorder retried after a transient failure."
         ),
         "tsvault_download_resumes_total": ("tsvault_download_resumes_total", "Recording downloads resumed after an interruption."),
+        "tsvault_downloads_read_whole_total": (
+            "tsvault_downloads_read_whole_total", "Recordings downloaded whole before archiving, as they could not be read as they arrived."
+        ),
         "tsvault_object_store_requests_total": (
             "tsvault_object_store_requests_total", "Requests to the object store (store:, bucket targets) by operation and outcome."
         ),

@@ -12,6 +12,20 @@ enum StreamRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     case sizeUnclear
     case rangeIgnored
 
+    /// A short name for a metric label.
+    var code: String {
+        switch self {
+        case .notMP4: "not-mp4"
+        case .noMediaData: "no-media-data"
+        case .indexTooLarge: "index-too-large"
+        case .indexUnavailable: "index-unavailable"
+        case .readBehindWindow: "read-behind-window"
+        case .indexDiffers: "index-differs"
+        case .sizeUnclear: "size-unclear"
+        case .rangeIgnored: "range-ignored"
+        }
+    }
+
     var description: String {
         switch self {
         case .notMP4: "not an MP4 file"
@@ -34,8 +48,8 @@ enum StreamRefusal: Error, Sendable, Hashable, CustomStringConvertible {
 /// in memory (it is about 0.2% of the file); the same bytes arriving later in the stream are
 /// compared with it, so everything the reader used is covered by the md5 of the stream.
 public final class StreamedBytes: @unchecked Sendable {
-    static let aheadLimit: Int64 = 8 << 20
-    static let behindLimit: Int64 = 4 << 20
+    static let aheadLimit: Int64 = 4 << 20
+    static let behindLimit: Int64 = 2 << 20
     static let indexLimit: Int64 = 64 << 20
     /// The media data box must start within this many bytes.
     static let layoutLimit: Int64 = 1 << 20

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Crypto
 import Foundation
 import HexDigest
@@ -61,6 +62,8 @@ public final class StreamedDownload: Sendable {
         if bytes.refusal != nil { bytes.cancel() } else { bytes.readerFinished() }
         let delivered = await transfer
         if let refusal = bytes.refusal {
+            let server = downloader.client.settings.name
+            Counter(label: "tsvault_downloads_read_whole_total", dimensions: [("server", server), ("reason", refusal.code)]).increment()
             downloader.client.logger.info(
                 "download read whole before archiving",
                 metadata: ["server": "\(downloader.client.settings.name)", "file": "\(name)", "reason": "\(refusal)"])

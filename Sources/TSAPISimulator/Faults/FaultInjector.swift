@@ -31,6 +31,9 @@ public enum FaultKind: String, Sendable, CaseIterable {
     /// Send `param` bytes of a download's body (default 65536), then nothing, keeping the
     /// connection open (at most 10 minutes): a transfer that goes silent without closing.
     case stallDownload
+    /// Answer a download's `Range` request with the whole file (200), as a server that does
+    /// not support ranges does.
+    case ignoreRange
     /// Close an event socket abruptly (no close frame) after `param` messages (default 2).
     case dropEvents
     /// Send an event socket a message that is not valid JSON after `param` messages (default 1).

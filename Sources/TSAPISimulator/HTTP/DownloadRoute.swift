@@ -23,7 +23,9 @@ extension SimulatorState {
         var headers = HTTPFields()
         headers[.acceptRanges] = "bytes"
         headers[.contentType] = file.name.hasSuffix(".mp4") ? "video/mp4" : "application/octet-stream"
-        if let header = request.headers[.range] {
+        var ignoresRange = false
+        if request.headers[.range] != nil { ignoresRange = await faults.take(.ignoreRange) != nil }
+        if let header = request.headers[.range], !ignoresRange {
             guard let r = Self.parseRange(header, size: file.size) else {
                 headers[.contentRange] = "bytes */\(file.size)"
                 return Response(status: .rangeNotSatisfiable, headers: headers)
