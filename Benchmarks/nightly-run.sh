@@ -3,7 +3,8 @@
 #  1. planner: `tsvault plan` against a simulator with 64 channels x 30 days of minute bitmaps
 #     (recorder queries and planning timed separately);
 #  2. a nightly run of 16 channels x 1 hour at the simulator's default picture (1280x720 H.264,
-#     2 Mbit/s) over loopback: wall time, throughput, peak memory — beside the ingest-only
+#     2 Mbit/s) over loopback, two rounds each of videos archived while they download and of
+#     videos downloaded whole first: wall time, CPU, peak memory — beside the ingest-only
 #     throughput of the same recordings (exported again to files first), measured in the same run.
 # Needs ~35 GB free under TMPDIR.
 set -euo pipefail
@@ -36,11 +37,23 @@ Scripts/with-sim.sh --sim-args "--channels 16 --days 1 --now 2026-11-25T01:00:00
     # CPU seconds of the simulator (utime+stime in clock ticks) around the run: on 2 shared
     # cores the recorder work is part of the wall time; this separates the two.
     sim_cpu() { awk -v hz="$(getconf CLK_TCK)" "{print (\$14+\$15)/hz}" /proc/$SIM_PID/stat; }
-    sim_before=$(sim_cpu)
-    /usr/bin/time -f "run: %e s wall, worker CPU %U s user + %S s sys, peak %M KiB" .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" \
-        --now 2026-11-25T01:00:00+09:00 --json >"$BENCH_WORK/report.json"
-    python3 -c "print(f\"simulator CPU during the run: {$(sim_cpu) - $sim_before:.1f} s\")"
-    python3 Benchmarks/report_summary.py "$BENCH_WORK/report.json"
+    # Side by side: videos archived while they download (the default) and downloaded whole
+    # first (TSVAULT_DOWNLOAD_WHOLE=1, as before issue 18), rounds alternating which goes
+    # first, each from a synced and emptied page cache.
+    one_run() { # round, mode
+        rm -rf "$BENCH_WORK/run-archive"
+        sync
+        if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+        local whole=0; [ "$2" = whole ] && whole=1
+        sim_before=$(sim_cpu)
+        TSVAULT_DOWNLOAD_WHOLE=$whole /usr/bin/time -f "round $1 $2: %e s wall, worker CPU %U s user + %S s sys, peak %M KiB" \
+            .build/release/tsvault run --config "$BENCH_WORK/tsvault.yaml" --now 2026-11-25T01:00:00+09:00 --json >"$BENCH_WORK/report.json"
+        python3 -c "print(f\"round $1 $2: simulator CPU during the run: {$(sim_cpu) - $sim_before:.1f} s\")"
+        python3 Benchmarks/report_summary.py "$BENCH_WORK/report.json"
+    }
+    for round in 1 2; do
+        if [ $round = 1 ]; then one_run $round streamed; one_run $round whole; else one_run $round whole; one_run $round streamed; fi
+    done
     mkdir -p "$BENCH_WORK/files"
     for ch in $(seq 1 16); do
         '"$venv"'/bin/python Benchmarks/fetch_export.py "$SIM_URL" "$TSVAULT_API_KEY" --channel $ch \

@@ -30,6 +30,14 @@ public struct Runner: Sendable {
     public var stop = StopFlag()
     /// Bytes downloaded so far by this runner, live (for a progress display).
     public let transferred = TransferMeter()
+    /// Archive videos while they download (the default); `TSVAULT_DOWNLOAD_WHOLE=1` downloads
+    /// each whole first, as before, for side-by-side benchmarks (Benchmarks/nightly-run.sh).
+    public var streamsDownloads = ProcessInfo.processInfo.environment["TSVAULT_DOWNLOAD_WHOLE"] != "1"
+    /// Videos cut while they download, at most one per core at once: each holds a demuxer, a
+    /// muxer with its hashing thread and a window of its transfer, and more of them than cores
+    /// only contend. Further exports wait for a slot before downloading (their recorder task
+    /// kept alive by `wait`).
+    let cutting = AsyncLimiter(ProcessInfo.processInfo.activeProcessorCount)
 
     public init(config: TSVaultConfiguration, archive: Archive, logger: Logger) {
         self.config = config
@@ -257,7 +265,8 @@ public struct Runner: Sendable {
         var request = ExportRequest(channels: [window.channel], begin: window.start, end: window.end)
         request.timeouts = client.settings.exportTimeouts
         let archive = self.archive
-        let driver = ExportDriver(client: client, zone: zone, meter: transferred, streamsVideo: true)
+        let driver = ExportDriver(client: client, zone: zone, meter: transferred, streamsVideo: streamsDownloads)
+        let cutting = self.cutting
         return try await driver.run(request, into: directory) { set in
             defer { for file in set.files { unlink(file.path) } }
             // Ingest cuts the file off the cooperative pool that also runs the socket and its
@@ -265,7 +274,8 @@ public struct Runner: Sendable {
             let (name, bytes, result): (String, Int64, IngestResult)
             if let stream = set.stream {
                 result = try await Self.ingest(
-                    stream, subtitle: set.subtitle?.path, window: window, zone: zone, archive: archive, directory: directory)
+                    stream, subtitle: set.subtitle?.path, window: window, zone: zone, archive: archive, directory: directory,
+                    cutting: cutting)
                 (name, bytes) = (stream.name, stream.transferred?.size ?? 0)
             } else if let video = set.video {
                 result = try await Self.ingest(video, subtitle: set.subtitle?.path, window: window, zone: zone, archive: archive)
@@ -280,11 +290,13 @@ public struct Runner: Sendable {
     /// Archives a video while it downloads; one that cannot be read that way is downloaded whole.
     private static func ingest(
         _ stream: StreamedDownload, subtitle: String?, window: ExportWindow, zone: RecorderTimeZone, archive: Archive,
-        directory: String
+        directory: String, cutting: AsyncLimiter
     ) async throws -> IngestResult {
-        let streamed = try await archive.ingest(
-            streamed: RecorderStream(download: stream), server: window.server, channel: window.channel, subtitle: subtitle,
-            recorderZone: zone.zone)
+        let streamed = try await cutting.withSlot {
+            try await archive.ingest(
+                streamed: RecorderStream(download: stream), server: window.server, channel: window.channel, subtitle: subtitle,
+                recorderZone: zone.zone)
+        }
         if let streamed { return streamed }
         let video = try await stream.downloadWhole(into: directory)
         return try await ingest(video, subtitle: subtitle, window: window, zone: zone, archive: archive)
