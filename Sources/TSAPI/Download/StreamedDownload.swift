@@ -66,7 +66,7 @@ public final class StreamedDownload: Sendable {
             Counter(label: "tsvault_downloads_read_whole_total", dimensions: [("server", server), ("reason", refusal.code)]).increment()
             downloader.client.logger.info(
                 "download read whole before archiving",
-                metadata: ["server": "\(downloader.client.settings.name)", "file": "\(name)", "reason": "\(refusal)"])
+                metadata: ["server": "\(server)", "file": "\(name)", "reason": "\(refusal)"])
             return nil
         }
         let (digest, facts) = try delivered.get()
