@@ -174,7 +174,6 @@ public struct ExportDriver: Sendable {
             }
             do {
                 try await onFiles(ExportedFileSet(channel: fileEnd.channel, fid: fileEnd.fid, files: files, stream: stream))
-
             } catch {
                 group.cancelAll()
                 connection.send(.cancel, task: task)
