@@ -36,40 +36,37 @@ public final class PacketReader {
     /// Opens `path`; with `hashing`, the file is SHA-256 hashed from the same reads
     /// (`finishSourceHash()`).
     public convenience init(path: String, hashing: Bool = false) throws {
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        var input: HashingInput?
-        if hashing {
-            input = try HashingInput(path: path)
-            context = avformat_alloc_context()
-            context?.pointee.pb = input!.context
-            context?.pointee.flags |= tsv_fmt_flag_custom_io()
-        }
-        try self.init(opening: context, url: path, name: path, keeping: input, nil)
+        let input = try hashing ? HashingInput(path: path) : nil
+        try self.init(url: path, name: path, customIO: input?.context, hashing: input, source: nil)
     }
 
     /// Reads a file from `source` as its bytes arrive (`name` for messages). When the source
     /// fails, that failure is what the reader throws, not libavformat's I/O error.
     public convenience init(source: any MediaByteSource, name: String) throws {
         let input = try SourceInput(source: source)
-        let context = avformat_alloc_context()
-        context?.pointee.pb = input.context
-        context?.pointee.flags |= tsv_fmt_flag_custom_io()
-        try self.init(opening: context, url: "", name: name, keeping: nil, input)
+        try self.init(url: "", name: name, customIO: input.context, hashing: nil, source: input)
     }
 
+    /// Opens `url`, or reads through `customIO` when given (kept alive by `hashing` or `source`).
     private init(
-        opening context: UnsafeMutablePointer<AVFormatContext>?, url: String, name: String, keeping hashing: HashingInput?,
-        _ source: SourceInput?
+        url: String, name: String, customIO: UnsafeMutablePointer<AVIOContext>?, hashing: HashingInput?, source: SourceInput?
     ) throws {
-        var context = context
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        if let customIO {
+            context = avformat_alloc_context()
+            context?.pointee.pb = customIO
+            context?.pointee.flags |= tsv_fmt_flag_custom_io()
+        }
         hashingInput = hashing
         sourceInput = source
         let opened = avformat_open_input(&context, url, nil, nil)
         if opened < 0, let failure = source?.failure { throw failure }
         try checkAV(opened, "opening \(name)")
         let status = avformat_find_stream_info(context, nil)
-        if status < 0 { avformat_close_input(&context) }
-        if status < 0, let failure = source?.failure { throw failure }
+        if status < 0 {
+            avformat_close_input(&context)
+            if let failure = source?.failure { throw failure }
+        }
         try checkAV(status, "reading stream info of \(name)")
         guard let context else { throw RemuxError.invalidInput("cannot open \(name)") }
         format = context
@@ -97,12 +94,7 @@ public final class PacketReader {
     /// The next packet without copying its payload: the demuxer's buffer moves into an
     /// `OwnedPacket` (reference-counted), for stream copy.
     func nextOwned() throws -> OwnedPacket? {
-        guard let format, let packet else { return nil }
-        let status = av_read_frame(format, packet)
-        // A source that failed may look like the end of the file to the demuxer: it is not.
-        if status < 0, let failure = sourceInput?.failure { throw failure }
-        if status == tsv_averror_eof() { return nil }
-        try checkAV(status, "reading a packet")
+        guard let packet = try readFrame() else { return nil }
         return OwnedPacket(takingFrom: packet)
     }
 
@@ -118,12 +110,7 @@ public final class PacketReader {
 
     /// The next packet in file order, or nil at the end of the file.
     public func next() throws -> ReadPacket? {
-        guard let format, let packet else { return nil }
-        let status = av_read_frame(format, packet)
-        // A source that failed may look like the end of the file to the demuxer: it is not.
-        if status < 0, let failure = sourceInput?.failure { throw failure }
-        if status == tsv_averror_eof() { return nil }
-        try checkAV(status, "reading a packet")
+        guard let packet = try readFrame() else { return nil }
         defer { av_packet_unref(packet) }
         let p = packet.pointee
         let noValue = tsv_nopts_value()
@@ -134,6 +121,17 @@ public final class PacketReader {
             duration: p.duration,
             isKeyframe: p.flags & tsv_pkt_flag_key() != 0,
             data: p.size > 0 ? Array(UnsafeBufferPointer(start: p.data, count: Int(p.size))) : [])
+    }
+
+    /// Reads the next packet into `packet`; nil at the end of the file.
+    private func readFrame() throws -> UnsafeMutablePointer<AVPacket>? {
+        guard let format, let packet else { return nil }
+        let status = av_read_frame(format, packet)
+        // A source that failed may look like the end of the file to the demuxer: it is not.
+        if status < 0, let failure = sourceInput?.failure { throw failure }
+        if status == tsv_averror_eof() { return nil }
+        try checkAV(status, "reading a packet")
+        return packet
     }
 
     private static func dictionary(_ dict: OpaquePointer?) -> [String: String] {

@@ -81,32 +81,32 @@ import Testing
         }
     }
 
-    @Test func aCutTransferResumesMidStreamAndGivesTheSameSegments() async throws {
+    /// Archives the request from downloaded files, then arms `fault` and archives it again as
+    /// it streams, each into an archive of its own.
+    static func downloadedThenStreamed(arming fault: String) async throws -> (downloaded: Archived, streamed: Archived) {
         try await RecorderFixture.with { r in
             let work = try RecorderFixture.directory()
             defer { try? FileManager.default.removeItem(atPath: work) }
-            let clean = try await Self.archive(r, streamed: false, root: work + "/clean")
-            // The first two downloads: the first file's subtitle (too short to cut), then its
-            // video, cut 300 kB in while the archive reads it.
-            try await r.arm("cutDownload:300000x2")
-            let cut = try await Self.archive(r, streamed: true, root: work + "/cut")
-            #expect(cut.resumes == 1 && cut.downloadedWhole == 0, "the cut transfer resumed where it broke: \(cut.resumes) resumes")
-            #expect(cut.segments == clean.segments && cut.exports == clean.exports)
+            let downloaded = try await Self.archive(r, streamed: false, root: work + "/downloaded")
+            try await r.arm(fault)
+            return (downloaded, try await Self.archive(r, streamed: true, root: work + "/streamed"))
         }
     }
 
+    @Test func aCutTransferResumesMidStreamAndGivesTheSameSegments() async throws {
+        // The first two downloads: the first file's subtitle (too short to cut), then its
+        // video, cut 300 kB in while the archive reads it.
+        let (clean, cut) = try await Self.downloadedThenStreamed(arming: "cutDownload:300000x2")
+        #expect(cut.resumes == 1 && cut.downloadedWhole == 0, "the cut transfer resumed where it broke: \(cut.resumes) resumes")
+        #expect(cut.segments == clean.segments && cut.exports == clean.exports)
+    }
+
     @Test func aRecorderIgnoringRangeGetsEachVideoDownloadedWholeWithTheSameSegments() async throws {
-        try await RecorderFixture.with { r in
-            let work = try RecorderFixture.directory()
-            defer { try? FileManager.default.removeItem(atPath: work) }
-            let clean = try await Self.archive(r, streamed: false, root: work + "/clean")
-            // The index after the media data cannot be fetched first: a Range request gets the
-            // whole file (200).
-            try await r.arm("ignoreRangex0")
-            let whole = try await Self.archive(r, streamed: true, root: work + "/whole")
-            #expect(whole.downloadedWhole == clean.exports.count && whole.downloadedWhole > 1, "\(whole.downloadedWhole)")
-            #expect(whole.segments == clean.segments && whole.exports == clean.exports)
-        }
+        // The index after the media data cannot be fetched first: a Range request gets the
+        // whole file (200).
+        let (clean, whole) = try await Self.downloadedThenStreamed(arming: "ignoreRangex0")
+        #expect(whole.downloadedWhole == clean.exports.count && whole.downloadedWhole > 1, "\(whole.downloadedWhole)")
+        #expect(whole.segments == clean.segments && whole.exports == clean.exports)
     }
 
     @Test func aWrongMD5KeepsNothingOfAStreamedVideo() async throws {
