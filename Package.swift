@@ -183,7 +183,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics")
             ]
         ),
-        .testTarget(name: "RemuxTests", dependencies: ["Remux"]),
+        .testTarget(name: "RemuxTests", dependencies: ["Remux", "CFFmpeg", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: [

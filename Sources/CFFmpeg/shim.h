@@ -36,6 +36,18 @@ static inline int tsv_start_writeback(int fd, int64_t offset, int64_t length) {
     return sync_file_range(fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */);
 }
 
+// O_DIRECT, which libc's <fcntl.h> defines only under _GNU_SOURCE (see above); the values
+// are the kernel's for each architecture (include/uapi/asm-generic/fcntl.h and the overrides).
+static inline int tsv_o_direct(void) {
+#if defined(__aarch64__) || defined(__arm__)
+    return 0200000;
+#elif defined(__powerpc__) || defined(__powerpc64__)
+    return 0400000;
+#else
+    return 040000;
+#endif
+}
+
 static inline void tsv_error_string(int code, char *buf, size_t size) {
     av_strerror(code, buf, size);
 }

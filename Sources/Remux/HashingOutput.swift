@@ -1,27 +1,20 @@
 import CFFmpeg
-import Crypto
 import Foundation
 
-/// A libavformat output that writes to a file descriptor and hashes every byte on the way,
-/// so a segment's SHA-256 is known the moment it is written, without reading it back. The
-/// output is not seekable, which the fragmented-MP4 and Matroska muxers handle by writing
-/// straight through — and which keeps the bytes the same on every run.
+/// A libavformat output that hands every byte to a `HashingFileWriter`, so a segment's SHA-256
+/// is known the moment it is written, without reading it back. The output is not seekable,
+/// which the fragmented-MP4 and Matroska muxers handle by writing straight through — and which
+/// keeps the bytes the same on every run.
 final class HashingOutput {
     private(set) var context: UnsafeMutablePointer<AVIOContext>?
-    private var fd: Int32
-    private let hasher = BackgroundHasher()
-    private(set) var written: Int64 = 0
-    private(set) var failure: Int32 = 0
-    private var hasherFinished = false
-    let path: String
+    private let file: HashingFileWriter
+    var path: String { file.path }
 
     init(path: String) throws {
-        self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RemuxError.invalidInput("cannot create \(path): \(String(cString: strerror(errno)))") }
+        file = try HashingFileWriter(path: path)
         let size: Int32 = 1 << 18
         guard let buffer = av_malloc(Int(size)) else {
-            close(fd)
+            file.abandon()
             throw RemuxError.unsupported("out of memory for an output buffer")
         }
         let opaque = Unmanaged.passUnretained(self).toOpaque()
@@ -33,60 +26,32 @@ final class HashingOutput {
             }, nil)
         guard context != nil else {
             av_free(buffer)
-            close(fd)
+            file.abandon()
             throw RemuxError.unsupported("cannot allocate an output context")
         }
+        // Not `direct`, though that would save a copy of the media data: the muxer writes a
+        // box's size by seeking back into the context's buffer once the box is written, which
+        // a direct context cannot do (segments came out with a moov of size 0).
     }
 
     private func consume(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        hasher.submit(bytes)
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = -errno
-                return failure
-            }
-            offset += n
-        }
-        written += Int64(bytes.count)
-        startWriteback()
-        return Int32(bytes.count)
-    }
-
-    private var writebackStart: Int64 = 0
-
-    /// Asks the kernel to start writing each 8 MiB to disk as soon as it is complete, so the
-    /// fsync that makes the segment durable finds little left to do.
-    private func startWriteback() {
-        let chunk: Int64 = 8 << 20
-        guard written - writebackStart >= chunk else { return }
-        _ = tsv_start_writeback(fd, writebackStart, written - writebackStart)
-        writebackStart = written
+        file.append(bytes) ? Int32(bytes.count) : -file.failure
     }
 
     /// Flushes, closes the file and returns its SHA-256 (hex) and size.
     func finish() throws -> (sha256: String, size: Int64) {
         if let context { avio_flush(context) }
-        hasherFinished = true
-        let digest = hasher.finish()
-        release()
-        guard failure == 0 else { throw RemuxError.invalidInput("writing \(path) failed: \(String(cString: strerror(-failure)))") }
-        return (digest, written)
+        defer { release() }
+        return try file.finish()
     }
 
+    /// Frees the output; a file not finished is abandoned (the caller deletes it).
     func release() {
-        if !hasherFinished {
-            hasherFinished = true
-            _ = hasher.finish()  // lets the hashing thread end
-        }
+        file.abandon()
         if context != nil {
             av_freep(&context!.pointee.buffer)
             avio_context_free(&context)
         }
-        if fd >= 0 { close(fd) }
-        fd = -1
     }
 
     deinit { release() }
