@@ -126,9 +126,8 @@ final class WriteBuffer: @unchecked Sendable {
 
     deinit { free(memory) }
 
-    /// Buffers kept for the next segment, which would otherwise map fresh memory and fault in
-    /// 8 MiB of zeroed pages: enough for the two segments of a video open at once (16 MiB kept
-    /// for the life of the process); beyond that they are unmapped.
+    /// Buffers kept for the next segment: enough for the two segments of a video open at once
+    /// (16 MiB kept for the life of the process); beyond that they are freed.
     private static let pool = Mutex<[WriteBuffer]>([])
     static let pooled = 2 * HashingFileWriter.buffers
 
