@@ -33,7 +33,8 @@ final class HashingFileWriter {
     private var finished = false
 
     /// `TSVAULT_BUFFERED_SEGMENTS=1` writes through the page cache, as before direct I/O, so a
-    /// benchmark can run both side by side (Benchmarks/ingest-throughput.sh).
+    /// benchmark can run both side by side (Benchmarks/ingest-throughput.sh); it also turns off
+    /// the direct I/O of `PatchableFileWriter` and `AlignedFileReader` (Benchmarks/sim-cost.sh).
     static let triesDirectIO = ProcessInfo.processInfo.environment["TSVAULT_BUFFERED_SEGMENTS"] != "1"
 
     init(path: String) throws {

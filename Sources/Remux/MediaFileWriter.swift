@@ -24,6 +24,7 @@ public final class MediaFileWriter {
     }
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var output: SeekableFileOutput?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var sourceTimeBases: [AVRational] = []
     private var finished = false
@@ -93,7 +94,10 @@ public final class MediaFileWriter {
         for (key, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
             av_dict_set(&format.pointee.metadata, key, value, 0)
         }
-        try checkAV(avio_open(&format.pointee.pb, path, tsv_avio_flag_write()), "opening \(path) for writing")
+        let output = try SeekableFileOutput(path: path)
+        self.output = output
+        format.pointee.pb = output.context
+        format.pointee.flags |= tsv_fmt_flag_custom_io()
         var muxerOptions: OpaquePointer? = nil
         defer { av_dict_free(&muxerOptions) }
         if options.container == .mp4 && options.faststart {
@@ -104,16 +108,27 @@ public final class MediaFileWriter {
 
     /// Writes one packet of stream `streamIndex` (0 = video, 1 = audio).
     public func write(_ media: MediaPacket, streamIndex: Int) throws {
+        let timing = PacketTiming(pts: media.pts, dts: media.dts, duration: media.duration, isKeyframe: media.isKeyframe)
+        try write(size: media.data.count, timing: timing, streamIndex: streamIndex) { destination in
+            media.data.withUnsafeBytes { destination.copyMemory(from: $0) }
+        }
+    }
+
+    /// Writes one packet of `size` bytes that `fill` puts straight into the packet's buffer
+    /// (no intermediate array).
+    public func write(
+        size: Int, timing: PacketTiming, streamIndex: Int, fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) throws {
         guard let format, let packet, let stream = format.pointee.streams[streamIndex] else {
             throw RemuxError.invalidInput("no stream \(streamIndex)")
         }
-        try checkAV(av_new_packet(packet, Int32(media.data.count)), "allocating a packet")
-        media.data.withUnsafeBufferPointer { packet.pointee.data.update(from: $0.baseAddress!, count: $0.count) }
-        packet.pointee.pts = media.pts
-        packet.pointee.dts = media.dts
-        packet.pointee.duration = media.duration
+        try checkAV(av_new_packet(packet, Int32(size)), "allocating a packet")
+        fill(UnsafeMutableRawBufferPointer(start: packet.pointee.data, count: size))
+        packet.pointee.pts = timing.pts
+        packet.pointee.dts = timing.dts
+        packet.pointee.duration = timing.duration
         packet.pointee.stream_index = Int32(streamIndex)
-        packet.pointee.flags = media.isKeyframe ? tsv_pkt_flag_key() : 0
+        packet.pointee.flags = timing.isKeyframe ? tsv_pkt_flag_key() : 0
         av_packet_rescale_ts(packet, sourceTimeBases[streamIndex], stream.pointee.time_base)
         // av_interleaved_write_frame takes the packet's reference, leaving it blank for reuse.
         try checkAV(av_interleaved_write_frame(format, packet), "writing a packet to \(path)")
@@ -125,14 +140,33 @@ public final class MediaFileWriter {
         finished = true
         defer { release() }
         try checkAV(av_write_trailer(format), "finishing \(path)")
+        try output?.finish()
     }
 
     private func release() {
         if let format {
-            if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
+            // The output is ours (custom I/O): the format context must not close it.
+            format.pointee.pb = nil
             avformat_free_context(format)
             self.format = nil
         }
+        output?.release()
+        output = nil
         av_packet_free(&packet)
+    }
+}
+
+/// A packet's timestamps (in its stream's time base) and key flag, without its bytes.
+public struct PacketTiming: Sendable {
+    public var pts: Int64
+    public var dts: Int64
+    public var duration: Int64
+    public var isKeyframe: Bool
+
+    public init(pts: Int64, dts: Int64, duration: Int64, isKeyframe: Bool) {
+        self.pts = pts
+        self.dts = dts
+        self.duration = duration
+        self.isKeyframe = isKeyframe
     }
 }

@@ -8,6 +8,8 @@ public struct StreamInfo: Sendable {
     public var timeBase: TimeBase
     public var width: Int32
     public var height: Int32
+    /// The codec's global header as the container stores it (avcC/hvcC in MP4 and Matroska).
+    public var extradata: [UInt8] = []
 }
 
 /// One packet read from a file, with timestamps in its stream's time base.
@@ -80,7 +82,8 @@ public final class PacketReader {
                 mediaType: av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown",
                 codecName: String(cString: avcodec_get_name(par.codec_id)),
                 timeBase: TimeBase(stream.time_base.num, stream.time_base.den),
-                width: par.width, height: par.height)
+                width: par.width, height: par.height,
+                extradata: par.extradata.map { Array(UnsafeBufferPointer(start: $0, count: Int(par.extradata_size))) } ?? [])
         }
         metadata = Self.dictionary(context.pointee.metadata)
     }

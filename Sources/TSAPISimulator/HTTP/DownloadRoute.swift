@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Remux
 
 /// `/download/{task}/{file}`: export files while their task holds them, with HTTP Range,
 /// and the download faults (cut connection, throttling).
@@ -76,21 +77,30 @@ extension SimulatorState {
             try await writer.finish(nil)
             return true
         }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw APIError.notFound }
-        defer { close(fd) }
-        // pread straight into the buffer NIO writes: no intermediate Data copy.
-        let chunkSize = bytesPerSecond.map { max(1024, min(1 << 20, $0 / 10)) } ?? (1 << 20)
+        let file: AlignedFileReader
+        do { file = try AlignedFileReader(path: path) } catch { throw APIError.notFound }
+        // Read straight into the buffer NIO writes, from the disk where direct reads work: an
+        // export file is read once, and copying it through the page cache cost the simulator
+        // more than anything else it does (docs/BENCHMARKS.md). Reads are large, as each is a
+        // round trip to the disk; a chunk and its alignment fit in 4 MiB, the power of two NIO
+        // rounds the capacity up to.
+        let largest = (4 << 20) - 3 * AlignedFileReader.alignment
+        let chunkSize = bytesPerSecond.map { max(1024, min(largest, $0 / 10)) } ?? largest
         var sent: Int64 = 0
         while sent < length {
             var want = Int(min(Int64(chunkSize), length - sent))
             if let cut = cutAfter { want = min(want, max(0, cut - Int(sent))) }
             if want == 0 { return false }
-            var buffer = ByteBufferAllocator().buffer(capacity: want)
-            let offset = off_t(range.lowerBound + sent)
-            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                max(0, pread(fd, raw.baseAddress, want, offset))
+            var buffer = ByteBufferAllocator().buffer(capacity: AlignedFileReader.capacity(for: want))
+            let offset = range.lowerBound + sent
+            var start = 0
+            let written = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: AlignedFileReader.capacity(for: want)) { raw in
+                let read = try file.read(want, at: offset, into: raw)
+                start = read.start
+                return read.start + read.count
             }
+            buffer.moveReaderIndex(forwardBy: start)
+            let count = written - start
             guard count > 0 else { break }
             try await writer.write(buffer)
             sent += Int64(count)

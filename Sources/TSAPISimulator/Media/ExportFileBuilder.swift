@@ -61,17 +61,18 @@ struct ExportFileBuilder: Sendable {
                 ]))
         let frames = Int64(library.gopFrames)
         let fps = Int64(library.settings.fps)
+        let codec = library.settings.codec
+        var stamper = InBandTimestamp.Stamper(codec: codec, channel: channel)
         for run in plan.runs {
             for g in run {
                 let base = (g - plan.firstGOP) * frames
                 for packet in library.variant(channel: channel, gopIndex: g) {
                     let utcMs = g * gopSeconds * 1000 + packet.pts * 1000 / fps
-                    let stamped = InBandTimestamp.stamp(
-                        packet.data, codec: library.settings.codec, channel: channel, utcMilliseconds: utcMs)
-                    try writer.write(
-                        MediaPacket(
-                            data: stamped, pts: base + packet.pts, dts: base + packet.dts,
-                            duration: 1, isKeyframe: packet.isKeyframe), streamIndex: 0)
+                    let sei = stamper.sei(utcMilliseconds: utcMs)
+                    let timing = PacketTiming(pts: base + packet.pts, dts: base + packet.dts, duration: 1, isKeyframe: packet.isKeyframe)
+                    try writer.write(size: packet.data.count + 4 + sei.count, timing: timing, streamIndex: 0) { destination in
+                        InBandTimestamp.stamp(packet.data, sei: sei, codec: codec, into: destination)
+                    }
                 }
                 if let audio { try writeAudio(audio, gop: g, fileStart: fileStart, to: writer) }
             }
@@ -104,22 +105,25 @@ struct ExportFileBuilder: Sendable {
 }
 
 enum FileDigest {
-    /// Size and MD5 of a file, read in 1 MiB chunks into one buffer (not a new `Data` per
-    /// chunk: fresh memory for every megabyte cost the simulator page faults and copies).
+    /// Size and MD5 of a file, read in 4 MiB chunks into one buffer (not a new `Data` per
+    /// chunk: fresh memory for every megabyte cost the simulator page faults and copies), from
+    /// the disk where direct reads work (the file was just written past the page cache).
     static func sizeAndMD5(_ path: String) throws -> (Int64, String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
-        defer { close(fd) }
+        let file: AlignedFileReader
+        do { file = try AlignedFileReader(path: path) } catch {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        let chunk = 4 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: AlignedFileReader.capacity(for: chunk), alignment: AlignedFileReader.alignment)
+        defer { buffer.deallocate() }
         var md5 = Insecure.MD5()
         var size: Int64 = 0
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path]) }
-            if n == 0 { break }
-            chunk.withUnsafeBytes { md5.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            size += Int64(n)
+            let read = try file.read(chunk, at: size, into: buffer)
+            if read.count == 0 { break }
+            md5.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[read.start..<(read.start + read.count)]))
+            size += Int64(read.count)
         }
         return (size, md5.finalize().lowercaseHex)
     }

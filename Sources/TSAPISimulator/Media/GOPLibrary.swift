@@ -16,19 +16,21 @@ public struct GOPLibrary: Sendable {
         video.gops[Int(mix(UInt64(channel), UInt64(bitPattern: gopIndex), 0x676f70) % UInt64(video.gops.count))]
     }
 
-    /// Loads the cached library for `settings`, or encodes and caches it.
+    /// Loads the cached library for `settings`, or encodes and caches it. The cache holds the
+    /// encoder's Annex B; the library in memory is length-prefixed (`EncodedVideo.lengthPrefixed`),
+    /// so the muxer copies each frame instead of scanning and rewriting it.
     public static func load(settings: VideoEncoderSettings, variants: Int, cacheDirectory: String) throws -> GOPLibrary {
         let key = cacheKey(settings, variants)
         let path = (cacheDirectory as NSString).appendingPathComponent("gops-\(key).bin")
         if let data = FileManager.default.contents(atPath: path), let video = try? GOPLibraryFile.decode(data) {
-            return GOPLibrary(video: video, settings: settings)
+            return GOPLibrary(video: try video.lengthPrefixed(scratchDirectory: cacheDirectory), settings: settings)
         }
         let video = try VideoEncoder.encodeGOPs(settings, gopCount: variants)
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
         let temporary = path + ".tmp-\(UUID().uuidString)"
         try GOPLibraryFile.encode(video).write(to: URL(fileURLWithPath: temporary))
         _ = rename(temporary, path)
-        return GOPLibrary(video: video, settings: settings)
+        return GOPLibrary(video: try video.lengthPrefixed(scratchDirectory: cacheDirectory), settings: settings)
     }
 
     static func cacheKey(_ settings: VideoEncoderSettings, _ variants: Int) -> String {
