@@ -298,29 +298,15 @@ final class WritePipeline: @unchecked Sendable {
         if direct {
             let length = (buffer.count + HashingFileWriter.alignment - 1) / HashingFileWriter.alignment * HashingFileWriter.alignment
             (buffer.memory + buffer.count).initializeMemory(as: UInt8.self, repeating: 0, count: length - buffer.count)
-            let code = writeFully(buffer.memory, length, at: buffer.offset)
+            let code = OutputPlumbing.writeAll(fd, buffer.memory, length, at: buffer.offset)
             guard code == EINVAL else { return code }
             let flags = fcntl(fd, F_GETFL)
             guard flags >= 0, fcntl(fd, F_SETFL, flags & ~tsv_o_direct()) == 0 else { return errno }
             condition.withLock { direct = false }
         }
-        let code = writeFully(buffer.memory, buffer.count, at: buffer.offset)
+        let code = OutputPlumbing.writeAll(fd, buffer.memory, buffer.count, at: buffer.offset)
         startWriteback(upTo: buffer.offset + Int64(buffer.count))
         return code
-    }
-
-    private func writeFully(_ memory: UnsafeMutableRawPointer, _ length: Int, at offset: Int64) -> Int32 {
-        var done = 0
-        while done < length {
-            let n = pwrite(fd, memory + done, length - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            if n == 0 { return EIO }
-            done += n
-        }
-        return 0
     }
 
     /// Through the page cache: starts writing each 8 MiB to disk as soon as it is complete.

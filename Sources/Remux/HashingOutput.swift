@@ -12,22 +12,17 @@ final class HashingOutput {
 
     init(path: String) throws {
         file = try HashingFileWriter(path: path)
-        let size: Int32 = 1 << 18
-        guard let buffer = av_malloc(Int(size)) else {
+        do {
+            context = try OutputPlumbing.context(
+                opaque: Unmanaged.passUnretained(self).toOpaque(),
+                write: { opaque, bytes, count in
+                    let output = Unmanaged<HashingOutput>.fromOpaque(opaque!).takeUnretainedValue()
+                    return output.consume(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+                },
+                seek: nil)
+        } catch {
             file.abandon()
-            throw RemuxError.unsupported("out of memory for an output buffer")
-        }
-        let opaque = Unmanaged.passUnretained(self).toOpaque()
-        context = avio_alloc_context(
-            buffer.assumingMemoryBound(to: UInt8.self), size, 1, opaque, nil,
-            { opaque, bytes, count in
-                let output = Unmanaged<HashingOutput>.fromOpaque(opaque!).takeUnretainedValue()
-                return output.consume(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
-            }, nil)
-        guard context != nil else {
-            av_free(buffer)
-            file.abandon()
-            throw RemuxError.unsupported("cannot allocate an output context")
+            throw error
         }
         // Not `direct`, though that would save a copy of the media data: the muxer writes a
         // box's size by seeking back into the context's buffer once the box is written, which
@@ -48,10 +43,7 @@ final class HashingOutput {
     /// Frees the output; a file not finished is abandoned (the caller deletes it).
     func release() {
         file.abandon()
-        if context != nil {
-            av_freep(&context!.pointee.buffer)
-            avio_context_free(&context)
-        }
+        OutputPlumbing.free(&context)
     }
 
     deinit { release() }

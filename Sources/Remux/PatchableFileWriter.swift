@@ -88,7 +88,7 @@ final class PatchableFileWriter {
     private func patch(_ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
         let n = Int(min(Int64(bytes.count), tailStart - position))
         guard isDirect else {
-            let code = writeFully(bytes.baseAddress!, n, at: position)
+            let code = OutputPlumbing.writeAll(fd, bytes.baseAddress!, n, at: position)
             guard code == 0 else { throw Errno(code) }
             return n
         }
@@ -102,7 +102,7 @@ final class PatchableFileWriter {
         // Blocks before the tail were written whole, so the read is never short.
         guard pread(fd, block, Self.alignment, off_t(blockStart)) == Self.alignment else { throw Errno(errno == 0 ? EIO : errno) }
         (block + inBlock).copyMemory(from: bytes.baseAddress!, byteCount: count)
-        let code = writeFully(block, Self.alignment, at: blockStart)
+        let code = OutputPlumbing.writeAll(fd, block, Self.alignment, at: blockStart)
         guard code == 0 else { throw Errno(code) }
         return count
     }
@@ -134,27 +134,13 @@ final class PatchableFileWriter {
         if isDirect {
             let length = (count + Self.alignment - 1) / Self.alignment * Self.alignment
             (memory + count).initializeMemory(as: UInt8.self, repeating: 0, count: length - count)
-            let code = writeFully(memory, length, at: offset)
+            let code = OutputPlumbing.writeAll(fd, memory, length, at: offset)
             guard code == EINVAL else { return code }
             let flags = fcntl(fd, F_GETFL)
             guard flags >= 0, fcntl(fd, F_SETFL, flags & ~tsv_o_direct()) == 0 else { return errno }
             isDirect = false
         }
-        return writeFully(memory, count, at: offset)
-    }
-
-    private func writeFully(_ memory: UnsafeRawPointer, _ length: Int, at offset: Int64) -> Int32 {
-        var done = 0
-        while done < length {
-            let n = pwrite(fd, memory + done, length - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            if n == 0 { return EIO }
-            done += n
-        }
-        return 0
+        return OutputPlumbing.writeAll(fd, memory, count, at: offset)
     }
 }
 
@@ -176,25 +162,19 @@ final class SeekableFileOutput {
 
     init(path: String) throws {
         file = try PatchableFileWriter(path: path)
-        let size: Int32 = 1 << 18
-        guard let buffer = av_malloc(Int(size)) else {
+        do {
+            context = try OutputPlumbing.context(
+                opaque: Unmanaged.passUnretained(self).toOpaque(),
+                write: { opaque, bytes, count in
+                    let output = Unmanaged<SeekableFileOutput>.fromOpaque(opaque!).takeUnretainedValue()
+                    return output.consume(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+                },
+                seek: { opaque, offset, whence in
+                    Unmanaged<SeekableFileOutput>.fromOpaque(opaque!).takeUnretainedValue().seek(offset, whence)
+                })
+        } catch {
             file.abandon()
-            throw RemuxError.unsupported("out of memory for an output buffer")
-        }
-        let opaque = Unmanaged.passUnretained(self).toOpaque()
-        context = avio_alloc_context(
-            buffer.assumingMemoryBound(to: UInt8.self), size, 1, opaque, nil,
-            { opaque, bytes, count in
-                let output = Unmanaged<SeekableFileOutput>.fromOpaque(opaque!).takeUnretainedValue()
-                return output.consume(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
-            },
-            { opaque, offset, whence in
-                Unmanaged<SeekableFileOutput>.fromOpaque(opaque!).takeUnretainedValue().seek(offset, whence)
-            })
-        guard context != nil else {
-            av_free(buffer)
-            file.abandon()
-            throw RemuxError.unsupported("cannot allocate an output context")
+            throw error
         }
         // Large writes (the media data) skip the context's buffer and are copied once, into
         // the file's; seeking back to fill in a size works here (unlike in `HashingOutput`),
@@ -234,10 +214,7 @@ final class SeekableFileOutput {
     /// Frees the output; a file not finished is abandoned (the caller deletes it).
     func release() {
         file.abandon()
-        if context != nil {
-            av_freep(&context!.pointee.buffer)
-            avio_context_free(&context)
-        }
+        OutputPlumbing.free(&context)
     }
 
     deinit { release() }
