@@ -5,7 +5,7 @@ import Foundation
 /// lets the writer go back and change bytes already written — what a muxer of plain MP4 does
 /// when it fills in the size of `mdat` at the end.
 ///
-/// Appended bytes collect in one aligned 1 MiB buffer that goes to disk whole; a change to
+/// Appended bytes collect in one aligned 4 MiB buffer that goes to disk whole; a change to
 /// bytes already on disk reads, patches and writes back the aligned blocks it touches. Where
 /// `O_DIRECT` is refused (EINVAL at open or at the first write) the same calls go through the
 /// page cache. Nothing is fsynced: callers that need durability are not this writer's users.
