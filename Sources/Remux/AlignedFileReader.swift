@@ -1,4 +1,3 @@
-import CFFmpeg
 import Foundation
 
 /// Reads a file with `O_DIRECT` where the file system accepts it, so bytes read once (a
@@ -9,7 +8,7 @@ import Foundation
 /// destination a little larger than it wants (`capacity(for:)`) and is told where in it the
 /// bytes it asked for begin.
 public final class AlignedFileReader {
-    public static let alignment = HashingFileWriter.alignment
+    public static let alignment = DirectIO.alignment
 
     public let path: String
     private let fd: Int32
@@ -17,11 +16,11 @@ public final class AlignedFileReader {
 
     public init(path: String) throws {
         self.path = path
-        var fd = HashingFileWriter.triesDirectIO ? open(path, O_RDONLY | O_CLOEXEC | tsv_o_direct()) : -1
-        isDirect = fd >= 0
-        if fd < 0, !HashingFileWriter.triesDirectIO || errno == EINVAL { fd = open(path, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw RemuxError.invalidInput("cannot open \(path): \(String(cString: strerror(errno)))") }
-        self.fd = fd
+        guard let opened = DirectIO.open(path, O_RDONLY | O_CLOEXEC) else {
+            throw RemuxError.invalidInput("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        fd = opened.fd
+        isDirect = opened.direct
     }
 
     deinit { close(fd) }
@@ -40,12 +39,12 @@ public final class AlignedFileReader {
             let pad = (Self.alignment - Int(UInt(bitPattern: base) % UInt(Self.alignment))) % Self.alignment
             let alignedOffset = offset / alignment * alignment
             let skip = Int(offset - alignedOffset)
-            let length = (skip + count + Self.alignment - 1) / Self.alignment * Self.alignment
+            let length = DirectIO.padded(skip + count)
             let n = try readFully(base + pad, length, at: alignedOffset)
             if let n { return (pad + skip, max(0, min(count, n - skip))) }
             // Refused as invalid: this file system takes the flag but not the I/O.
-            let flags = fcntl(fd, F_GETFL)
-            guard flags >= 0, fcntl(fd, F_SETFL, flags & ~tsv_o_direct()) == 0 else { throw failure(errno) }
+            let stopped = DirectIO.stop(on: fd)
+            guard stopped == 0 else { throw failure(stopped) }
             isDirect = false
         }
         guard let n = try readFully(base, count, at: offset) else { throw failure(EINVAL) }

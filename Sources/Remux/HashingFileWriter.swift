@@ -18,9 +18,7 @@ import Synchronization
 /// little left to do.
 final class HashingFileWriter {
     static let bufferSize = 1 << 20
-    /// Direct I/O wants buffer addresses, offsets and lengths in multiples of the device's
-    /// logical block: 4096 covers 512- and 4096-byte devices alike.
-    static let alignment = 4096
+    static let alignment = DirectIO.alignment
     /// Buffers in flight at most (filling, hashing, writing): the memory a writer holds. With
     /// four the muxing thread waited for a free one at times (1 GiB ingest, four alternating
     /// rounds: 1.99–2.42 s with four, 1.55–1.78 s with eight; sixteen gained nothing sure).
@@ -32,22 +30,12 @@ final class HashingFileWriter {
     private(set) var size: Int64 = 0
     private var finished = false
 
-    /// `TSVAULT_BUFFERED_SEGMENTS=1` writes through the page cache, as before direct I/O, so a
-    /// benchmark can run both side by side (Benchmarks/ingest-throughput.sh); it also turns off
-    /// the direct I/O of `PatchableFileWriter` and `AlignedFileReader` (Benchmarks/sim-cost.sh).
-    static let triesDirectIO = ProcessInfo.processInfo.environment["TSVAULT_BUFFERED_SEGMENTS"] != "1"
-
     init(path: String) throws {
         self.path = path
-        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-        var fd = Self.triesDirectIO ? open(path, flags | tsv_o_direct(), 0o644) : -1
-        var direct = fd >= 0
-        if fd < 0, !Self.triesDirectIO || errno == EINVAL {
-            fd = open(path, flags, 0o644)
-            direct = false
+        guard let opened = DirectIO.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC) else {
+            throw RemuxError.invalidInput("cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        guard fd >= 0 else { throw RemuxError.invalidInput("cannot create \(path): \(String(cString: strerror(errno)))") }
-        pipeline = WritePipeline(fd: fd, direct: direct)
+        pipeline = WritePipeline(fd: opened.fd, direct: opened.direct)
         pipeline.start()
     }
 
@@ -296,12 +284,12 @@ final class WritePipeline: @unchecked Sendable {
     /// page cache, and the rest of the file follows it there.
     private func write(_ buffer: WriteBuffer) -> Int32 {
         if direct {
-            let length = (buffer.count + HashingFileWriter.alignment - 1) / HashingFileWriter.alignment * HashingFileWriter.alignment
+            let length = DirectIO.padded(buffer.count)
             (buffer.memory + buffer.count).initializeMemory(as: UInt8.self, repeating: 0, count: length - buffer.count)
             let code = OutputPlumbing.writeAll(fd, buffer.memory, length, at: buffer.offset)
             guard code == EINVAL else { return code }
-            let flags = fcntl(fd, F_GETFL)
-            guard flags >= 0, fcntl(fd, F_SETFL, flags & ~tsv_o_direct()) == 0 else { return errno }
+            let stopped = DirectIO.stop(on: fd)
+            guard stopped == 0 else { return stopped }
             condition.withLock { direct = false }
         }
         let code = OutputPlumbing.writeAll(fd, buffer.memory, buffer.count, at: buffer.offset)

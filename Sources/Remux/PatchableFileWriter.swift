@@ -14,10 +14,10 @@ final class PatchableFileWriter {
     /// project's VM a 1 MiB buffer cost 2–3× the kernel time per byte of a 16 MiB one (`dd`,
     /// docs/BENCHMARKS.md); 4 MiB is most of the gain.
     static let bufferSize = 4 << 20
-    static let alignment = HashingFileWriter.alignment
+    static let alignment = DirectIO.alignment
 
     let path: String
-    private var fd: Int32
+    private let fd: Int32
     private(set) var isDirect: Bool
     private let openedDirect: Bool
     /// The bytes from `tailStart` on, not yet written: always the end of the file.
@@ -30,17 +30,16 @@ final class PatchableFileWriter {
     init(path: String) throws {
         self.path = path
         // Read and write: a patch of a direct file reads the blocks it changes.
-        let flags = O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC
-        var fd = HashingFileWriter.triesDirectIO ? open(path, flags | tsv_o_direct(), 0o644) : -1
-        isDirect = fd >= 0
-        if fd < 0, !HashingFileWriter.triesDirectIO || errno == EINVAL { fd = open(path, flags, 0o644) }
-        guard fd >= 0 else { throw RemuxError.invalidInput("cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard let opened = DirectIO.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC) else {
+            throw RemuxError.invalidInput("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        isDirect = opened.direct
         var memory: UnsafeMutableRawPointer?
         guard posix_memalign(&memory, Self.alignment, Self.bufferSize) == 0, let memory else {
-            Foundation.close(fd)
+            Foundation.close(opened.fd)
             throw RemuxError.unsupported("out of memory for a write buffer")
         }
-        self.fd = fd
+        fd = opened.fd
         openedDirect = isDirect
         tail = memory
     }
@@ -132,12 +131,12 @@ final class PatchableFileWriter {
     /// a direct write refused as invalid is retried through the page cache, as is the rest.
     private func writeOut(_ memory: UnsafeMutableRawPointer, _ count: Int, at offset: Int64) -> Int32 {
         if isDirect {
-            let length = (count + Self.alignment - 1) / Self.alignment * Self.alignment
+            let length = DirectIO.padded(count)
             (memory + count).initializeMemory(as: UInt8.self, repeating: 0, count: length - count)
             let code = OutputPlumbing.writeAll(fd, memory, length, at: offset)
             guard code == EINVAL else { return code }
-            let flags = fcntl(fd, F_GETFL)
-            guard flags >= 0, fcntl(fd, F_SETFL, flags & ~tsv_o_direct()) == 0 else { return errno }
+            let stopped = DirectIO.stop(on: fd)
+            guard stopped == 0 else { return stopped }
             isDirect = false
         }
         return OutputPlumbing.writeAll(fd, memory, count, at: offset)
