@@ -5,7 +5,7 @@ import HexDigest
 import Synchronization
 
 /// Writes a file front to back and takes its SHA-256 on the way. The caller's bytes are copied
-/// into 1 MiB buffers; two threads of the writer's own take each full buffer in turn, one
+/// into 2 MiB buffers; two threads of the writer's own take each full buffer in turn, one
 /// hashing it, the other writing it, so the caller, the hash and the disk overlap.
 ///
 /// Where the file system allows it the file is opened with `O_DIRECT`: a buffer goes to the
@@ -17,11 +17,18 @@ import Synchronization
 /// cache, and writeback is started as each 8 MiB completes so the fsync that follows finds
 /// little left to do.
 final class HashingFileWriter {
-    static let bufferSize = 1 << 20
+    /// One write to the disk. Each direct write is a round trip to this project's virtual disk,
+    /// so fewer, larger ones finish sooner: a 1 GiB ingest took 1.19–1.47 s with 2 MiB buffers
+    /// against 1.33–1.79 s with 1 MiB (six alternating rounds; sixteen 1 MiB buffers, the same
+    /// memory in flight, gained nothing). Not 3 or 4 MiB: then the muxer's per-fragment buffer
+    /// (about 5 MB at 20 Mbit/s) was mapped and unmapped by malloc for every fragment and faulted
+    /// in anew each time (279k page faults per GiB against 74k; 1.6–1.9 s).
+    static let bufferSize = 2 << 20
     static let alignment = DirectIO.alignment
     /// Buffers in flight at most (filling, hashing, writing): the memory a writer holds. With
     /// four the muxing thread waited for a free one at times (1 GiB ingest, four alternating
-    /// rounds: 1.99–2.42 s with four, 1.55–1.78 s with eight; sixteen gained nothing sure).
+    /// rounds with 1 MiB buffers: 1.99–2.42 s with four, 1.55–1.78 s with eight; sixteen gained
+    /// nothing sure; with 2 MiB buffers twelve gained nothing either).
     static let buffers = 8
 
     let path: String
@@ -95,11 +102,11 @@ final class HashingFileWriter {
 }
 
 /// One page-aligned buffer and where its bytes go in the file. Buffers are allocated once and
-/// kept in a pool: allocating and freeing eight 1 MiB blocks with 4 KiB alignment for every
-/// segment, amid the muxer's own growing buffers, fragmented the heap (a 4 GiB ingest peaked
-/// 10–20 MiB above a 1 GiB one; pooled, 1–4 MiB). Mapping each buffer with mmap instead cost
-/// 275k minor page faults per GiB ingested against 70k (malloc's thresholds move with what it
-/// sees freed; not pinned down further), so they come from malloc.
+/// kept in a pool: allocating and freeing eight 1 MiB blocks (their size then) with 4 KiB
+/// alignment for every segment, amid the muxer's own growing buffers, fragmented the heap (a
+/// 4 GiB ingest peaked 10–20 MiB above a 1 GiB one; pooled, 1–4 MiB). Mapping each buffer with
+/// mmap instead cost 275k minor page faults per GiB ingested against 70k (malloc's thresholds
+/// move with what it sees freed; not pinned down further), so they come from malloc.
 final class WriteBuffer: @unchecked Sendable {
     let memory: UnsafeMutableRawPointer
     var count = 0
@@ -116,7 +123,7 @@ final class WriteBuffer: @unchecked Sendable {
     deinit { free(memory) }
 
     /// Buffers kept for the next segment: enough for the two segments of a video open at once
-    /// (16 MiB kept for the life of the process); beyond that they are freed.
+    /// (32 MiB kept for the life of the process); beyond that they are freed.
     private static let pool = Mutex<[WriteBuffer]>([])
     static let pooled = 2 * HashingFileWriter.buffers
 
