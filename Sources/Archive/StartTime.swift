@@ -16,7 +16,7 @@ public enum StartTime {
         path: String, given: Date?, subtitle: String? = nil, recorderZone: TimeZone?
     ) throws -> (micros: Int64, source: TimeSource) {
         try resolve(name: path, given: given, subtitle: subtitle, recorderZone: recorderZone) {
-            do { return try PacketReader(path: path).metadata } catch {
+            do { return try PacketReader.containerMetadata(path: path) } catch {
                 throw ArchiveError.unreadableMedia(path: path, detail: "\(error)")
             }
         }

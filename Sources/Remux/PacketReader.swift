@@ -88,6 +88,16 @@ public final class PacketReader {
         metadata = Self.dictionary(context.pointee.metadata)
     }
 
+    /// The container's metadata (`creation_time`, …) from its header alone. Opening a reader
+    /// also probes every stream, which decodes its first frames: a tenth of the fixed cost of
+    /// ingesting a file, and nothing the metadata needs.
+    public static func containerMetadata(path: String) throws -> [String: String] {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try checkAV(avformat_open_input(&context, path, nil, nil), "opening \(path)")
+        defer { avformat_close_input(&context) }
+        return dictionary(context?.pointee.metadata)
+    }
+
     /// SHA-256 and size of the whole file (reads what demuxing skipped); `hashing` readers only.
     public func finishSourceHash() throws -> (sha256: String, size: Int64) {
         guard let hashingInput else { throw RemuxError.invalidInput("this reader does not hash its input") }
