@@ -11,9 +11,9 @@
 # read from disk, openssl's 0.02 s): what is timed is the work, not a cold program start.
 # A fifth contender is the known-hash ingest writing its segments through the page cache
 # (TSVAULT_BUFFERED_SEGMENTS=1), as before segments were written with direct I/O. A sixth is
-# the disk floor: `dd` copying the input past the page cache in 2 MiB writes with one fsync,
-# the least any writer must spend to put those bytes on this disk durably; the one-pass limit
-# writes nothing, so on a disk slower than the hash no writer can come near it.
+# a plain copy to the same disk: `dd` reading the input and writing it past the page cache,
+# 2 MiB at a time (read, then write, one request in flight), one fsync. The one-pass limit
+# writes nothing; this shows what the disk alone costs the same bytes in the same round.
 # Needs ~20 GB free under TMPDIR and ~6 GB of memory.
 # usage: Benchmarks/ingest-throughput.sh [MINUTES...]   (default: 7 28 → ~1 GB and ~4 GB)
 set -euo pipefail
@@ -58,9 +58,9 @@ for m in "${minutes[@]}"; do
         rm -rf "$work/archive"
         cached=$(measure known-sha-page-cache bash -c "TSVAULT_BUFFERED_SEGMENTS=1 .build/release/tsvault ingest '$input' \
             --server bench --channel 1 --archive '$work/archive' --source-sha256 $input_sha && sync")
-        floor=$(measure disk-floor dd if="$input" of="$work/floor" bs=2M oflag=direct conv=fsync)
-        rm -f "$work/floor"
-        echo "size=$size round=$round $onepass | $pipeline | $ingest | $known | $cached | $floor" | awk -v size="$size" '{
+        copy=$(measure dd-copy dd if="$input" of="$work/copy" bs=2M oflag=direct conv=fsync)
+        rm -f "$work/copy"
+        echo "size=$size round=$round $onepass | $pipeline | $ingest | $known | $cached | $copy" | awk -v size="$size" '{
             printf "input %.2f GiB round %s:\n", size/1073741824, substr($2, 7)
             for (i = 3; i <= NF; i += 6) printf "  %-20s %6.2f s (%4.0f MiB/s, peak %3d MiB, %.2f user + %.2f sys)\n", \
                 $i, $(i+1), size/1048576/$(i+1), $(i+2)/1024, $(i+3), $(i+4)
