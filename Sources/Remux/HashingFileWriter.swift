@@ -4,9 +4,10 @@ import Foundation
 import HexDigest
 import Synchronization
 
-/// Writes a file front to back and takes its SHA-256 on the way. The caller's bytes are copied
-/// into 2 MiB buffers; two threads of the writer's own take each full buffer in turn, one
-/// hashing it, the other writing it, so the caller, the hash and the disk overlap.
+/// Writes a file front to back and takes its SHA-256 on the way. The caller's bytes go into
+/// 2 MiB buffers, copied (`append`) or written there in place (`freeSpace`, then `commit`);
+/// two threads of the writer's own take each full buffer in turn, one hashing it, the other
+/// writing it, so the caller, the hash and the disk overlap.
 ///
 /// Where the file system allows it the file is opened with `O_DIRECT`: a buffer goes to the
 /// disk without being copied into the page cache first. A segment is fsynced, renamed into the
@@ -67,6 +68,32 @@ final class HashingFileWriter {
         return pipeline.failure == 0
     }
 
+    /// The unfilled rest of the current buffer, for a caller that writes into it in place and
+    /// then `commit`s; nil when less than `minimum` bytes are left (the caller then `append`s)
+    /// or once writing failed.
+    func freeSpace(minimum: Int) -> UnsafeMutableRawBufferPointer? {
+        guard pipeline.failure == 0, let buffer = current ?? pipeline.takeFreeBuffer() else { return nil }
+        current = buffer
+        guard Self.bufferSize - buffer.count >= minimum else { return nil }
+        return UnsafeMutableRawBufferPointer(start: buffer.memory + buffer.count, count: Self.bufferSize - buffer.count)
+    }
+
+    /// Takes the first `count` bytes of the last `freeSpace` as written.
+    func commit(_ count: Int) -> Bool {
+        guard let buffer = current, count <= Self.bufferSize - buffer.count else { return false }
+        buffer.count += count
+        if buffer.count == Self.bufferSize { handOn() }
+        return pipeline.failure == 0
+    }
+
+    /// A buffer taken and not handed on (empty after `freeSpace`, or abandoned) goes back to
+    /// the pool rather than to malloc.
+    private func returnCurrent() {
+        guard let buffer = current else { return }
+        current = nil
+        WriteBuffer.give([buffer])
+    }
+
     private func handOn() {
         guard let buffer = current else { return }
         current = nil
@@ -80,6 +107,7 @@ final class HashingFileWriter {
     /// is truncated to its true size.
     func finish() throws -> (sha256: String, size: Int64) {
         if current?.count ?? 0 > 0 { handOn() }
+        returnCurrent()
         finished = true
         let digest = pipeline.close()
         var failure = pipeline.failure
@@ -93,6 +121,7 @@ final class HashingFileWriter {
     func abandon() {
         guard !finished else { return }
         finished = true
+        returnCurrent()
         pipeline.cancel()
         _ = pipeline.close()
         pipeline.release()

@@ -7,9 +7,11 @@ enum OutputPlumbing {
     typealias Write = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32
     typealias Seek = @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int64
 
+    static let bufferSize = 1 << 18
+
     /// A write context with a 256 KiB buffer that hands its bytes to `write` with `opaque`.
     static func context(opaque: UnsafeMutableRawPointer, write: Write, seek: Seek?) throws -> UnsafeMutablePointer<AVIOContext> {
-        let size: Int32 = 1 << 18
+        let size = Int32(bufferSize)
         guard let buffer = av_malloc(Int(size)) else { throw RemuxError.unsupported("out of memory for an output buffer") }
         guard let context = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), size, 1, opaque, nil, write, seek) else {
             av_free(buffer)
