@@ -58,7 +58,9 @@ final class HashingOutput {
     private func consume(_ bytes: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int32 {
         let kept = bytes == region ? file.commit(count) : file.append(UnsafeRawBufferPointer(start: bytes, count: count))
         pointContextAtFreeSpace()
-        return kept ? Int32(count) : -file.failure
+        // A refused commit without a failure would mean more bytes than the space handed out:
+        // an error, never a silent loss.
+        return kept ? Int32(count) : -(file.failure != 0 ? file.failure : EIO)
     }
 
     /// Where the muxer writes next: the writer's free space when there is enough, else the
