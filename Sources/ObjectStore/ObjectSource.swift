@@ -13,9 +13,10 @@ public protocol ObjectSource: Sendable {
 }
 
 extension ObjectSource {
-    /// `count` bytes from `offset` in a new buffer.
-    public func bytes(at offset: Int64, count: Int) throws -> ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: count)
+    /// `count` bytes from `offset` in a new buffer (from `allocator`: an upload's own memory is
+    /// `PartMemory`'s).
+    public func bytes(at offset: Int64, count: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: count)
         try read(at: offset, count: count, into: &buffer)
         return buffer
     }

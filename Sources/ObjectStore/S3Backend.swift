@@ -66,7 +66,7 @@ public struct S3Backend: ObjectBackend {
 
     private func put(_ key: String, from source: any ObjectSource, sha256: String?, ifAbsent: Bool) async throws -> PutOutcome {
         if source.size <= Int64(partSize) {
-            let data = try source.bytes(at: 0, count: Int(source.size))
+            let data = try source.bytes(at: 0, count: Int(source.size), allocator: PartMemory.allocator)
             let actual = data.withUnsafeReadableBytes { SHA256.hash(data: $0) }.lowercaseHex
             if let sha256, actual != sha256 { throw ObjectStoreError.contentMismatch(key: key, expected: sha256, actual: actual) }
             return try await putWhole(key, data, sha256: actual, ifAbsent: ifAbsent)
@@ -164,7 +164,7 @@ public struct S3Backend: ObjectBackend {
                         spare.append(buffer)
                     }
                     let offset = Int64(number) * Int64(partSize)
-                    var data = spare.popLast() ?? ByteBufferAllocator().buffer(capacity: partSize)
+                    var data = spare.popLast() ?? PartMemory.allocator.buffer(capacity: partSize)
                     data.clear()
                     try source.read(at: offset, count: Int(min(Int64(partSize), source.size - offset)), into: &data)
                     if sha256 != nil { data.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }

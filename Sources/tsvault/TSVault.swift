@@ -23,7 +23,7 @@ struct TSVault: AsyncParsableCommand {
     /// Parses, runs, and maps whatever the command threw to its exit status (ExitStatus), so
     /// every command answers the same error with the same code and the same message form.
     static func main() async {
-        keepLargeBuffersMapped()
+        tuneMalloc()
         let command: any ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
@@ -52,20 +52,31 @@ struct TSVault: AsyncParsableCommand {
     }
 }
 
-/// Buffers of 4 MiB and more (upload parts, 16 MiB by default) are mapped on their own and
-/// returned to the system when freed. glibc otherwise raises its mapping threshold after the
-/// first such free, and the later ones come from per-thread heaps that keep what they grew to:
-/// peak memory then grew with the size of the blobs pushed (measured in BENCHMARKS.md). Smaller
-/// buffers (1 MiB encryption chunks, reads) stay on the heap and are reused, and the heap keeps
-/// up to 64 MiB free at its top: with a fixed mapping threshold glibc would otherwise hand the
-/// top back after every such free and fault it in again, which cost a push three seconds of
-/// kernel time per GB.
-private func keepLargeBuffersMapped() {
+/// glibc's malloc maps every block at or above its mapping threshold on its own and unmaps it
+/// when freed. The muxer's per-fragment buffer (one GOP of video, grown by `realloc`: ~5 MB at
+/// 20 Mbit/s with 2-second GOPs, ~20 MB at 40 Mbit/s with 4-second ones) was such a block with
+/// the threshold at 4 MiB, so every fragment's memory was mapped, faulted in page by page and
+/// unmapped: 69–73k page faults per GiB ingested at 20 Mbit/s, 272k at 40 Mbit/s. With 32 MiB,
+/// glibc's highest, the buffer is reused from the heap: 14k and 18k, and 8–16% less CPU at
+/// 20 Mbit/s, a quarter or more at 40 Mbit/s, though one run gained nothing there (see
+/// Benchmarks/fragment-memory.sh and docs/BENCHMARKS.md). Fragments above ~26 MB (the buffer
+/// grows by half each time, to ~39 MB) are still mapped, as before.
+/// The threshold is fixed, not left to glibc's own adjusting, which moves it up after the
+/// first large free and then lets blocks of every size pile up in per-thread heaps. Upload
+/// parts, the other large buffers, are mapped on their own whatever the threshold (ObjectStore's
+/// `PartMemory`). The heap keeps up to 64 MiB free at its top: with a fixed threshold glibc
+/// would otherwise hand the top back after every large free and fault it in again, which cost
+/// a push three seconds of kernel time per GB.
+///
+/// A threshold set with glibc's own tunables (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=…`)
+/// is left as set: that is how an operator, or Benchmarks/fragment-memory.sh, chooses another.
+private func tuneMalloc() {
     #if os(Linux)
+        let tunables = ProcessInfo.processInfo.environment["GLIBC_TUNABLES"] ?? ""
         // <malloc.h> is not in the Glibc module; in glibc's ABI M_TRIM_THRESHOLD is -1 and
         // M_MMAP_THRESHOLD is -3.
-        _ = glibcMallopt(-3, 4 << 20)
-        _ = glibcMallopt(-1, 64 << 20)
+        if !tunables.contains("glibc.malloc.mmap_threshold") { _ = glibcMallopt(-3, 32 << 20) }
+        if !tunables.contains("glibc.malloc.trim_threshold") { _ = glibcMallopt(-1, 64 << 20) }
     #endif
 }
 
