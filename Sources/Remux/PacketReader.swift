@@ -31,43 +31,44 @@ public final class PacketReader {
     public let metadata: [String: String]
 
     /// Set when the reader hashes the file while reading it.
-    private let hashingInput: HashingInput?
-    /// Set when the bytes come from a `MediaByteSource`.
+    private let hashingFile: HashingFileSource?
+    /// Set when the bytes come through a `MediaByteSource` (a download, or a hashed file).
     private let sourceInput: SourceInput?
 
     /// Opens `path`; with `hashing`, the file is SHA-256 hashed from the same reads
     /// (`finishSourceHash()`).
     public convenience init(path: String, hashing: Bool = false) throws {
-        let input = try hashing ? HashingInput(path: path) : nil
-        try self.init(url: path, name: path, customIO: input?.context, hashing: input, source: nil)
+        if hashing {
+            let file = try HashingFileSource(path: path)
+            try self.init(url: path, name: path, input: try SourceInput(source: file), hashing: file)
+        } else {
+            try self.init(url: path, name: path, input: nil, hashing: nil)
+        }
     }
 
     /// Reads a file from `source` as its bytes arrive (`name` for messages). When the source
     /// fails, that failure is what the reader throws, not libavformat's I/O error.
     public convenience init(source: any MediaByteSource, name: String) throws {
-        let input = try SourceInput(source: source)
-        try self.init(url: "", name: name, customIO: input.context, hashing: nil, source: input)
+        try self.init(url: "", name: name, input: try SourceInput(source: source), hashing: nil)
     }
 
-    /// Opens `url`, or reads through `customIO` when given (kept alive by `hashing` or `source`).
-    private init(
-        url: String, name: String, customIO: UnsafeMutablePointer<AVIOContext>?, hashing: HashingInput?, source: SourceInput?
-    ) throws {
+    /// Opens `url` itself, or reads through `input` when given.
+    private init(url: String, name: String, input: SourceInput?, hashing: HashingFileSource?) throws {
         var context: UnsafeMutablePointer<AVFormatContext>?
-        if let customIO {
+        if let customIO = input?.context {
             context = avformat_alloc_context()
             context?.pointee.pb = customIO
             context?.pointee.flags |= tsv_fmt_flag_custom_io()
         }
-        hashingInput = hashing
-        sourceInput = source
+        hashingFile = hashing
+        sourceInput = input
         let opened = avformat_open_input(&context, url, nil, nil)
-        if opened < 0, let failure = source?.failure { throw failure }
+        if opened < 0, let failure = input?.failure { throw failure }
         try checkAV(opened, "opening \(name)")
         let status = avformat_find_stream_info(context, nil)
         if status < 0 {
             avformat_close_input(&context)
-            if let failure = source?.failure { throw failure }
+            if let failure = input?.failure { throw failure }
         }
         try checkAV(status, "reading stream info of \(name)")
         guard let context else { throw RemuxError.invalidInput("cannot open \(name)") }
@@ -100,8 +101,8 @@ public final class PacketReader {
 
     /// SHA-256 and size of the whole file (reads what demuxing skipped); `hashing` readers only.
     public func finishSourceHash() throws -> (sha256: String, size: Int64) {
-        guard let hashingInput else { throw RemuxError.invalidInput("this reader does not hash its input") }
-        return try hashingInput.finishHash()
+        guard let hashingFile else { throw RemuxError.invalidInput("this reader does not hash its input") }
+        return try hashingFile.finishHash()
     }
 
     /// The next packet without copying its payload: the demuxer's buffer moves into an

@@ -1,9 +1,10 @@
 import CFFmpeg
 import Foundation
 
-/// Bytes of a media file that arrive from elsewhere than a local file: a download being read
-/// while it arrives. Reads block until the bytes are there; they may fail (the transfer broke,
-/// or the demuxer asked for bytes no longer kept).
+/// Bytes of a media file that the demuxer reads through tsvault rather than by path: a download
+/// being read while it arrives, or a local file hashed on the way (`HashingFileSource`). Reads
+/// block until the bytes are there; they may fail (the transfer broke, the demuxer asked for bytes
+/// no longer kept, the disk failed).
 public protocol MediaByteSource: AnyObject {
     /// The whole file's size in bytes.
     var size: Int64 { get }
