@@ -23,11 +23,7 @@ trap 'rm -rf "$work" "$inputs"' EXIT
 cases=("720p-20M-gop2 20M 2 1280x720 7" "1080p-40M-gop4 40M 4 1920x1080 4")
 for c in "${cases[@]}"; do
     read -r label bitrate gop size minutes <<<"$c"
-    end=$(printf '%02d:%02d:00' $((10 + minutes / 60)) $((minutes % 60)))
-    SIM_BIN=.build/release/tsapi-sim Scripts/with-sim.sh \
-        --sim-args "--bitrate $bitrate --gop $gop --size $size --ttl 30000 --now 2026-11-25T23:00:00+09:00 --days 2" -- \
-        bash -c "$venv/bin/python Benchmarks/fetch_export.py \"\$SIM_URL\" \"\$TSVAULT_API_KEY\" \
-            --begin 2026-11-25T10:00:00+09:00 --end 2026-11-25T$end+09:00 --out $inputs/$label.mp4"
+    export_minutes "$inputs/$label.mp4" "$minutes" --bitrate "$bitrate" --gop "$gop" --size "$size"
 done
 
 ingest() { # contender, input → "contender seconds user sys maxrss_kib minor_faults"

@@ -24,13 +24,7 @@ source Benchmarks/setup.sh
 inputs=$(mktemp -d /dev/shm/tsvault-ingest-bench.XXXXXX)
 trap 'rm -rf "$work" "$inputs"' EXIT
 
-for m in "${minutes[@]}"; do
-    end=$(printf '%02d:%02d:00' $((10 + m / 60)) $((m % 60)))
-    SIM_BIN=.build/release/tsapi-sim Scripts/with-sim.sh \
-        --sim-args "--bitrate 20M --ttl 30000 --now 2026-11-25T23:00:00+09:00 --days 2" -- \
-        bash -c "$venv/bin/python Benchmarks/fetch_export.py \"\$SIM_URL\" \"\$TSVAULT_API_KEY\" \
-            --begin 2026-11-25T10:00:00+09:00 --end 2026-11-25T$end+09:00 --out $inputs/input-$m.mp4"
-done
+for m in "${minutes[@]}"; do export_minutes "$inputs/input-$m.mp4" "$m" --bitrate 20M; done
 
 measure() { # label, command... → "label seconds maxrss_kib user system"
     local label=$1; shift

@@ -43,15 +43,6 @@ fresh_cluster() {
 trap 'Scripts/ceph-cluster.sh stop "$work/ceph"; rm -rf "$work"' EXIT
 aws() { "$venv/bin/aws" --endpoint-url "$TSVAULT_S3_ENDPOINT" "$@"; }
 
-export_minutes() { # bitrate, minutes, output
-    local end
-    end=$(printf '%02d:%02d:00' $((10 + $2 / 60)) $(($2 % 60)))
-    SIM_BIN=.build/release/tsapi-sim Scripts/with-sim.sh \
-        --sim-args "--bitrate $1 --ttl 30000 --now 2026-11-25T23:00:00+09:00 --days 2" -- \
-        bash -c "$venv/bin/python Benchmarks/fetch_export.py \"\$SIM_URL\" \"\$TSVAULT_API_KEY\" \
-            --begin 2026-11-25T10:00:00+09:00 --end 2026-11-25T$end+09:00 --out $3"
-}
-
 openssl rand -hex 32 >"$work/bench.key"
 chmod 600 "$work/bench.key"
 echo dummy >"$work/nvr.key"
@@ -105,7 +96,7 @@ report() {
 }
 warm() { find "$1" -type f -exec cat {} + >/dev/null; }
 
-export_minutes 20M "$m" "$work/input.mp4"
+export_minutes "$work/input.mp4" "$m" --bitrate 20M
 input_sha=$(sha256sum "$work/input.mp4" | cut -d' ' -f1)
 input_size=$(stat -c %s "$work/input.mp4")
 "$tsvault" ingest "$work/input.mp4" --server bench --channel 1 --archive "$work/archive" --source-sha256 "$input_sha" >/dev/null
@@ -144,7 +135,7 @@ done
 
 # Peak memory against blob size: the same work on blobs ~4x larger.
 big_minutes=$(((m + 3) / 4))
-export_minutes "$big_bitrate" "$big_minutes" "$work/big.mp4"
+export_minutes "$work/big.mp4" "$big_minutes" --bitrate "$big_bitrate"
 big_sha=$(sha256sum "$work/big.mp4" | cut -d' ' -f1)
 big_size=$(stat -c %s "$work/big.mp4")
 rm -rf "$work/bigarchive" "$work/s3archive"
