@@ -23,9 +23,11 @@ enum PartMemory {
     /// bytes page-aligned.
     static let header = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    static func allocate(_ size: Int) -> UnsafeMutableRawPointer? {
+    /// `map` gives `length` bytes of fresh pages or nil; tests pass one that fails, as mmap does
+    /// when the process has no mapping left.
+    static func allocate(_ size: Int, map: (Int) -> UnsafeMutableRawPointer? = mapPages) -> UnsafeMutableRawPointer? {
         let length = (header + max(size, 1) + header - 1) / header * header
-        if let mapping = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapping != MAP_FAILED {
+        if let mapping = map(length) {
             mapping.storeBytes(of: length, as: Int.self)
             return mapping + header
         }
@@ -34,6 +36,12 @@ enum PartMemory {
         guard posix_memalign(&block, header, header + size) == 0, let block else { return nil }
         block.storeBytes(of: 0, as: Int.self)
         return block + header
+    }
+
+    static func mapPages(_ length: Int) -> UnsafeMutableRawPointer? {
+        guard let mapping = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapping != MAP_FAILED
+        else { return nil }
+        return mapping
     }
 
     static func reallocate(_ pointer: UnsafeMutableRawPointer?, _ oldSize: Int, _ newSize: Int) -> UnsafeMutableRawPointer? {

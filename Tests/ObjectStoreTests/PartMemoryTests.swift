@@ -32,6 +32,27 @@ import Testing
         #expect(probe == -1 && reason == ENOMEM, "unmapped once freed")
     }
 
+    /// When no mapping is left (vm.max_map_count reached, or memory), a part comes from malloc,
+    /// page-aligned all the same, and goes back to it when freed or grown into a mapping.
+    @Test func withoutAMappingAPartComesFromTheHeapAndIsFreedThere() throws {
+        let size = 300_000
+        let page = PartMemory.header
+        let bytes = try #require(PartMemory.allocate(size, map: { _ in nil }))
+        #expect(UInt(bitPattern: bytes) % UInt(page) == 0, "the bytes start on a page")
+        #expect((bytes - page).load(as: Int.self) == 0, "the header marks a heap block")
+        let pattern = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+        bytes.copyMemory(from: pattern, byteCount: size)
+        // Growing it moves the bytes into a mapping and frees the heap block.
+        let grown = try #require(PartMemory.reallocate(bytes, size, 2 * size))
+        #expect((grown - page).load(as: Int.self) >= 2 * size, "the grown part is a mapping")
+        #expect(Array(UnsafeRawBufferPointer(start: grown, count: size)) == pattern)
+        PartMemory.deallocate(grown)
+        // A heap part freed as such: malloc would abort on a pointer it did not hand out.
+        let another = try #require(PartMemory.allocate(size, map: { _ in nil }))
+        another.initializeMemory(as: UInt8.self, repeating: 0x5A, count: size)
+        PartMemory.deallocate(another)
+    }
+
     @Test func aBufferThatGrowsKeepsEveryByte() {
         var buffer = PartMemory.allocator.buffer(capacity: 1000)
         let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
