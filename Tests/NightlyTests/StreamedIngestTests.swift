@@ -81,6 +81,21 @@ import Testing
         }
     }
 
+    /// Recorders with G.711 audio export Matroska (MP4 cannot carry it): read as it arrives too.
+    @Test func aMatroskaVideoIsReadAsItArrivesAndGivesTheSegmentsOfTheDownloadedFile() async throws {
+        try await RecorderFixture.with(RecorderFixture.configuration { $0.audio = .pcmMulaw }) { r in
+            let work = try RecorderFixture.directory()
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let streamed = try await Self.archive(r, streamed: true, root: work + "/streamed")
+            let downloaded = try await Self.archive(r, streamed: false, root: work + "/downloaded")
+            #expect(streamed.exports.count > 1 && streamed.exports.allSatisfy { $0.contains(".mkv ") })
+            #expect(streamed.downloadedWhole == 0, "read as it arrived: \(streamed.downloadedWhole) downloaded whole")
+            #expect(streamed.segments.count >= 19 && streamed.segments == downloaded.segments, "same starts, ends and SHA-256")
+            #expect(streamed.exports == downloaded.exports)
+            #expect(RecorderFixture.files(in: work + "/streamed/tmp").isEmpty, "no work files left")
+        }
+    }
+
     /// Archives the request from downloaded files, then arms `fault` and archives it again as
     /// it streams, each into an archive of its own.
     static func downloadedThenStreamed(arming fault: String) async throws -> (downloaded: Archived, streamed: Archived) {

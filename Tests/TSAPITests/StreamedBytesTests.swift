@@ -122,10 +122,30 @@ import Testing
         #expect(reading.refusal == .indexDiffers(offset: Int64(file.count - 3008 + 100)))
     }
 
-    @Test func aFileThatIsNotAnMP4IsRefused() async {
-        let matroska: [UInt8] = [0x1A, 0x45, 0xDF, 0xA3] + Array(repeating: 0x42, count: 100_000)
-        let reading = await Self.read(matroska) { _ in 0 }
-        #expect(reading.refusal == .notMP4 && reading.indexFetches == 0)
+    @Test func aMatroskaFileIsReadInOrderAsItArrivesWithoutAnIndexRequest() async throws {
+        let file = StreamedBytes.ebmlMagic + (0..<(12 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 10) }
+        let reading = await Self.read(file) { source in
+            var seen: [UInt8] = []
+            var offset: Int64 = 0
+            while offset < source.size {
+                let chunk = try Self.bytes(source, at: offset, count: 262_144)
+                seen += chunk
+                offset += Int64(chunk.count)
+            }
+            return seen
+        }
+        #expect(try reading.result.get() == file)
+        #expect(reading.refusal == nil && reading.indexFetches == 0)
+        #expect(
+            reading.appendedBeforeReading <= StreamedBytes.aheadLimit + 2 * 16_384,
+            "the transfer waited for the reader: \(reading.appendedBeforeReading) bytes in")
+    }
+
+    @Test func aFileNeitherMP4NorMatroskaIsRefused() async {
+        // An MPEG transport stream: 188-byte packets, each starting with the sync byte 0x47.
+        let transportStream = (0..<600).flatMap { _ in [0x47, 0x40, 0x00, 0x10] + [UInt8](repeating: 0xFF, count: 184) }
+        let reading = await Self.read(transportStream) { _ in 0 }
+        #expect(reading.refusal == .unknownContainer && reading.indexFetches == 0)
     }
 
     @Test func goingBackBeyondTheKeptBytesIsRefusedNotMisread() async {

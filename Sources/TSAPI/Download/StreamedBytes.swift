@@ -3,7 +3,7 @@ import NIOCore
 
 /// Why a file is downloaded whole before it is read instead of being read as it arrives.
 enum StreamRefusal: Error, Sendable, Hashable, CustomStringConvertible {
-    case notMP4
+    case unknownContainer
     case noMediaData
     case indexTooLarge(bytes: Int64)
     case indexUnavailable(status: Int)
@@ -15,7 +15,7 @@ enum StreamRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     /// A short name for a metric label.
     var code: String {
         switch self {
-        case .notMP4: "not-mp4"
+        case .unknownContainer: "unknown-container"
         case .noMediaData: "no-media-data"
         case .indexTooLarge: "index-too-large"
         case .indexUnavailable: "index-unavailable"
@@ -28,7 +28,7 @@ enum StreamRefusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .notMP4: "not an MP4 file"
+        case .unknownContainer: "neither an MP4 nor a Matroska file"
         case .noMediaData: "no media data box among its first boxes"
         case .indexTooLarge(let bytes): "its index after the media data is \(bytes) bytes, more than is kept in memory"
         case .indexUnavailable(let status): "the recorder answered \(status) to a Range request for its index"
@@ -43,7 +43,8 @@ enum StreamRefusal: Error, Sendable, Hashable, CustomStringConvertible {
 /// The bytes of one download, as the transfer delivers them, for one reader on a thread of its
 /// own (a demuxer reading while the file arrives). The transfer (`append`) never runs more
 /// than `aheadLimit` bytes ahead of the reader and the reader may go back `behindLimit` bytes:
-/// memory is bounded whatever the file's size. An MP4 whose index (`moov`) follows its media
+/// memory is bounded whatever the file's size. A Matroska file, or an MP4 whose index comes
+/// first, is read in order. An MP4 whose index (`moov`) follows its media
 /// data, as recorders write them, has that index fetched first with a Range request and kept
 /// in memory (it is about 0.2% of the file); the same bytes arriving later in the stream are
 /// compared with it, so everything the reader used is covered by the md5 of the stream.
@@ -53,6 +54,12 @@ public final class StreamedBytes: @unchecked Sendable {
     static let indexLimit: Int64 = 64 << 20
     /// The media data box must start within this many bytes.
     static let layoutLimit: Int64 = 1 << 20
+    /// How a Matroska file starts (its EBML header's ID). Such a file is read as it arrives
+    /// with no index fetched first: libavformat's muxer writes the tracks and tags before the
+    /// clusters and the cues after them, and its demuxer reads the cues only to seek. A file
+    /// the demuxer must read out of order (to its end and back) goes back beyond the bytes
+    /// kept and is downloaded whole (`readBehindWindow`).
+    static let ebmlMagic: [UInt8] = [0x1A, 0x45, 0xDF, 0xA3]
 
     private let condition = NSCondition()
     // Guarded by `condition`.
@@ -97,8 +104,9 @@ public final class StreamedBytes: @unchecked Sendable {
             guard offset + 8 <= size, offset < Self.layoutLimit else { throw refuse(.noMediaData) }
             var header = [UInt8](repeating: 0, count: Int(min(16, size - offset)))
             try header.withUnsafeMutableBytes { try readStreamExactly(at: offset, into: $0) }
+            if offset == 0, header.starts(with: Self.ebmlMagic) { return }  // Matroska: read in order
             let type = String(decoding: header[4..<8], as: UTF8.self)
-            if offset == 0, type != "ftyp" { throw refuse(.notMP4) }
+            if offset == 0, type != "ftyp" { throw refuse(.unknownContainer) }
             var boxSize = Int64(Self.bigEndian(header[0..<4]))
             if boxSize == 1 {
                 guard header.count == 16 else { throw refuse(.noMediaData) }

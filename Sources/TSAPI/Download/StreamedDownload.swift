@@ -17,7 +17,7 @@ public struct TransferFacts: Sendable, Hashable {
 ///
 /// The guarantees of a download stay: every byte is md5-checked, a cut transfer resumes with
 /// `Range`, and nothing is handed on before the md5 has checked out (`read` returns only then).
-/// A file that cannot be read this way (not an MP4, an oversized index, a recorder that ignores
+/// A file that cannot be read this way (neither MP4 nor Matroska, an oversized index, a recorder that ignores
 /// Range requests, a demuxer that goes back further than the bytes kept) makes `read` return
 /// nil, and the caller downloads it whole (`downloadWhole`).
 public final class StreamedDownload: Sendable {
@@ -28,10 +28,10 @@ public final class StreamedDownload: Sendable {
     let downloader: Downloader
     private let facts = Mutex<TransferFacts?>(nil)
 
-    /// A download worth streaming: an MP4 whose md5 the recorder sent (the md5 is what lets
-    /// the segments be kept without a hash of the file of our own).
+    /// A download worth streaming: an MP4 or Matroska video whose md5 the recorder sent (the md5
+    /// is what lets the segments be kept without a hash of the file of our own).
     static func streamable(_ entry: DownloadEntry) -> Bool {
-        entry.md5 != nil && !entry.isSubtitle && (entry.fileName as NSString).pathExtension.lowercased() == "mp4"
+        entry.md5 != nil && !entry.isSubtitle && ["mp4", "mkv"].contains((entry.fileName as NSString).pathExtension.lowercased())
     }
 
     init(entry: DownloadEntry, downloader: Downloader) throws {
