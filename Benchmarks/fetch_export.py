@@ -52,7 +52,8 @@ async def fetch(base, key, channel, begin, end, out, out_dir=None):
             elif stage == "fileEnd":
                 entry = msg["channel"]["file"]["download"][0]
                 if out_dir:
-                    out = f"{out_dir}/ch{channel}-{msg['channel']['file']['fid']:04d}.mp4"
+                    extension = os.path.splitext(urllib.parse.urlparse(entry["src"]).path)[1] or ".mp4"
+                    out = f"{out_dir}/ch{channel}-{msg['channel']['file']['fid']:04d}{extension}"
                 waiter = asyncio.create_task(keep_waiting(ws, task_id, msg["channel"]["file"]["ttl"]))
                 url = f"{base}{urllib.parse.urlparse(entry['src']).path}?apikey={key}"
                 await asyncio.to_thread(curl_download, url, out)

@@ -7,10 +7,15 @@
 #     videos downloaded whole first: wall time, CPU, peak memory — beside the ingest-only
 #     throughput of the same recordings (exported again to files first), measured in the same run.
 # Needs ~35 GB free under TMPDIR.
+# usage: Benchmarks/nightly-run.sh [CHANNELS=16 [SIMULATOR OPTIONS...]]
+#   e.g. `Benchmarks/nightly-run.sh 8 --audio pcm_mulaw`: the run part only (no planner part) for
+#   8 channels of a recorder with G.711 audio, whose exports are Matroska.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+channels=${1:-16}
+shift $(($# > 0 ? 1 : 0))
 source Benchmarks/setup.sh
-export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work
+export SIM_BIN=.build/release/tsapi-sim BENCH_WORK=$work CHANNELS=$channels
 
 config() { # archive-dir → writes $work/tsvault.yaml for the simulator at $SIM_URL
     cat >"$BENCH_WORK/tsvault.yaml" <<YAML
@@ -26,13 +31,15 @@ YAML
 }
 export -f config
 
-echo "== planner: 64 channels x 30 days"
-Scripts/with-sim.sh --sim-args "--channels 64 --days 30 --now 2026-11-25T12:00:00+09:00" -- bash -c '
-    config "$BENCH_WORK/plan-archive"
-    /usr/bin/time -f "plan: %e s wall, peak %M KiB" .build/release/tsvault plan --config "$BENCH_WORK/tsvault.yaml" --now 2026-11-25T12:00:00+09:00 | tail -1'
+if [ $# = 0 ] && [ "$channels" = 16 ]; then
+    echo "== planner: 64 channels x 30 days"
+    Scripts/with-sim.sh --sim-args "--channels 64 --days 30 --now 2026-11-25T12:00:00+09:00" -- bash -c '
+        config "$BENCH_WORK/plan-archive"
+        /usr/bin/time -f "plan: %e s wall, peak %M KiB" .build/release/tsvault plan --config "$BENCH_WORK/tsvault.yaml" --now 2026-11-25T12:00:00+09:00 | tail -1'
+fi
 
-echo "== nightly run: 16 channels x 1 hour, 1280x720 2 Mbit/s"
-Scripts/with-sim.sh --sim-args "--channels 16 --days 1 --now 2026-11-25T01:00:00+09:00 --ttl 30000" -- bash -c '
+echo "== nightly run: $channels channels x 1 hour, 1280x720 2 Mbit/s $*"
+Scripts/with-sim.sh --sim-args "--channels $channels --days 1 --now 2026-11-25T01:00:00+09:00 --ttl 30000 $*" -- bash -c '
     config "$BENCH_WORK/run-archive"
     # CPU seconds of the simulator (utime+stime in clock ticks) around the run: on 2 shared
     # cores the recorder work is part of the wall time; this separates the two.
@@ -55,13 +62,13 @@ Scripts/with-sim.sh --sim-args "--channels 16 --days 1 --now 2026-11-25T01:00:00
         if [ $round = 1 ]; then one_run $round streamed; one_run $round whole; else one_run $round whole; one_run $round streamed; fi
     done
     mkdir -p "$BENCH_WORK/files"
-    for ch in $(seq 1 16); do
+    for ch in $(seq 1 "$CHANNELS"); do
         '"$venv"'/bin/python Benchmarks/fetch_export.py "$SIM_URL" "$TSVAULT_API_KEY" --channel $ch \
             --begin 2026-11-25T00:00:00+09:00 --end 2026-11-25T00:58:00+09:00 --out-dir "$BENCH_WORK/files"
     done
     du -sb "$BENCH_WORK/files" | awk "{print \"ingest-only input: \" \$1 \" bytes\"}"
     # Hash every file first (the run gets these from its downloader), then time the ingests.
-    for f in "$BENCH_WORK"/files/*.mp4; do echo "$f $(openssl dgst -sha256 -r "$f" | cut -d" " -f1)"; done >"$BENCH_WORK/shas"
+    for f in "$BENCH_WORK"/files/*.mp4 "$BENCH_WORK"/files/*.mkv; do [ -e "$f" ] || continue; echo "$f $(openssl dgst -sha256 -r "$f" | cut -d" " -f1)"; done >"$BENCH_WORK/shas"
     /usr/bin/time -f "ingest-only: %e s wall, CPU %U s user + %S s sys" bash -c "
         while read -r f sha; do
             ch=\$(basename \"\$f\" | sed -E \"s/ch([0-9]+)-.*/\\1/\")
