@@ -31,8 +31,7 @@ ingest() { # contender, input → "contender seconds user sys maxrss_kib minor_f
     sha=$(openssl dgst -sha256 -r "$input" | cut -d' ' -f1)
     [ "$contender" = threshold-4MiB ] && tunables=glibc.malloc.mmap_threshold=$((4 << 20))
     rm -rf "$work/archive"
-    sync
-    if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+    empty_page_cache
     .build/release/tsvault --help >/dev/null
     /usr/bin/time -f "%e %U %S %M %R" -o "$work/time" env GLIBC_TUNABLES="$tunables" bash -c \
         ".build/release/tsvault ingest '$input' --server bench --channel 1 --archive '$work/archive' --source-sha256 $sha >/dev/null && sync"

@@ -28,8 +28,7 @@ for m in "${minutes[@]}"; do export_minutes "$inputs/input-$m.mp4" "$m" --bitrat
 
 measure() { # label, command... → "label seconds maxrss_kib user system"
     local label=$1; shift
-    sync
-    if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+    empty_page_cache
     ffmpeg -version >/dev/null; openssl version >/dev/null; .build/release/tsvault --help >/dev/null
     /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>&1
     echo "$label $(cat "$work/time")"

@@ -49,8 +49,7 @@ Scripts/with-sim.sh --sim-args "--channels $channels --days 1 --now 2026-11-25T0
     # first, each from a synced and emptied page cache.
     one_run() { # round, mode
         rm -rf "$BENCH_WORK/run-archive"
-        sync
-        if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+        empty_page_cache
         local whole=0; [ "$2" = whole ] && whole=1
         sim_before=$(sim_cpu)
         TSVAULT_DOWNLOAD_WHOLE=$whole /usr/bin/time -f "round $1 $2: %e s wall, worker CPU %U s user + %S s sys, peak %M KiB" \

@@ -13,8 +13,7 @@ Scripts/with-sim.sh --sim-args "--channels 2 --days 1 --now 2026-11-25T01:00:00+
 set -euo pipefail
 one_run() { # round, window minutes, streamed|whole
     rm -rf "$BENCH_WORK/archive"
-    sync
-    if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+    empty_page_cache
     cat >"$BENCH_WORK/tsvault.yaml" <<YAML
 archive: $BENCH_WORK/archive
 planner: { maxWindowMinutes: $2 }

@@ -1,6 +1,6 @@
 # Sourced by the benchmark scripts (from the repository root): release builds of tsvault and
 # tsapi-sim, the python venv for the export helpers ($venv), a work directory ($work) removed on
-# exit, and `export_minutes`.
+# exit, `export_minutes` and `empty_page_cache`.
 swift build -c release --product tsvault >/dev/null
 swift build -c release --product tsapi-sim >/dev/null
 venv=.build/pyenv
@@ -19,3 +19,11 @@ export_minutes() { # output, minutes, simulator options...
         bash -c "$venv/bin/python Benchmarks/fetch_export.py \"\$SIM_URL\" \"\$TSVAULT_API_KEY\" \
             --begin 2026-11-25T10:00:00+09:00 --end 2026-11-25T$end+09:00 --out '$output'"
 }
+
+# Writes dirty pages out and empties the page cache (where allowed), so that each contender starts
+# from the same state. Exported: the scripts also call it inside `Scripts/with-sim.sh ... bash -c`.
+empty_page_cache() {
+    sync
+    if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+}
+export -f empty_page_cache

@@ -20,8 +20,7 @@ set -euo pipefail
 sim_cpu() { awk -v hz="$(getconf CLK_TCK)" "{print \$14/hz, \$15/hz}" /proc/$SIM_PID/stat; }
 side() { # label, extra arguments of admin_export.py
     rm -rf "$BENCH_WORK/files" && mkdir -p "$BENCH_WORK/files"
-    sync
-    if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+    empty_page_cache
     local before=$(sim_cpu)
     "$VENV/bin/python" Benchmarks/admin_export.py "$SIM_URL" "$TSVAULT_API_KEY" --channels 1,2,3,4 \
         --begin 2026-11-25T00:00:00+09:00 --end 2026-11-25T00:58:00+09:00 --out-dir "$BENCH_WORK/files" $2 >/dev/null
